@@ -1,0 +1,10 @@
+import { defineCommand } from "citty";
+import { VERSION } from "../version.ts";
+
+/** The `dash` command: one file per noun under cli/, loaded only when used. */
+export const main = defineCommand({
+  meta: { name: "dash", version: VERSION, description: "Orchestrate swarms of AI agents" },
+  subCommands: {
+    migrate: () => import("./migrate.ts").then((m) => m.default),
+  },
+});

@@ -1,0 +1,151 @@
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { z } from "zod";
+import { CurrencySchema } from "./domain/budget.ts";
+import { DashError } from "./domain/errors.ts";
+import { DEFAULT_MODEL } from "./domain/swarm.ts";
+
+/**
+ * Configuration: `$DASH_HOME/config.yaml` (Bun.YAML), then the environment variables of PRD
+ * appendix B on top. Every section is strict so a misspelt key is reported, not ignored.
+ */
+const LogLevelSchema = z.enum(["debug", "info", "warn", "error"]);
+const port = z.number().int().min(0).max(65_535);
+
+export const ConfigSchema = z.strictObject({
+  server: z.strictObject({ port: port.default(7373), host: z.string().min(1).default("127.0.0.1") }).prefault({}),
+  database: z.strictObject({ path: z.string().min(1).optional() }).prefault({}),
+  log: z.strictObject({ level: LogLevelSchema.default("info") }).prefault({}),
+  limits: z
+    .strictObject({
+      maxAgentsPerSwarm: z.number().int().min(1).max(10_000).default(100),
+      rateLimitPerMinute: z.number().int().min(1).default(100),
+      swarmCreatesPerMinute: z.number().int().min(1).default(10),
+    })
+    .prefault({}),
+  websocket: z.strictObject({ heartbeatMs: z.number().int().min(1000).max(3_600_000).default(30_000) }).prefault({}),
+  events: z
+    .strictObject({
+      retentionDays: z.number().min(0).default(30),
+      retentionMaxRows: z.number().int().min(1000).default(1_000_000),
+    })
+    .prefault({}),
+  budget: z
+    .strictObject({ defaultAmount: z.number().positive().default(10), currency: CurrencySchema.default("USD") })
+    .prefault({}),
+  defaults: z
+    .strictObject({ runtime: z.string().min(1).default("claude-code"), model: z.string().min(1).default(DEFAULT_MODEL) })
+    .prefault({}),
+  openclaw: z.strictObject({ gatewayUrl: z.url().optional(), token: z.string().min(1).optional() }).prefault({}),
+  cors: z
+    .strictObject({
+      origins: z
+        .array(z.string().min(1))
+        .default(["http://localhost:3000", "http://localhost:5173", "https://dash.local", "https://dash.company.internal"]),
+    })
+    .prefault({}),
+  api: z
+    .strictObject({
+      keys: z
+        .array(
+          z.strictObject({
+            name: z.string().min(1),
+            key: z.string().min(1),
+            permissions: z.array(z.enum(["read", "write", "admin"])).min(1),
+          }),
+        )
+        .default([]),
+    })
+    .prefault({}),
+});
+export type Config = z.infer<typeof ConfigSchema> & { home: string; databasePath: string };
+
+type Env = Record<string, string | undefined>;
+
+export function dashHome(env: Env = process.env): string {
+  return resolve(env.DASH_HOME || join(homedir(), ".dash"));
+}
+
+const integer = (name: string, value: string): number => {
+  if (!/^-?\d+$/.test(value.trim())) {
+    throw new DashError("CONFIG_ERROR", `${name}=${JSON.stringify(value)} is not valid: expected a whole number`, { key: name });
+  }
+  return Number(value);
+};
+
+/** Environment variables (PRD appendix B) as a partial config, laid over the file. */
+function fromEnv(env: Env): Record<string, Record<string, unknown>> {
+  const out: Record<string, Record<string, unknown>> = {};
+  const set = (section: string, key: string, value: unknown) => {
+    out[section] = { ...out[section], [key]: value };
+  };
+  if (env.DASH_PORT) set("server", "port", integer("DASH_PORT", env.DASH_PORT));
+  if (env.DASH_DB_PATH) set("database", "path", env.DASH_DB_PATH);
+  if (env.DASH_LOG_LEVEL) set("log", "level", env.DASH_LOG_LEVEL);
+  if (env.DASH_MAX_AGENTS) set("limits", "maxAgentsPerSwarm", integer("DASH_MAX_AGENTS", env.DASH_MAX_AGENTS));
+  if (env.DASH_RATE_LIMIT) set("limits", "rateLimitPerMinute", integer("DASH_RATE_LIMIT", env.DASH_RATE_LIMIT));
+  if (env.DASH_WS_HEARTBEAT) set("websocket", "heartbeatMs", integer("DASH_WS_HEARTBEAT", env.DASH_WS_HEARTBEAT));
+  if (env.OPENCLAW_GATEWAY_URL) set("openclaw", "gatewayUrl", env.OPENCLAW_GATEWAY_URL);
+  // The PRD's OPENCLAW_API_KEY is accepted as the gateway token (DESIGN.md §4).
+  const token = env.OPENCLAW_GATEWAY_TOKEN || env.OPENCLAW_API_KEY;
+  if (token) set("openclaw", "token", token);
+  return out;
+}
+
+const ENV_NAMES: Record<string, string> = {
+  "server.port": "DASH_PORT",
+  "database.path": "DASH_DB_PATH",
+  "log.level": "DASH_LOG_LEVEL",
+  "limits.maxAgentsPerSwarm": "DASH_MAX_AGENTS",
+  "limits.rateLimitPerMinute": "DASH_RATE_LIMIT",
+  "websocket.heartbeatMs": "DASH_WS_HEARTBEAT",
+  "openclaw.gatewayUrl": "OPENCLAW_GATEWAY_URL",
+};
+
+function readFile(path: string): Record<string, unknown> {
+  if (!existsSync(path)) return {};
+  let parsed: unknown;
+  try {
+    parsed = Bun.YAML.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new DashError("CONFIG_ERROR", `${path} is not valid YAML: ${(error as Error).message}`, { file: path });
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new DashError("CONFIG_ERROR", `${path} must be a YAML mapping of sections (server:, database:, …)`, { file: path });
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function valueAt(source: unknown, path: PropertyKey[]): unknown {
+  return path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), source);
+}
+
+/** Loads and validates the configuration; a bad value names its key, its value and what is allowed. */
+export function loadConfig(env: Env = process.env): Config {
+  const home = dashHome(env);
+  const file = join(home, "config.yaml");
+  const fromFile = readFile(file);
+  const envPart = fromEnv(env);
+  const merged: Record<string, unknown> = { ...fromFile };
+  for (const [section, values] of Object.entries(envPart)) {
+    const base = fromFile[section];
+    merged[section] = { ...(base && typeof base === "object" ? base : {}), ...values };
+  }
+  const result = ConfigSchema.safeParse(merged);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const path = issue?.path ?? [];
+    const key = path.map(String).join(".");
+    const envName = ENV_NAMES[key];
+    const origin = envName && env[envName] !== undefined ? `environment variable ${envName}` : `${file}: ${key}`;
+    const shown = issue?.code === "unrecognized_keys" ? "" : ` = ${JSON.stringify(valueAt(merged, path))}`;
+    throw new DashError("CONFIG_ERROR", `Invalid configuration in ${origin}${shown}: ${issue?.message}`, {
+      key,
+      issues: result.error.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message })),
+    });
+  }
+  const databasePath = resolve(home, result.data.database.path ?? "dash.db");
+  return { ...result.data, home, databasePath };
+}

@@ -1,0 +1,94 @@
+import type { AgentRecord } from "../domain/agent.ts";
+import { ConcurrencyConflictError, InvalidTransitionError } from "../domain/errors.ts";
+import type { EventType } from "../domain/event.ts";
+import {
+  type AgentStatus,
+  canMoveAgent,
+  canMoveSwarm,
+  FINISHED_AGENT_STATUSES,
+  FINISHED_SWARM_STATUSES,
+  type SwarmStatus,
+} from "../domain/states.ts";
+import type { SwarmRecord } from "../domain/swarm.ts";
+import type { AgentPatch, Change, SwarmPatch } from "../storage/store.ts";
+
+/**
+ * The pure decisions of the write path: given the row as it is inside the transaction, either
+ * refuse (throw) or say what to write and which one event records it.
+ */
+export interface AgentMove {
+  to: AgentStatus;
+  expectedVersion?: number;
+  sessionId?: string;
+  result?: unknown;
+  error?: unknown;
+  reason?: string;
+}
+
+export function agentEventType(from: AgentStatus, to: AgentStatus): EventType {
+  if (to === "spawning") return from === "failed" ? "agent.retrying" : "agent.starting";
+  if (to === "running") return from === "paused" ? "agent.resumed" : "agent.started";
+  return `agent.${to}` as EventType;
+}
+
+export function swarmEventType(from: SwarmStatus, to: SwarmStatus): EventType {
+  if (to === "active") return from === "paused" ? "swarm.resumed" : "swarm.started";
+  return `swarm.${to}` as EventType;
+}
+
+export function checkVersion(entity: string, current: { id: string; version: number }, expected?: number): void {
+  if (expected !== undefined && current.version !== expected) {
+    throw new ConcurrencyConflictError(entity, current.id, expected, current.version);
+  }
+}
+
+export function decideAgentMove(agent: AgentRecord, move: AgentMove, now: number): Change<AgentPatch> {
+  const { status: from } = agent;
+  const { to } = move;
+  checkVersion("agent", agent, move.expectedVersion);
+  if (!canMoveAgent(from, to)) throw new InvalidTransitionError("agent", agent.id, from, to);
+  const retry = from === "failed" && to === "spawning";
+  if (retry && agent.retryCount >= agent.maxRetries) {
+    throw new InvalidTransitionError("agent", agent.id, from, to, `no retries left (${agent.retryCount}/${agent.maxRetries})`);
+  }
+  const patch: AgentPatch = { status: to };
+  if (retry) Object.assign(patch, { retryCount: agent.retryCount + 1, completedAt: null, error: null });
+  if (to === "running" && agent.startedAt === null) patch.startedAt = now;
+  if (move.sessionId !== undefined) patch.sessionId = move.sessionId;
+  if (FINISHED_AGENT_STATUSES.has(to)) patch.completedAt = now;
+  if (move.result !== undefined) patch.result = move.result;
+  if (move.error !== undefined) patch.error = move.error;
+  const data: Record<string, unknown> = {
+    agentId: agent.id,
+    swarmId: agent.swarmId,
+    name: agent.name,
+    status: to,
+    previousStatus: from,
+  };
+  if (retry) data.retryCount = agent.retryCount + 1;
+  for (const key of ["sessionId", "result", "error", "reason"] as const) {
+    if (move[key] !== undefined) data[key] = move[key];
+  }
+  return { patch, events: [{ type: agentEventType(from, to), source: agent.id, data }] };
+}
+
+export interface SwarmMove {
+  to: SwarmStatus;
+  expectedVersion?: number;
+  result?: unknown;
+  reason?: string;
+}
+
+export function decideSwarmMove(swarm: SwarmRecord, move: SwarmMove, now: number): Change<SwarmPatch> {
+  const { status: from } = swarm;
+  const { to } = move;
+  checkVersion("swarm", swarm, move.expectedVersion);
+  if (!canMoveSwarm(from, to)) throw new InvalidTransitionError("swarm", swarm.id, from, to);
+  const patch: SwarmPatch = { status: to };
+  if (FINISHED_SWARM_STATUSES.has(to) && swarm.completedAt === null) patch.completedAt = now;
+  if (move.result !== undefined) patch.result = move.result;
+  const data: Record<string, unknown> = { swarmId: swarm.id, name: swarm.name, status: to, previousStatus: from };
+  if (move.result !== undefined) data.result = move.result;
+  if (move.reason !== undefined) data.reason = move.reason;
+  return { patch, events: [{ type: swarmEventType(from, to), source: swarm.id, data }] };
+}

@@ -1,0 +1,109 @@
+import { z } from "zod";
+import { fromUnits } from "./money.ts";
+import { type AgentStatus, AgentStatusSchema } from "./states.ts";
+
+/** An agents row: cost in micro-USD, times in epoch ms. */
+export interface AgentRecord {
+  id: string;
+  name: string;
+  status: AgentStatus;
+  swarmId: string;
+  parentId: string | null;
+  task: string;
+  model: string;
+  progressCurrent: number;
+  progressTotal: number;
+  promptTokens: number;
+  completionTokens: number;
+  costMicros: number;
+  sessionId: string | null;
+  metadata: Record<string, unknown>;
+  result: unknown;
+  error: unknown;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  completedAt: number | null;
+  retryCount: number;
+  maxRetries: number;
+  version: number;
+}
+
+/** Usage as a runtime reports it: one step's tokens and its cost in dollars. */
+export const UsageReportSchema = z.strictObject({
+  model: z.string().min(1).max(200).optional(),
+  promptTokens: z.number().int().nonnegative().max(1e12),
+  completionTokens: z.number().int().nonnegative().max(1e12),
+  costUsd: z.number().nonnegative().max(1e6),
+});
+export type UsageReport = z.infer<typeof UsageReportSchema>;
+
+export const ProgressReportSchema = z
+  .strictObject({ current: z.number().int().nonnegative(), total: z.number().int().nonnegative() })
+  .refine((p) => p.total === 0 || p.current <= p.total, { message: "current must not exceed total" });
+export type ProgressReport = z.infer<typeof ProgressReportSchema>;
+
+/** GET /api/agents/:id (PRD §5.3). */
+export const AgentResponseSchema = z.object({
+  id: z.ulid(),
+  name: z.string(),
+  status: AgentStatusSchema,
+  swarmId: z.ulid(),
+  parentId: z.ulid().nullable(),
+  task: z.string(),
+  model: z.string(),
+  progress: z.object({
+    current: z.number().int(),
+    total: z.number().int(),
+    percentage: z.number().min(0).max(100),
+  }),
+  cost: z.object({
+    promptTokens: z.number().int(),
+    completionTokens: z.number().int(),
+    totalTokens: z.number().int(),
+    amount: z.number(),
+  }),
+  sessionId: z.string().nullable(),
+  metadata: z.record(z.string(), z.unknown()),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  completedAt: z.iso.datetime().nullable(),
+  retryCount: z.number().int(),
+});
+export type AgentResponse = z.infer<typeof AgentResponseSchema>;
+
+export function percentage(current: number, total: number): number {
+  if (total <= 0) return 0;
+  return Math.min(100, Math.round((current / total) * 1000) / 10);
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function toAgentResponse(agent: AgentRecord): AgentResponse {
+  return {
+    id: agent.id,
+    name: agent.name,
+    status: agent.status,
+    swarmId: agent.swarmId,
+    parentId: agent.parentId,
+    task: agent.task,
+    model: agent.model,
+    progress: {
+      current: agent.progressCurrent,
+      total: agent.progressTotal,
+      percentage: percentage(agent.progressCurrent, agent.progressTotal),
+    },
+    cost: {
+      promptTokens: agent.promptTokens,
+      completionTokens: agent.completionTokens,
+      totalTokens: agent.promptTokens + agent.completionTokens,
+      amount: fromUnits(agent.costMicros, "USD"),
+    },
+    sessionId: agent.sessionId,
+    metadata: agent.metadata,
+    createdAt: iso(agent.createdAt),
+    updatedAt: iso(agent.updatedAt),
+    completedAt: agent.completedAt === null ? null : iso(agent.completedAt),
+    retryCount: agent.retryCount,
+  };
+}

@@ -1,0 +1,5 @@
+// Migrations are embedded into the binary as text (`import sql from "…sql" with { type: "text" }`).
+declare module "*.sql" {
+  const text: string;
+  export default text;
+}

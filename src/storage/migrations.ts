@@ -1,0 +1,9 @@
+import initialSchema from "../../migrations/001_initial_schema.sql" with { type: "text" };
+
+/**
+ * The migrations this build knows, embedded so the binary needs no `migrations/` folder beside it.
+ * Adding a migration = adding its file and one line here (a test checks the two agree).
+ */
+export const EMBEDDED_MIGRATIONS: ReadonlyArray<{ file: string; text: string }> = [
+  { file: "001_initial_schema.sql", text: initialSchema },
+];

@@ -1,0 +1,89 @@
+import { Database, type SQLQueryBindings } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { type EventRecord, type NewEvent } from "../domain/event.ts";
+import { ConcurrencyConflictError } from "../domain/errors.ts";
+import { nextEventId } from "../domain/ids.ts";
+
+
+/**
+ * Opens a database file the way every Dash process must (DESIGN.md §1, §8): busy_timeout FIRST so
+ * that even switching to WAL waits for a writer in another process instead of failing, then WAL,
+ * synchronous NORMAL (durable at checkpoints, fast commits), and foreign keys.
+ */
+export function openDatabase(path: string, busyTimeoutMs = 5000): Database {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { create: true, strict: true });
+  db.run(`PRAGMA busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+  db.run("PRAGMA journal_mode = WAL");
+  db.run("PRAGMA synchronous = NORMAL");
+  db.run("PRAGMA foreign_keys = ON");
+  return db;
+}
+
+const BUSY_RETRIES = 5;
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
+}
+
+/**
+ * Runs `fn` in a BEGIN IMMEDIATE transaction: the write lock is taken before the first read, so a
+ * read-then-write can never be invalidated by another process (deferred transactions lose ~43% to
+ * SQLITE_BUSY under contention, DESIGN.md §8). busy_timeout already waits; the bounded retry is the
+ * backstop for a lock held longer than that, and `fn` must therefore be free of side effects.
+ */
+export function immediate<T>(db: Database, fn: () => T): T {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return db.transaction(fn).immediate();
+    } catch (error) {
+      if (!isBusy(error) || attempt >= BUSY_RETRIES) throw error;
+      Bun.sleepSync(10 * 2 ** attempt);
+    }
+  }
+}
+
+/** Inserts events with ids after the newest committed one; call inside an immediate transaction. */
+export function insertEvents(db: Database, events: NewEvent[], now: number): EventRecord[] {
+  if (events.length === 0) return [];
+  let last = db.query<{ id: string }, []>("SELECT id FROM events ORDER BY id DESC LIMIT 1").get()?.id ?? null;
+  const insert = db.query("INSERT INTO events (id, timestamp, type, source, data) VALUES (?, ?, ?, ?, ?)");
+  return events.map((event) => {
+    const id = nextEventId(last, now);
+    last = id;
+    insert.run(id, now, event.type, event.source, JSON.stringify(event.data));
+    return { ...event, id, timestamp: now };
+  });
+}
+
+type Columns = Record<string, [string, ((v: unknown) => unknown)?]>;
+
+/**
+ * `UPDATE table SET <patched columns>, updated_at, version = version + 1 WHERE id AND version`.
+ * The version guard is what makes the lock optimistic; inside an immediate transaction it also
+ * proves nobody slipped in between the read and the write.
+ */
+export function updateRow(
+  db: Database,
+  table: string,
+  columns: Columns,
+  current: { id: string; version: number },
+  patch: object,
+  now: number,
+): void {
+  const sets: string[] = [];
+  const values: SQLQueryBindings[] = [];
+  for (const [field, value] of Object.entries(patch)) {
+    const column = columns[field];
+    if (!column || value === undefined) continue;
+    const [name, convert] = column;
+    sets.push(`${name} = ?`);
+    values.push((convert ? convert(value) : value) as SQLQueryBindings);
+  }
+  const sql = `UPDATE ${table} SET ${[...sets, "updated_at = ?", "version = version + 1"].join(", ")} WHERE id = ? AND version = ?`;
+  const { changes } = db.query(sql).run(...values, now, current.id, current.version);
+  if (changes !== 1) throw new ConcurrencyConflictError(table, current.id, current.version, -1);
+}
+

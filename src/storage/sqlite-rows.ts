@@ -1,0 +1,143 @@
+import type { AgentRecord } from "../domain/agent.ts";
+import type { ApiKeyRecord, Permission } from "../domain/api-key.ts";
+import type { BudgetAction, BudgetEntity, BudgetRecord, Currency } from "../domain/budget.ts";
+import type { EventRecord, EventType } from "../domain/event.ts";
+import type { AgentStatus, SwarmStatus } from "../domain/states.ts";
+import type { Strategy, SwarmConfig, SwarmRecord } from "../domain/swarm.ts";
+
+/** Rows as SQLite returns them, and their mapping to the domain records (snake_case ↔ camelCase, JSON). */
+type Row = Record<string, string | number | null>;
+
+const str = (v: unknown): string => v as string;
+const num = (v: unknown): number => v as number;
+const numOrNull = (v: unknown): number | null => (v === null ? null : (v as number));
+const json = (v: unknown): unknown => (v === null ? null : JSON.parse(v as string));
+export const toJson = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
+
+export function agentFromRow(r: Row): AgentRecord {
+  return {
+    id: str(r.id),
+    name: str(r.name),
+    status: r.status as AgentStatus,
+    swarmId: str(r.swarm_id),
+    parentId: r.parent_id === null ? null : str(r.parent_id),
+    task: str(r.task),
+    model: str(r.model),
+    progressCurrent: num(r.progress_current),
+    progressTotal: num(r.progress_total),
+    promptTokens: num(r.cost_prompt_tokens),
+    completionTokens: num(r.cost_completion_tokens),
+    costMicros: num(r.cost_micros),
+    sessionId: r.session_id === null ? null : str(r.session_id),
+    metadata: json(r.metadata) as Record<string, unknown>,
+    result: json(r.result),
+    error: json(r.error),
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+    startedAt: numOrNull(r.started_at),
+    completedAt: numOrNull(r.completed_at),
+    retryCount: num(r.retry_count),
+    maxRetries: num(r.max_retries),
+    version: num(r.version),
+  };
+}
+
+export function swarmFromRow(r: Row): SwarmRecord {
+  return {
+    id: str(r.id),
+    name: str(r.name),
+    status: r.status as SwarmStatus,
+    task: str(r.task),
+    strategy: r.strategy as Strategy,
+    config: json(r.config) as SwarmConfig,
+    agentCount: num(r.agent_count),
+    targetAgentCount: numOrNull(r.target_agent_count),
+    result: json(r.result),
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+    completedAt: numOrNull(r.completed_at),
+    version: num(r.version),
+  };
+}
+
+export function budgetFromRow(r: Row): BudgetRecord {
+  return {
+    id: str(r.id),
+    entityType: r.entity_type as BudgetEntity,
+    entityId: str(r.entity_id),
+    parentBudgetId: r.parent_budget_id === null ? null : str(r.parent_budget_id),
+    allocatedUnits: num(r.amount_allocated),
+    spentUnits: num(r.amount_spent),
+    currency: r.currency as Currency,
+    warningThreshold: num(r.warning_threshold),
+    criticalThreshold: num(r.critical_threshold),
+    hardStopThreshold: num(r.hard_stop_threshold),
+    warningAction: r.warning_action as BudgetAction,
+    criticalAction: r.critical_action as BudgetAction,
+    hardStopAction: r.hard_stop_action as BudgetAction,
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+    lastAlertAt: numOrNull(r.last_alert_at),
+    burnRate: numOrNull(r.burn_rate),
+    projectedFinalUnits: numOrNull(r.projected_final),
+    version: num(r.version),
+  };
+}
+
+export function eventFromRow(r: Row): EventRecord {
+  return {
+    id: str(r.id),
+    timestamp: num(r.timestamp),
+    type: r.type as EventType,
+    source: str(r.source),
+    data: json(r.data) as Record<string, unknown>,
+  };
+}
+
+export function apiKeyFromRow(r: Row): ApiKeyRecord {
+  return {
+    id: str(r.id),
+    name: str(r.name),
+    keyHash: str(r.key_hash),
+    permissions: json(r.permissions) as Permission[],
+    createdAt: num(r.created_at),
+    lastUsedAt: numOrNull(r.last_used_at),
+    expiresAt: numOrNull(r.expires_at),
+    isActive: r.is_active === 1,
+  };
+}
+
+/** Record field → column, with a converter for JSON columns. Used to build UPDATE … SET lists. */
+export const AGENT_COLUMNS: Record<string, [string, ((v: unknown) => unknown)?]> = {
+  status: ["status"],
+  progressCurrent: ["progress_current"],
+  progressTotal: ["progress_total"],
+  sessionId: ["session_id"],
+  metadata: ["metadata", toJson],
+  result: ["result", toJson],
+  error: ["error", toJson],
+  startedAt: ["started_at"],
+  completedAt: ["completed_at"],
+  retryCount: ["retry_count"],
+};
+
+export const SWARM_COLUMNS: Record<string, [string, ((v: unknown) => unknown)?]> = {
+  status: ["status"],
+  targetAgentCount: ["target_agent_count"],
+  result: ["result", toJson],
+  completedAt: ["completed_at"],
+  config: ["config", toJson],
+};
+
+export const BUDGET_COLUMNS: Record<string, [string, ((v: unknown) => unknown)?]> = {
+  allocatedUnits: ["amount_allocated"],
+  warningThreshold: ["warning_threshold"],
+  criticalThreshold: ["critical_threshold"],
+  hardStopThreshold: ["hard_stop_threshold"],
+  warningAction: ["warning_action"],
+  criticalAction: ["critical_action"],
+  hardStopAction: ["hard_stop_action"],
+  lastAlertAt: ["last_alert_at"],
+  burnRate: ["burn_rate"],
+  projectedFinalUnits: ["projected_final"],
+};

@@ -1,0 +1,39 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { EventBus } from "../src/bus/bus.ts";
+import { Lifecycle, type LifecycleOptions } from "../src/core/lifecycle.ts";
+import type { EventRecord } from "../src/domain/event.ts";
+import { SqliteStore } from "../src/storage/sqlite.ts";
+
+/** A fresh DASH_HOME in the system temp dir; `cleanup()` removes it. */
+export function tempHome(prefix = "dash-test-"): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A real SQLite file, migrated, with a lifecycle whose bus records what it publishes. */
+export function testLifecycle(options: LifecycleOptions = {}) {
+  const home = tempHome();
+  const dbPath = join(home.dir, "dash.db");
+  const store = SqliteStore.open(dbPath);
+  const bus = new EventBus();
+  const published: EventRecord[] = [];
+  bus.subscribe((e) => published.push(e));
+  const lifecycle = new Lifecycle(store, bus, options);
+  return {
+    dir: home.dir,
+    dbPath,
+    store,
+    bus,
+    lifecycle,
+    published,
+    countEvents: () => (store.db.query("SELECT COUNT(*) AS n FROM events").get() as { n: number }).n,
+    close: () => {
+      store.close();
+      home.cleanup();
+    },
+  };
+}
+
+export const ROOT = join(import.meta.dir, "..");
