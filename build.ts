@@ -1,0 +1,91 @@
+#!/usr/bin/env bun
+/**
+ * Compiles the `dash` executable. `bun run build` builds for this machine into dist/dash;
+ * `bun run build --all` builds dist/dash-<os>-<arch> for every target below.
+ *
+ * OpenTUI loads its native renderer from a per-platform package (@opentui/core-<os>-<arch>) by a
+ * dynamic import: each binary embeds its own platform's package and marks the others external.
+ * A cross build needs the other platforms' packages on disk: `bun install --os='*' --cpu='*'`,
+ * which this script runs once when one is missing.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import pkg from "./package.json" with { type: "json" };
+
+export const TARGETS = {
+  "linux-x64": "bun-linux-x64",
+  "linux-arm64": "bun-linux-arm64",
+  "darwin-arm64": "bun-darwin-arm64",
+} as const;
+export type Target = keyof typeof TARGETS;
+
+const OPENTUI_PLATFORMS = [
+  "darwin-x64",
+  "darwin-arm64",
+  "linux-x64",
+  "linux-arm64",
+  "linux-x64-musl",
+  "linux-arm64-musl",
+  "win32-x64",
+  "win32-arm64",
+];
+
+export function hostTarget(): Target {
+  const target = `${process.platform}-${process.arch}`;
+  if (target in TARGETS) return target as Target;
+  throw new Error(`no build target for this machine (${target}); known: ${Object.keys(TARGETS).join(", ")}`);
+}
+
+function version(): string {
+  const commit = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"], { cwd: import.meta.dir, stderr: "ignore" });
+  const sha = commit.exitCode === 0 ? commit.stdout.toString().trim() : "";
+  return sha ? `${pkg.version}+${sha}` : pkg.version;
+}
+
+function nativePresent(target: Target): boolean {
+  return existsSync(join(import.meta.dir, "node_modules", "@opentui", `core-${target}`));
+}
+
+export async function buildBinary(target: Target, outfile: string): Promise<void> {
+  const result = await Bun.build({
+    entrypoints: [join(import.meta.dir, "src/main.ts")],
+    minify: true,
+    sourcemap: "none",
+    define: { DASH_BUILD_VERSION: JSON.stringify(version()) },
+    external: OPENTUI_PLATFORMS.filter((p) => p !== target).map((p) => `@opentui/core-${p}`),
+    compile: {
+      target: TARGETS[target],
+      outfile,
+      // The binary is configured by DASH_HOME/config.yaml and the environment only: it must not
+      // pick up a bunfig.toml, .env, tsconfig.json or package.json from wherever it is run.
+      autoloadBunfig: false,
+      autoloadDotenv: false,
+      autoloadTsconfig: false,
+      autoloadPackageJson: false,
+    },
+  });
+  if (!result.success) {
+    throw new AggregateError(result.logs, `build for ${target} failed:\n${result.logs.map(String).join("\n")}`);
+  }
+}
+
+if (import.meta.main) {
+  const all = Bun.argv.includes("--all");
+  const targets: Target[] = all ? (Object.keys(TARGETS) as Target[]) : [hostTarget()];
+  if (targets.some((t) => !nativePresent(t))) {
+    console.log("installing every platform's OpenTUI native package (bun install --os='*' --cpu='*')…");
+    const install = Bun.spawnSync(["bun", "install", "--frozen-lockfile", "--os=*", "--cpu=*"], {
+      cwd: import.meta.dir,
+      stdout: "inherit",
+      stderr: "inherit",
+    });
+    if (install.exitCode !== 0) process.exit(install.exitCode ?? 1);
+  }
+  for (const target of targets) {
+    const outfile = join(import.meta.dir, "dist", all ? `dash-${target}` : "dash");
+    const started = performance.now();
+    await buildBinary(target, outfile);
+    const size = (Bun.file(outfile).size / 1024 / 1024).toFixed(1);
+    console.log(`built ${outfile} (${target}, ${size} MiB) in ${((performance.now() - started) / 1000).toFixed(1)}s`);
+  }
+}
