@@ -1,0 +1,5 @@
+/** `bun run bench`: every benchmark in turn. Figures only; nothing here asserts a time. */
+import { benchWritePath } from "./write-path.ts";
+
+console.log(`dash benchmarks — bun ${Bun.version}, ${process.platform}-${process.arch}, ${navigator.hardwareConcurrency} cores`);
+await benchWritePath();

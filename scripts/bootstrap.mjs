@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// From a clean clone with only Node and npm: make sure Bun is there (npm install -g bun), install
+// the locked dependencies, then run `serve` (npm start) or the whole test suite (npm test).
+// Extra arguments are passed through: `npm start -- --port 8080`, `npm test -- tests/unit`.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+
+const [mode, ...rest] = process.argv.slice(2);
+const root = join(import.meta.dirname, "..");
+
+function run(cmd, args) {
+  const result = spawnSync(cmd, args, { cwd: root, stdio: "inherit" });
+  if (result.error) throw result.error;
+  return result.status ?? 1;
+}
+
+function findBun() {
+  if (spawnSync("bun", ["--version"], { stdio: "ignore" }).status === 0) return "bun";
+  const prefix = spawnSync("npm", ["prefix", "-g"], { encoding: "utf8" }).stdout?.trim();
+  const candidate = prefix && join(prefix, "bin", "bun");
+  return candidate && existsSync(candidate) ? candidate : null;
+}
+
+let bun = findBun();
+if (!bun) {
+  console.log("Bun is not installed: installing it with `npm install -g bun`…");
+  if (run("npm", ["install", "-g", "bun"]) !== 0) {
+    console.error("Could not install Bun. Install it yourself (npm install -g bun) and run this again.");
+    process.exit(1);
+  }
+  bun = findBun();
+  if (!bun) {
+    console.error("Bun was installed but is not on PATH: add `$(npm prefix -g)/bin` to PATH.");
+    process.exit(1);
+  }
+}
+
+if (run(bun, ["install", "--frozen-lockfile"]) !== 0) process.exit(1);
+
+if (mode === "test") process.exit(run(bun, ["test", "--coverage", ...rest]));
+if (mode === "serve") process.exit(run(bun, ["src/main.ts", "serve", ...rest]));
+console.error(`usage: node scripts/bootstrap.mjs <serve|test> [args…]`);
+process.exit(2);

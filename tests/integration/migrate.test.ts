@@ -1,0 +1,110 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import type { Database } from "bun:sqlite";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { DashError } from "../../src/domain/errors.ts";
+import {
+  loadMigrations,
+  migrateUp,
+  migrationStates,
+  parseMigration,
+  rollbackTo,
+  verifyMigrations,
+} from "../../src/storage/migrate.ts";
+import { EMBEDDED_MIGRATIONS } from "../../src/storage/migrations.ts";
+import { SqliteStore } from "../../src/storage/sqlite.ts";
+import { openDatabase } from "../../src/storage/sqlite-db.ts";
+import { ROOT, tempHome } from "../helpers.ts";
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+function freshDb(): { db: Database; path: string } {
+  const home = tempHome();
+  const path = join(home.dir, "dash.db");
+  const db = openDatabase(path);
+  cleanups.push(() => {
+    db.close();
+    home.cleanup();
+  });
+  return { db, path };
+}
+
+const tables = (db: Database) =>
+  (
+    db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as {
+      name: string;
+    }[]
+  ).map((r) => r.name);
+
+describe("migrations", () => {
+  test("every file in migrations/ is embedded, in order, and parses", () => {
+    const files = readdirSync(join(ROOT, "migrations")).filter((f) => f.endsWith(".sql")).sort();
+    expect(EMBEDDED_MIGRATIONS.map((m) => m.file)).toEqual(files);
+    expect(loadMigrations().map((m) => m.version)).toEqual(files.map((_, i) => i + 1));
+  });
+
+  test("fresh up, rollback, up again", () => {
+    const { db } = freshDb();
+    expect(migrateUp(db).map((m) => m.version)).toEqual([1]);
+    expect(tables(db)).toEqual(["_migrations", "agents", "api_keys", "budgets", "events", "swarms"]);
+    expect(migrateUp(db)).toEqual([]);
+    expect(db.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
+    expect(db.query("PRAGMA foreign_keys").get()).toEqual({ foreign_keys: 1 });
+
+    expect(rollbackTo(db, 0).map((m) => m.version)).toEqual([1]);
+    expect(tables(db)).toEqual(["_migrations"]);
+    expect(migrationStates(db)[0]?.appliedAt).toBeNull();
+
+    expect(migrateUp(db).map((m) => m.version)).toEqual([1]);
+    expect(tables(db)).toContain("agents");
+    const row = db.query("SELECT version, name, checksum FROM _migrations").get() as Record<string, unknown>;
+    expect(row).toEqual({ version: 1, name: "initial_schema", checksum: loadMigrations()[0]?.checksum as string });
+  });
+
+  test("tables are STRICT and the partial active-agent index exists", () => {
+    const { db } = freshDb();
+    migrateUp(db);
+    const sql = (db.query("SELECT sql FROM sqlite_master WHERE name = 'agents'").get() as { sql: string }).sql;
+    expect(sql).toEndWith("STRICT");
+    const index = db.query("SELECT sql FROM sqlite_master WHERE name = 'idx_agent_active'").get() as { sql: string };
+    expect(index.sql).toContain("WHERE status IN");
+    expect(() => db.run("INSERT INTO events (id, timestamp, type, source, data) VALUES ('x', 'not a number', 't', 's', '{}')")).toThrow();
+  });
+
+  test("a migration changed after it was applied stops startup with a clear message", () => {
+    const { db, path } = freshDb();
+    migrateUp(db);
+    const original = EMBEDDED_MIGRATIONS[0] as { file: string; text: string };
+    const tampered = [parseMigration(original.file, `${original.text}\n-- a harmless-looking edit\n`)];
+    expect(() => verifyMigrations(db, tampered)).toThrow(/001_initial_schema\.sql was changed after it was applied/);
+    expect(() => migrateUp(db, tampered)).toThrow(DashError);
+
+    // The same seen from startup: the checksum recorded in the database no longer matches.
+    db.run("UPDATE _migrations SET checksum = 'deadbeef' WHERE version = 1");
+    expect(() => SqliteStore.open(path)).toThrow(/changed after it was applied.*refusing to start/);
+  });
+
+  test("a database migrated by a newer dash is refused", () => {
+    const { db } = freshDb();
+    migrateUp(db);
+    db.run("INSERT INTO _migrations (version, name, applied_at, checksum) VALUES (99, 'from_the_future', 0, 'x')");
+    expect(() => verifyMigrations(db)).toThrow(/migration 99 \(from_the_future\) that this dash does not know/);
+  });
+
+  test("badly named or sectioned migration files are refused", () => {
+    expect(() => parseMigration("1_x.sql", "-- migrate:up\n-- migrate:down\n")).toThrow(/NNN_name\.sql/);
+    expect(() => parseMigration("002_x.sql", "CREATE TABLE t (a);")).toThrow(/migrate:up/);
+  });
+
+  test("a failing migration rolls back whole and is not recorded", () => {
+    const { db } = freshDb();
+    const good = loadMigrations();
+    const bad = parseMigration("002_broken.sql", "-- migrate:up\nCREATE TABLE ok_then (a INTEGER);\nNOT SQL;\n-- migrate:down\n");
+    expect(() => migrateUp(db, [...good, bad])).toThrow();
+    expect(tables(db)).not.toContain("ok_then");
+    expect(migrationStates(db, [...good, bad]).map((s) => s.appliedAt !== null)).toEqual([true, false]);
+  });
+});

@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadConfig } from "../../src/config.ts";
+import { tempHome } from "../helpers.ts";
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+function home(yaml?: string): string {
+  const h = tempHome();
+  cleanups.push(h.cleanup);
+  if (yaml !== undefined) writeFileSync(join(h.dir, "config.yaml"), yaml);
+  return h.dir;
+}
+
+describe("config", () => {
+  test("defaults with no file: port 7373 on loopback, database in DASH_HOME", () => {
+    const dir = home();
+    const config = loadConfig({ DASH_HOME: dir });
+    expect(config.server).toEqual({ port: 7373, host: "127.0.0.1" });
+    expect(config.databasePath).toBe(join(dir, "dash.db"));
+    expect(config.limits.maxAgentsPerSwarm).toBe(100);
+    expect(config.websocket.heartbeatMs).toBe(30_000);
+    expect(config.defaults.runtime).toBe("claude-code");
+  });
+
+  test("config.yaml is read, and environment variables override it", () => {
+    const dir = home("server:\n  port: 8000\nlog:\n  level: debug\nlimits:\n  maxAgentsPerSwarm: 20\n");
+    expect(loadConfig({ DASH_HOME: dir }).server.port).toBe(8000);
+    const config = loadConfig({
+      DASH_HOME: dir,
+      DASH_PORT: "9001",
+      DASH_DB_PATH: "/tmp/elsewhere.db",
+      DASH_LOG_LEVEL: "warn",
+      DASH_MAX_AGENTS: "50",
+      DASH_RATE_LIMIT: "7",
+      DASH_WS_HEARTBEAT: "5000",
+      OPENCLAW_GATEWAY_URL: "http://127.0.0.1:18789",
+      OPENCLAW_API_KEY: "secret",
+    });
+    expect(config.server.port).toBe(9001);
+    expect(config.databasePath).toBe("/tmp/elsewhere.db");
+    expect(config.log.level).toBe("warn");
+    expect(config.limits).toMatchObject({ maxAgentsPerSwarm: 50, rateLimitPerMinute: 7 });
+    expect(config.websocket.heartbeatMs).toBe(5000);
+    expect(config.openclaw).toEqual({ gatewayUrl: "http://127.0.0.1:18789", token: "secret" });
+  });
+
+  test("OPENCLAW_GATEWAY_TOKEN wins over the PRD's OPENCLAW_API_KEY", () => {
+    const config = loadConfig({ DASH_HOME: home(), OPENCLAW_GATEWAY_TOKEN: "a", OPENCLAW_API_KEY: "b" });
+    expect(config.openclaw.token).toBe("a");
+  });
+
+  test("a bad value in the file names the key, the value and what is allowed", () => {
+    const dir = home("server:\n  port: 99999\n");
+    expect(() => loadConfig({ DASH_HOME: dir })).toThrow(/config\.yaml: server\.port = 99999: .*65535/);
+  });
+
+  test("a bad enum lists the allowed values", () => {
+    const dir = home("log:\n  level: loud\n");
+    expect(() => loadConfig({ DASH_HOME: dir })).toThrow(/log\.level = "loud".*"debug"\|"info"\|"warn"\|"error"/);
+  });
+
+  test("a bad environment variable is named as such", () => {
+    expect(() => loadConfig({ DASH_HOME: home(), DASH_PORT: "seventy" })).toThrow(/DASH_PORT="seventy".*whole number/);
+    expect(() => loadConfig({ DASH_HOME: home(), DASH_LOG_LEVEL: "chatty" })).toThrow(
+      /environment variable DASH_LOG_LEVEL = "chatty"/,
+    );
+  });
+
+  test("a misspelt key is reported, not ignored", () => {
+    expect(() => loadConfig({ DASH_HOME: home("server:\n  prot: 1\n") })).toThrow(/server.*prot/);
+  });
+
+  test("YAML that does not parse, or is not a mapping, is refused", () => {
+    expect(() => loadConfig({ DASH_HOME: home("server: [unclosed\n") })).toThrow(/not valid YAML/);
+    expect(() => loadConfig({ DASH_HOME: home("- a\n- b\n") })).toThrow(/must be a YAML mapping/);
+    expect(loadConfig({ DASH_HOME: home("") }).server.port).toBe(7373);
+  });
+});
