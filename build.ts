@@ -37,7 +37,10 @@ export function hostTarget(): Target {
 }
 
 function version(): string {
-  const commit = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"], { cwd: import.meta.dir, stderr: "ignore" });
+  const commit = Bun.spawnSync(["git", "rev-parse", "--short", "HEAD"], {
+    cwd: import.meta.dir,
+    stderr: "ignore",
+  });
   const sha = commit.exitCode === 0 ? commit.stdout.toString().trim() : "";
   return sha ? `${pkg.version}+${sha}` : pkg.version;
 }
@@ -65,7 +68,10 @@ export async function buildBinary(target: Target, outfile: string): Promise<void
     },
   });
   if (!result.success) {
-    throw new AggregateError(result.logs, `build for ${target} failed:\n${result.logs.map(String).join("\n")}`);
+    throw new AggregateError(
+      result.logs,
+      `build for ${target} failed:\n${result.logs.map(String).join("\n")}`,
+    );
   }
 }
 
@@ -86,6 +92,8 @@ if (import.meta.main) {
     const started = performance.now();
     await buildBinary(target, outfile);
     const size = (Bun.file(outfile).size / 1024 / 1024).toFixed(1);
-    console.log(`built ${outfile} (${target}, ${size} MiB) in ${((performance.now() - started) / 1000).toFixed(1)}s`);
+    console.log(
+      `built ${outfile} (${target}, ${size} MiB) in ${((performance.now() - started) / 1000).toFixed(1)}s`,
+    );
   }
 }

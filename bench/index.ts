@@ -1,5 +1,7 @@
 /** `bun run bench`: every benchmark in turn. Figures only; nothing here asserts a time. */
 import { benchWritePath } from "./write-path.ts";
 
-console.log(`dash benchmarks — bun ${Bun.version}, ${process.platform}-${process.arch}, ${navigator.hardwareConcurrency} cores`);
+console.log(
+  `dash benchmarks — bun ${Bun.version}, ${process.platform}-${process.arch}, ${navigator.hardwareConcurrency} cores`,
+);
 await benchWritePath();

@@ -14,7 +14,9 @@ const LogLevelSchema = z.enum(["debug", "info", "warn", "error"]);
 const port = z.number().int().min(0).max(65_535);
 
 export const ConfigSchema = z.strictObject({
-  server: z.strictObject({ port: port.default(7373), host: z.string().min(1).default("127.0.0.1") }).prefault({}),
+  server: z
+    .strictObject({ port: port.default(7373), host: z.string().min(1).default("127.0.0.1") })
+    .prefault({}),
   database: z.strictObject({ path: z.string().min(1).optional() }).prefault({}),
   log: z.strictObject({ level: LogLevelSchema.default("info") }).prefault({}),
   limits: z
@@ -24,7 +26,9 @@ export const ConfigSchema = z.strictObject({
       swarmCreatesPerMinute: z.number().int().min(1).default(10),
     })
     .prefault({}),
-  websocket: z.strictObject({ heartbeatMs: z.number().int().min(1000).max(3_600_000).default(30_000) }).prefault({}),
+  websocket: z
+    .strictObject({ heartbeatMs: z.number().int().min(1000).max(3_600_000).default(30_000) })
+    .prefault({}),
   events: z
     .strictObject({
       retentionDays: z.number().min(0).default(30),
@@ -32,17 +36,30 @@ export const ConfigSchema = z.strictObject({
     })
     .prefault({}),
   budget: z
-    .strictObject({ defaultAmount: z.number().positive().default(10), currency: CurrencySchema.default("USD") })
+    .strictObject({
+      defaultAmount: z.number().positive().default(10),
+      currency: CurrencySchema.default("USD"),
+    })
     .prefault({}),
   defaults: z
-    .strictObject({ runtime: z.string().min(1).default("claude-code"), model: z.string().min(1).default(DEFAULT_MODEL) })
+    .strictObject({
+      runtime: z.string().min(1).default("claude-code"),
+      model: z.string().min(1).default(DEFAULT_MODEL),
+    })
     .prefault({}),
-  openclaw: z.strictObject({ gatewayUrl: z.url().optional(), token: z.string().min(1).optional() }).prefault({}),
+  openclaw: z
+    .strictObject({ gatewayUrl: z.url().optional(), token: z.string().min(1).optional() })
+    .prefault({}),
   cors: z
     .strictObject({
       origins: z
         .array(z.string().min(1))
-        .default(["http://localhost:3000", "http://localhost:5173", "https://dash.local", "https://dash.company.internal"]),
+        .default([
+          "http://localhost:3000",
+          "http://localhost:5173",
+          "https://dash.local",
+          "https://dash.company.internal",
+        ]),
     })
     .prefault({}),
   api: z
@@ -69,7 +86,11 @@ export function dashHome(env: Env = process.env): string {
 
 const integer = (name: string, value: string): number => {
   if (!/^-?\d+$/.test(value.trim())) {
-    throw new DashError("CONFIG_ERROR", `${name}=${JSON.stringify(value)} is not valid: expected a whole number`, { key: name });
+    throw new DashError(
+      "CONFIG_ERROR",
+      `${name}=${JSON.stringify(value)} is not valid: expected a whole number`,
+      { key: name },
+    );
   }
   return Number(value);
 };
@@ -83,9 +104,12 @@ function fromEnv(env: Env): Record<string, Record<string, unknown>> {
   if (env.DASH_PORT) set("server", "port", integer("DASH_PORT", env.DASH_PORT));
   if (env.DASH_DB_PATH) set("database", "path", env.DASH_DB_PATH);
   if (env.DASH_LOG_LEVEL) set("log", "level", env.DASH_LOG_LEVEL);
-  if (env.DASH_MAX_AGENTS) set("limits", "maxAgentsPerSwarm", integer("DASH_MAX_AGENTS", env.DASH_MAX_AGENTS));
-  if (env.DASH_RATE_LIMIT) set("limits", "rateLimitPerMinute", integer("DASH_RATE_LIMIT", env.DASH_RATE_LIMIT));
-  if (env.DASH_WS_HEARTBEAT) set("websocket", "heartbeatMs", integer("DASH_WS_HEARTBEAT", env.DASH_WS_HEARTBEAT));
+  if (env.DASH_MAX_AGENTS)
+    set("limits", "maxAgentsPerSwarm", integer("DASH_MAX_AGENTS", env.DASH_MAX_AGENTS));
+  if (env.DASH_RATE_LIMIT)
+    set("limits", "rateLimitPerMinute", integer("DASH_RATE_LIMIT", env.DASH_RATE_LIMIT));
+  if (env.DASH_WS_HEARTBEAT)
+    set("websocket", "heartbeatMs", integer("DASH_WS_HEARTBEAT", env.DASH_WS_HEARTBEAT));
   if (env.OPENCLAW_GATEWAY_URL) set("openclaw", "gatewayUrl", env.OPENCLAW_GATEWAY_URL);
   // The PRD's OPENCLAW_API_KEY is accepted as the gateway token (DESIGN.md §4).
   const token = env.OPENCLAW_GATEWAY_TOKEN || env.OPENCLAW_API_KEY;
@@ -109,17 +133,26 @@ function readFile(path: string): Record<string, unknown> {
   try {
     parsed = Bun.YAML.parse(readFileSync(path, "utf8"));
   } catch (error) {
-    throw new DashError("CONFIG_ERROR", `${path} is not valid YAML: ${(error as Error).message}`, { file: path });
+    throw new DashError("CONFIG_ERROR", `${path} is not valid YAML: ${(error as Error).message}`, {
+      file: path,
+    });
   }
   if (parsed === null || parsed === undefined) return {};
   if (typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new DashError("CONFIG_ERROR", `${path} must be a YAML mapping of sections (server:, database:, …)`, { file: path });
+    throw new DashError(
+      "CONFIG_ERROR",
+      `${path} must be a YAML mapping of sections (server:, database:, …)`,
+      { file: path },
+    );
   }
   return parsed as Record<string, unknown>;
 }
 
 function valueAt(source: unknown, path: PropertyKey[]): unknown {
-  return path.reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), source);
+  return path.reduce<unknown>(
+    (v, k) => (v && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined),
+    source,
+  );
 }
 
 /** Loads and validates the configuration; a bad value names its key, its value and what is allowed. */
@@ -139,7 +172,8 @@ export function loadConfig(env: Env = process.env): Config {
     const path = issue?.path ?? [];
     const key = path.map(String).join(".");
     const envName = ENV_NAMES[key];
-    const origin = envName && env[envName] !== undefined ? `environment variable ${envName}` : `${file}: ${key}`;
+    const origin =
+      envName && env[envName] !== undefined ? `environment variable ${envName}` : `${file}: ${key}`;
     const shown = issue?.code === "unrecognized_keys" ? "" : ` = ${JSON.stringify(valueAt(merged, path))}`;
     throw new DashError("CONFIG_ERROR", `Invalid configuration in ${origin}${shown}: ${issue?.message}`, {
       key,

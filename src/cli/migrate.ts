@@ -11,7 +11,11 @@ export default defineCommand({
   meta: { name: "migrate", description: "Apply database migrations, show their status, or roll back" },
   args: {
     status: { type: "boolean", description: "List every migration and whether it is applied" },
-    rollback: { type: "string", valueHint: "version", description: "Undo applied migrations newer than <version> (0 = all)" },
+    rollback: {
+      type: "string",
+      valueHint: "version",
+      description: "Undo applied migrations newer than <version> (0 = all)",
+    },
     json: { type: "boolean", description: "Print JSON for scripts" },
   },
   run({ args }) {
@@ -36,7 +40,11 @@ export default defineCommand({
         const rows = states.map((s) => [
           pad(s.version),
           s.name,
-          !s.intact ? red("changed since applied") : s.appliedAt !== null ? green("applied") : yellow("pending"),
+          !s.intact
+            ? red("changed since applied")
+            : s.appliedAt !== null
+              ? green("applied")
+              : yellow("pending"),
           s.appliedAt === null ? "-" : new Date(s.appliedAt).toISOString(),
         ]);
         console.log(table(["VERSION", "NAME", "STATE", "APPLIED AT"], rows));
@@ -45,19 +53,29 @@ export default defineCommand({
       if (args.rollback !== undefined) {
         const target = Number(args.rollback);
         if (!Number.isInteger(target) || target < 0) {
-          throw new DashError("VALIDATION_ERROR", `--rollback needs a version number ≥ 0, got "${args.rollback}"`);
+          throw new DashError(
+            "VALIDATION_ERROR",
+            `--rollback needs a version number ≥ 0, got "${args.rollback}"`,
+          );
         }
         const undone = rollbackTo(db, target, migrations);
-        if (args.json) return void console.log(JSON.stringify({ rolledBack: undone.map((m) => m.version), target }));
-        if (undone.length === 0) return void console.log(`Nothing to roll back: the database is at or below version ${target}.`);
+        if (args.json)
+          return void console.log(JSON.stringify({ rolledBack: undone.map((m) => m.version), target }));
+        if (undone.length === 0)
+          return void console.log(`Nothing to roll back: the database is at or below version ${target}.`);
         for (const m of undone) console.log(`${yellow("↩")} rolled back ${pad(m.version)} ${m.name}`);
         return;
       }
       const applied = migrateUp(db, migrations);
       const version = migrations.at(-1)?.version ?? 0;
-      if (args.json) return void console.log(JSON.stringify({ applied: applied.map((m) => m.version), version }));
+      if (args.json)
+        return void console.log(JSON.stringify({ applied: applied.map((m) => m.version), version }));
       for (const m of applied) console.log(`${green("✔")} applied ${pad(m.version)} ${m.name}`);
-      console.log(applied.length ? `Database is at version ${version}.` : `Database is up to date (version ${version}).`);
+      console.log(
+        applied.length
+          ? `Database is at version ${version}.`
+          : `Database is up to date (version ${version}).`,
+      );
     } finally {
       db.close();
     }

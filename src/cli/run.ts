@@ -21,7 +21,9 @@ export function reportError(error: unknown): number {
     process.stderr.write(`${red("error:")} ${error.message}\nRun with --help to see the usage.\n`);
     return EXIT.usage;
   }
-  process.stderr.write(`${red("error:")} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `${red("error:")} ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   return EXIT.failure;
 }
 
@@ -30,7 +32,8 @@ async function resolveTarget(cmd: CommandDef, args: string[]): Promise<[CommandD
   let parent: CommandDef | undefined;
   for (const arg of args) {
     if (arg.startsWith("-")) break;
-    const subs = typeof current.subCommands === "function" ? await current.subCommands() : await current.subCommands;
+    const subs =
+      typeof current.subCommands === "function" ? await current.subCommands() : await current.subCommands;
     const next = subs?.[arg];
     if (!next) break;
     parent = current;

@@ -1,9 +1,9 @@
 import type { EventBus } from "../bus/bus.ts";
 import {
   type AgentRecord,
-  percentage,
   type ProgressReport,
   ProgressReportSchema,
+  percentage,
   type UsageReport,
   UsageReportSchema,
 } from "../domain/agent.ts";
@@ -15,7 +15,13 @@ import { type CreateSwarmInput, CreateSwarmSchema, type SwarmRecord } from "../d
 import { parseOrThrow } from "../domain/validate.ts";
 import type { Store, WriteResult } from "../storage/store.ts";
 import { agentSpawnedEvent, draftAgent, planSwarm } from "./swarm.ts";
-import { type AgentMove, checkVersion, decideAgentMove, decideSwarmMove, type SwarmMove } from "./transitions.ts";
+import {
+  type AgentMove,
+  checkVersion,
+  decideAgentMove,
+  decideSwarmMove,
+  type SwarmMove,
+} from "./transitions.ts";
 
 export interface LifecycleOptions {
   now?: () => number;
@@ -56,13 +62,19 @@ export class Lifecycle {
     const parsed = parseOrThrow(CreateSwarmSchema, input, "swarm");
     const max = this.options.maxAgentsPerSwarm ?? 100;
     if (parsed.initialAgents > max) {
-      throw new DashError("VALIDATION_ERROR", `initialAgents ${parsed.initialAgents} is over the cap of ${max} agents per swarm`, {
-        field: "initialAgents",
-        max,
-      });
+      throw new DashError(
+        "VALIDATION_ERROR",
+        `initialAgents ${parsed.initialAgents} is over the cap of ${max} agents per swarm`,
+        {
+          field: "initialAgents",
+          max,
+        },
+      );
     }
     const plan = planSwarm(parsed, this.options.defaultBudget ?? { amount: 10, currency: "USD" }, this.now());
-    const swarm = await this.commit(this.store.insertSwarm(plan.swarm, plan.budget, plan.agents, plan.events));
+    const swarm = await this.commit(
+      this.store.insertSwarm(plan.swarm, plan.budget, plan.agents, plan.events),
+    );
     const agents = plan.agents.map((a) => ({ ...a, version: 1 }));
     return { swarm, agents };
   }
@@ -86,16 +98,24 @@ export class Lifecycle {
     return this.commit(
       this.store.insertAgent(agent, (current) => {
         if (FINISHED_SWARM_STATUSES.has(current.status)) {
-          throw new DashError("CONFLICT", `swarm ${current.id} is ${current.status}: it takes no new agents`, {
-            swarmId: current.id,
-            status: current.status,
-          });
+          throw new DashError(
+            "CONFLICT",
+            `swarm ${current.id} is ${current.status}: it takes no new agents`,
+            {
+              swarmId: current.id,
+              status: current.status,
+            },
+          );
         }
         if (current.agentCount >= max) {
-          throw new DashError("VALIDATION_ERROR", `swarm ${current.id} already has ${current.agentCount} agents (the cap is ${max})`, {
-            swarmId: current.id,
-            max,
-          });
+          throw new DashError(
+            "VALIDATION_ERROR",
+            `swarm ${current.id} already has ${current.agentCount} agents (the cap is ${max})`,
+            {
+              swarmId: current.id,
+              max,
+            },
+          );
         }
         return [agentSpawnedEvent(agent)];
       }),
@@ -117,16 +137,29 @@ export class Lifecycle {
       this.store.updateAgent(id, (agent) => {
         checkVersion("agent", agent, expectedVersion);
         if (agent.status !== "running") {
-          throw new DashError("CONFLICT", `agent ${id} is ${agent.status}: progress is taken only while running`, {
-            agentId: id,
-            status: agent.status,
-          });
+          throw new DashError(
+            "CONFLICT",
+            `agent ${id} is ${agent.status}: progress is taken only while running`,
+            {
+              agentId: id,
+              status: agent.status,
+            },
+          );
         }
-        const cost = { tokens: agent.promptTokens + agent.completionTokens, amount: fromUnits(agent.costMicros, "USD") };
+        const cost = {
+          tokens: agent.promptTokens + agent.completionTokens,
+          amount: fromUnits(agent.costMicros, "USD"),
+        };
         const progress = { current, total, percentage: percentage(current, total) };
         return {
           patch: { progressCurrent: current, progressTotal: total },
-          events: [{ type: "agent.progress", source: id, data: { agentId: id, swarmId: agent.swarmId, progress, cost } }],
+          events: [
+            {
+              type: "agent.progress",
+              source: id,
+              data: { agentId: id, swarmId: agent.swarmId, progress, cost },
+            },
+          ],
         };
       }),
     );
@@ -136,7 +169,10 @@ export class Lifecycle {
    * Money already spent is a fact, so usage is accepted in every state. It is added to the agent
    * and to every budget above it in the same transaction, as integer micro-USD (or tokens).
    */
-  async recordUsage(id: string, report: UsageReport): Promise<{ agent: AgentRecord; budgets: BudgetRecord[] }> {
+  async recordUsage(
+    id: string,
+    report: UsageReport,
+  ): Promise<{ agent: AgentRecord; budgets: BudgetRecord[] }> {
     const usage = parseOrThrow(UsageReportSchema, report, "usage report");
     const costMicros = usdToMicros(usage.costUsd);
     const delta = { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, costMicros };
@@ -167,7 +203,9 @@ export class Lifecycle {
   /** Adds `amount` (dollars or tokens, in the budget's currency) to a swarm's allocation. */
   async allocateBudget(swarmId: string, amount: number, expectedVersion?: number): Promise<BudgetRecord> {
     if (!Number.isFinite(amount) || amount <= 0) {
-      throw new DashError("VALIDATION_ERROR", `amount must be a positive number, got ${amount}`, { field: "amount" });
+      throw new DashError("VALIDATION_ERROR", `amount must be a positive number, got ${amount}`, {
+        field: "amount",
+      });
     }
     return this.commit(
       this.store.updateBudget("swarm", swarmId, (budget) => {

@@ -36,7 +36,11 @@ export function swarmEventType(from: SwarmStatus, to: SwarmStatus): EventType {
   return `swarm.${to}` as EventType;
 }
 
-export function checkVersion(entity: string, current: { id: string; version: number }, expected?: number): void {
+export function checkVersion(
+  entity: string,
+  current: { id: string; version: number },
+  expected?: number,
+): void {
   if (expected !== undefined && current.version !== expected) {
     throw new ConcurrencyConflictError(entity, current.id, expected, current.version);
   }
@@ -49,7 +53,13 @@ export function decideAgentMove(agent: AgentRecord, move: AgentMove, now: number
   if (!canMoveAgent(from, to)) throw new InvalidTransitionError("agent", agent.id, from, to);
   const retry = from === "failed" && to === "spawning";
   if (retry && agent.retryCount >= agent.maxRetries) {
-    throw new InvalidTransitionError("agent", agent.id, from, to, `no retries left (${agent.retryCount}/${agent.maxRetries})`);
+    throw new InvalidTransitionError(
+      "agent",
+      agent.id,
+      from,
+      to,
+      `no retries left (${agent.retryCount}/${agent.maxRetries})`,
+    );
   }
   const patch: AgentPatch = { status: to };
   if (retry) Object.assign(patch, { retryCount: agent.retryCount + 1, completedAt: null, error: null });
@@ -87,7 +97,12 @@ export function decideSwarmMove(swarm: SwarmRecord, move: SwarmMove, now: number
   const patch: SwarmPatch = { status: to };
   if (FINISHED_SWARM_STATUSES.has(to) && swarm.completedAt === null) patch.completedAt = now;
   if (move.result !== undefined) patch.result = move.result;
-  const data: Record<string, unknown> = { swarmId: swarm.id, name: swarm.name, status: to, previousStatus: from };
+  const data: Record<string, unknown> = {
+    swarmId: swarm.id,
+    name: swarm.name,
+    status: to,
+    previousStatus: from,
+  };
   if (move.result !== undefined) data.result = move.result;
   if (move.reason !== undefined) data.reason = move.reason;
   return { patch, events: [{ type: swarmEventType(from, to), source: swarm.id, data }] };

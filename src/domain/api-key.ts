@@ -5,7 +5,9 @@ export type Permission = z.infer<typeof PermissionSchema>;
 
 /** `dash_api_key_` + 32 base64url characters (24 random bytes), DESIGN.md §5. */
 export const API_KEY_PATTERN = /^dash_api_key_[A-Za-z0-9_-]{32}$/;
-export const RawApiKeySchema = z.string().regex(API_KEY_PATTERN, "must look like dash_api_key_<32 base64url chars>");
+export const RawApiKeySchema = z
+  .string()
+  .regex(API_KEY_PATTERN, "must look like dash_api_key_<32 base64url chars>");
 
 /** An api_keys row: only the SHA-256 of the key is ever stored. */
 export interface ApiKeyRecord {

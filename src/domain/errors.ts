@@ -53,12 +53,16 @@ export class ConcurrencyConflictError extends DashError {
   override readonly name = "ConcurrencyConflictError";
 
   constructor(entity: string, id: string, expectedVersion: number, actualVersion: number) {
-    super("CONFLICT", `${entity} ${id} was changed by someone else (version ${actualVersion}, expected ${expectedVersion})`, {
-      entity,
-      id,
-      expectedVersion,
-      actualVersion,
-    });
+    super(
+      "CONFLICT",
+      `${entity} ${id} was changed by someone else (version ${actualVersion}, expected ${expectedVersion})`,
+      {
+        entity,
+        id,
+        expectedVersion,
+        actualVersion,
+      },
+    );
   }
 }
 
@@ -67,12 +71,16 @@ export class InvalidTransitionError extends DashError {
   override readonly name = "InvalidTransitionError";
 
   constructor(entity: string, id: string, from: string, to: string, reason?: string) {
-    super("INVALID_TRANSITION", `${entity} ${id} cannot go from ${from} to ${to}${reason ? `: ${reason}` : ""}`, {
-      entity,
-      id,
-      from,
-      to,
-    });
+    super(
+      "INVALID_TRANSITION",
+      `${entity} ${id} cannot go from ${from} to ${to}${reason ? `: ${reason}` : ""}`,
+      {
+        entity,
+        id,
+        from,
+        to,
+      },
+    );
   }
 }
 

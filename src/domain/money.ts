@@ -7,7 +7,8 @@ import type { Currency } from "./budget.ts";
 const MICROS_PER_USD = 1_000_000;
 
 export function toUnits(amount: number, currency: Currency): number {
-  if (!Number.isFinite(amount) || amount < 0) throw new RangeError(`amount must be a finite number ≥ 0, got ${amount}`);
+  if (!Number.isFinite(amount) || amount < 0)
+    throw new RangeError(`amount must be a finite number ≥ 0, got ${amount}`);
   return currency === "USD" ? Math.round(amount * MICROS_PER_USD) : Math.round(amount);
 }
 

@@ -4,7 +4,15 @@ import { z } from "zod";
  * The agent and swarm state machines (DESIGN.md §3). Pure data: the write path enforces them,
  * the dashboard and the tests read them.
  */
-export const AGENT_STATUSES = ["idle", "spawning", "running", "paused", "completed", "failed", "killed"] as const;
+export const AGENT_STATUSES = [
+  "idle",
+  "spawning",
+  "running",
+  "paused",
+  "completed",
+  "failed",
+  "killed",
+] as const;
 export const AgentStatusSchema = z.enum(AGENT_STATUSES);
 export type AgentStatus = z.infer<typeof AgentStatusSchema>;
 
@@ -45,4 +53,8 @@ export function canMoveSwarm(from: SwarmStatus, to: SwarmStatus): boolean {
 /** States an agent does not leave on its own (failed may still be retried by the supervisor). */
 export const FINISHED_AGENT_STATUSES: ReadonlySet<AgentStatus> = new Set(["completed", "failed", "killed"]);
 export const LIVE_AGENT_STATUSES: ReadonlySet<AgentStatus> = new Set(["spawning", "running", "paused"]);
-export const FINISHED_SWARM_STATUSES: ReadonlySet<SwarmStatus> = new Set(["completed", "failed", "destroyed"]);
+export const FINISHED_SWARM_STATUSES: ReadonlySet<SwarmStatus> = new Set([
+  "completed",
+  "failed",
+  "destroyed",
+]);

@@ -11,5 +11,7 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, wha
   }));
   const first = issues[0];
   const where = first && first.path !== "(root)" ? ` at ${first.path}` : "";
-  throw new DashError("VALIDATION_ERROR", `Invalid ${what}${where}: ${first?.message ?? "invalid value"}`, { issues });
+  throw new DashError("VALIDATION_ERROR", `Invalid ${what}${where}: ${first?.message ?? "invalid value"}`, {
+    issues,
+  });
 }

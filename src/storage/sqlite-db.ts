@@ -1,10 +1,9 @@
 import { Database, type SQLQueryBindings } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { type EventRecord, type NewEvent } from "../domain/event.ts";
 import { ConcurrencyConflictError } from "../domain/errors.ts";
+import type { EventRecord, NewEvent } from "../domain/event.ts";
 import { nextEventId } from "../domain/ids.ts";
-
 
 /**
  * Opens a database file the way every Dash process must (DESIGN.md §1, §8): busy_timeout FIRST so
@@ -86,4 +85,3 @@ export function updateRow(
   const { changes } = db.query(sql).run(...values, now, current.id, current.version);
   if (changes !== 1) throw new ConcurrencyConflictError(table, current.id, current.version, -1);
 }
-

@@ -12,7 +12,8 @@ const str = (v: unknown): string => v as string;
 const num = (v: unknown): number => v as number;
 const numOrNull = (v: unknown): number | null => (v === null ? null : (v as number));
 const json = (v: unknown): unknown => (v === null ? null : JSON.parse(v as string));
-export const toJson = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
+export const toJson = (v: unknown): string | null =>
+  v === null || v === undefined ? null : JSON.stringify(v);
 
 export function agentFromRow(r: Row): AgentRecord {
   return {

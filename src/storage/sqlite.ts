@@ -80,7 +80,10 @@ export class SqliteStore implements Store {
   async listSwarms(query: { status?: string } = {}) {
     const where = query.status ? " WHERE s.status = ?" : "";
     const args = query.status ? [query.status] : [];
-    return this.db.query<Row, string[]>(`${SWARM_SELECT}${where} ORDER BY s.id`).all(...args).map(swarmFromRow);
+    return this.db
+      .query<Row, string[]>(`${SWARM_SELECT}${where} ORDER BY s.id`)
+      .all(...args)
+      .map(swarmFromRow);
   }
 
   async getAgent(id: string) {
@@ -135,8 +138,19 @@ export class SqliteStore implements Store {
           `INSERT INTO swarms (id, name, status, task, strategy, config, target_agent_count, result, created_at, updated_at, completed_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(swarm.id, swarm.name, swarm.status, swarm.task, swarm.strategy, JSON.stringify(swarm.config),
-          swarm.targetAgentCount, toJson(swarm.result), swarm.createdAt, swarm.updatedAt, swarm.completedAt);
+        .run(
+          swarm.id,
+          swarm.name,
+          swarm.status,
+          swarm.task,
+          swarm.strategy,
+          JSON.stringify(swarm.config),
+          swarm.targetAgentCount,
+          toJson(swarm.result),
+          swarm.createdAt,
+          swarm.updatedAt,
+          swarm.completedAt,
+        );
       this.insertBudgetRow(budget);
       for (const agent of agents) this.insertAgentRow(agent);
       const committed = insertEvents(this.db, events, now);
@@ -163,10 +177,21 @@ export class SqliteStore implements Store {
     return this.update(id, "swarms", SWARM_COLUMNS, (i) => this.swarm(i), decide, "swarm");
   }
 
-  async updateBudget(entityType: BudgetEntity, entityId: string, decide: (b: BudgetRecord) => Change<BudgetPatch>) {
+  async updateBudget(
+    entityType: BudgetEntity,
+    entityId: string,
+    decide: (b: BudgetRecord) => Change<BudgetPatch>,
+  ) {
     const budget = this.budget(entityType, entityId);
     if (!budget) throw notFound(`${entityType} budget`, entityId);
-    return this.update(budget.id, "budgets", BUDGET_COLUMNS, () => this.budget(entityType, entityId), decide, "budget");
+    return this.update(
+      budget.id,
+      "budgets",
+      BUDGET_COLUMNS,
+      () => this.budget(entityType, entityId),
+      decide,
+      "budget",
+    );
   }
 
   private update<R extends { id: string; version: number }, P extends object>(
@@ -188,7 +213,11 @@ export class SqliteStore implements Store {
     });
   }
 
-  async addUsage(id: string, usage: UsageDelta, decide: (agent: AgentRecord) => NewEvent[]): Promise<UsageResult> {
+  async addUsage(
+    id: string,
+    usage: UsageDelta,
+    decide: (agent: AgentRecord) => NewEvent[],
+  ): Promise<UsageResult> {
     return immediate(this.db, () => {
       const now = this.now();
       const row = this.db
@@ -217,7 +246,15 @@ export class SqliteStore implements Store {
     });
   }
 
-  async pruneEvents({ before, keepRows, batchSize }: { before: number; keepRows: number; batchSize: number }) {
+  async pruneEvents({
+    before,
+    keepRows,
+    batchSize,
+  }: {
+    before: number;
+    keepRows: number;
+    batchSize: number;
+  }) {
     return immediate(this.db, () => {
       const cutoff = this.db
         .query<{ id: string }, [number]>("SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?")
@@ -238,8 +275,16 @@ export class SqliteStore implements Store {
         `INSERT INTO api_keys (id, name, key_hash, permissions, created_at, last_used_at, expires_at, is_active)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(key.id, key.name, key.keyHash, JSON.stringify(key.permissions), key.createdAt, key.lastUsedAt,
-        key.expiresAt, key.isActive ? 1 : 0);
+      .run(
+        key.id,
+        key.name,
+        key.keyHash,
+        JSON.stringify(key.permissions),
+        key.createdAt,
+        key.lastUsedAt,
+        key.expiresAt,
+        key.isActive ? 1 : 0,
+      );
   }
 
   async findApiKeyByHash(keyHash: string) {
@@ -269,9 +314,30 @@ export class SqliteStore implements Store {
            created_at, updated_at, started_at, completed_at, retry_count, max_retries)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(a.id, a.name, a.status, a.swarmId, a.parentId, a.task, a.model, a.progressCurrent, a.progressTotal,
-        a.promptTokens, a.completionTokens, a.costMicros, a.sessionId, JSON.stringify(a.metadata), toJson(a.result),
-        toJson(a.error), a.createdAt, a.updatedAt, a.startedAt, a.completedAt, a.retryCount, a.maxRetries);
+      .run(
+        a.id,
+        a.name,
+        a.status,
+        a.swarmId,
+        a.parentId,
+        a.task,
+        a.model,
+        a.progressCurrent,
+        a.progressTotal,
+        a.promptTokens,
+        a.completionTokens,
+        a.costMicros,
+        a.sessionId,
+        JSON.stringify(a.metadata),
+        toJson(a.result),
+        toJson(a.error),
+        a.createdAt,
+        a.updatedAt,
+        a.startedAt,
+        a.completedAt,
+        a.retryCount,
+        a.maxRetries,
+      );
   }
 
   private insertBudgetRow(b: NewBudget): void {
@@ -282,9 +348,22 @@ export class SqliteStore implements Store {
            hard_stop_action, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(b.id, b.entityType, b.entityId, b.parentBudgetId, b.allocatedUnits, b.currency, b.warningThreshold,
-        b.criticalThreshold, b.hardStopThreshold, b.warningAction, b.criticalAction, b.hardStopAction,
-        b.createdAt, b.updatedAt);
+      .run(
+        b.id,
+        b.entityType,
+        b.entityId,
+        b.parentBudgetId,
+        b.allocatedUnits,
+        b.currency,
+        b.warningThreshold,
+        b.criticalThreshold,
+        b.hardStopThreshold,
+        b.warningAction,
+        b.criticalAction,
+        b.hardStopAction,
+        b.createdAt,
+        b.updatedAt,
+      );
   }
 }
 

@@ -22,10 +22,21 @@ export interface Store {
   getBudget(entityType: BudgetEntity, entityId: string): Promise<BudgetRecord | null>;
   listEvents(query?: EventQuery): Promise<EventRecord[]>;
 
-  insertSwarm(swarm: NewSwarm, budget: NewBudget, agents: NewAgent[], events: NewEvent[]): Promise<WriteResult<SwarmRecord>>;
+  insertSwarm(
+    swarm: NewSwarm,
+    budget: NewBudget,
+    agents: NewAgent[],
+    events: NewEvent[],
+  ): Promise<WriteResult<SwarmRecord>>;
   insertAgent(agent: NewAgent, decide: (swarm: SwarmRecord) => NewEvent[]): Promise<WriteResult<AgentRecord>>;
-  updateAgent(id: string, decide: (agent: AgentRecord) => Change<AgentPatch>): Promise<WriteResult<AgentRecord>>;
-  updateSwarm(id: string, decide: (swarm: SwarmRecord) => Change<SwarmPatch>): Promise<WriteResult<SwarmRecord>>;
+  updateAgent(
+    id: string,
+    decide: (agent: AgentRecord) => Change<AgentPatch>,
+  ): Promise<WriteResult<AgentRecord>>;
+  updateSwarm(
+    id: string,
+    decide: (swarm: SwarmRecord) => Change<SwarmPatch>,
+  ): Promise<WriteResult<SwarmRecord>>;
   /** Adds usage to the agent and, with `+=`, to every budget above it (agent, swarm, project…). */
   addUsage(id: string, usage: UsageDelta, decide: (agent: AgentRecord) => NewEvent[]): Promise<UsageResult>;
   updateBudget(
@@ -81,7 +92,10 @@ export interface UsageDelta {
 
 export type NewSwarm = Omit<SwarmRecord, "agentCount" | "version">;
 export type NewAgent = Omit<AgentRecord, "version">;
-export type NewBudget = Omit<BudgetRecord, "version" | "spentUnits" | "burnRate" | "projectedFinalUnits" | "lastAlertAt">;
+export type NewBudget = Omit<
+  BudgetRecord,
+  "version" | "spentUnits" | "burnRate" | "projectedFinalUnits" | "lastAlertAt"
+>;
 
 export type AgentPatch = Partial<
   Pick<
@@ -98,7 +112,9 @@ export type AgentPatch = Partial<
     | "retryCount"
   >
 >;
-export type SwarmPatch = Partial<Pick<SwarmRecord, "status" | "targetAgentCount" | "result" | "completedAt" | "config">>;
+export type SwarmPatch = Partial<
+  Pick<SwarmRecord, "status" | "targetAgentCount" | "result" | "completedAt" | "config">
+>;
 export type BudgetPatch = Partial<
   Pick<
     BudgetRecord,

@@ -80,7 +80,8 @@ describe("every agent (from, to) pair through the write path", () => {
     });
     const [agent] = await t.store.listAgents({ swarmId: swarm.id });
     const id = agent?.id as string;
-    for (const to of ["spawning", "failed", "spawning", "failed"] as const) await t.lifecycle.moveAgent(id, { to });
+    for (const to of ["spawning", "failed", "spawning", "failed"] as const)
+      await t.lifecycle.moveAgent(id, { to });
     expect((await t.store.getAgent(id))?.retryCount).toBe(1);
     const events = t.countEvents();
     await expect(t.lifecycle.moveAgent(id, { to: "spawning" })).rejects.toThrow("no retries left (1/1)");
@@ -108,7 +109,9 @@ describe("every swarm (from, to) pair through the write path", () => {
           expect(t.published.length).toBe(published + 1);
           expect(t.published.at(-1)?.type).toBe(swarmEventType(from, to));
         } else {
-          await expect(t.lifecycle.moveSwarm(swarm.id, { to })).rejects.toBeInstanceOf(InvalidTransitionError);
+          await expect(t.lifecycle.moveSwarm(swarm.id, { to })).rejects.toBeInstanceOf(
+            InvalidTransitionError,
+          );
           expect(await t.store.getSwarm(swarm.id)).toEqual(before);
           expect(t.countEvents()).toBe(events);
           expect(t.published.length).toBe(published);

@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, test } from "bun:test";
 import type { Database } from "bun:sqlite";
+import { afterEach, describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DashError } from "../../src/domain/errors.ts";
@@ -34,14 +34,18 @@ function freshDb(): { db: Database; path: string } {
 
 const tables = (db: Database) =>
   (
-    db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as {
+    db
+      .query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+      .all() as {
       name: string;
     }[]
   ).map((r) => r.name);
 
 describe("migrations", () => {
   test("every file in migrations/ is embedded, in order, and parses", () => {
-    const files = readdirSync(join(ROOT, "migrations")).filter((f) => f.endsWith(".sql")).sort();
+    const files = readdirSync(join(ROOT, "migrations"))
+      .filter((f) => f.endsWith(".sql"))
+      .sort();
     expect(EMBEDDED_MIGRATIONS.map((m) => m.file)).toEqual(files);
     expect(loadMigrations().map((m) => m.version)).toEqual(files.map((_, i) => i + 1));
   });
@@ -61,17 +65,28 @@ describe("migrations", () => {
     expect(migrateUp(db).map((m) => m.version)).toEqual([1]);
     expect(tables(db)).toContain("agents");
     const row = db.query("SELECT version, name, checksum FROM _migrations").get() as Record<string, unknown>;
-    expect(row).toEqual({ version: 1, name: "initial_schema", checksum: loadMigrations()[0]?.checksum as string });
+    expect(row).toEqual({
+      version: 1,
+      name: "initial_schema",
+      checksum: loadMigrations()[0]?.checksum as string,
+    });
   });
 
   test("tables are STRICT and the partial active-agent index exists", () => {
     const { db } = freshDb();
     migrateUp(db);
-    const sql = (db.query("SELECT sql FROM sqlite_master WHERE name = 'agents'").get() as { sql: string }).sql;
+    const sql = (db.query("SELECT sql FROM sqlite_master WHERE name = 'agents'").get() as { sql: string })
+      .sql;
     expect(sql).toEndWith("STRICT");
-    const index = db.query("SELECT sql FROM sqlite_master WHERE name = 'idx_agent_active'").get() as { sql: string };
+    const index = db.query("SELECT sql FROM sqlite_master WHERE name = 'idx_agent_active'").get() as {
+      sql: string;
+    };
     expect(index.sql).toContain("WHERE status IN");
-    expect(() => db.run("INSERT INTO events (id, timestamp, type, source, data) VALUES ('x', 'not a number', 't', 's', '{}')")).toThrow();
+    expect(() =>
+      db.run(
+        "INSERT INTO events (id, timestamp, type, source, data) VALUES ('x', 'not a number', 't', 's', '{}')",
+      ),
+    ).toThrow();
   });
 
   test("a migration changed after it was applied stops startup with a clear message", () => {
@@ -79,7 +94,9 @@ describe("migrations", () => {
     migrateUp(db);
     const original = EMBEDDED_MIGRATIONS[0] as { file: string; text: string };
     const tampered = [parseMigration(original.file, `${original.text}\n-- a harmless-looking edit\n`)];
-    expect(() => verifyMigrations(db, tampered)).toThrow(/001_initial_schema\.sql was changed after it was applied/);
+    expect(() => verifyMigrations(db, tampered)).toThrow(
+      /001_initial_schema\.sql was changed after it was applied/,
+    );
     expect(() => migrateUp(db, tampered)).toThrow(DashError);
 
     // The same seen from startup: the checksum recorded in the database no longer matches.
@@ -90,8 +107,12 @@ describe("migrations", () => {
   test("a database migrated by a newer dash is refused", () => {
     const { db } = freshDb();
     migrateUp(db);
-    db.run("INSERT INTO _migrations (version, name, applied_at, checksum) VALUES (99, 'from_the_future', 0, 'x')");
-    expect(() => verifyMigrations(db)).toThrow(/migration 99 \(from_the_future\) that this dash does not know/);
+    db.run(
+      "INSERT INTO _migrations (version, name, applied_at, checksum) VALUES (99, 'from_the_future', 0, 'x')",
+    );
+    expect(() => verifyMigrations(db)).toThrow(
+      /migration 99 \(from_the_future\) that this dash does not know/,
+    );
   });
 
   test("badly named or sectioned migration files are refused", () => {
@@ -102,7 +123,10 @@ describe("migrations", () => {
   test("a failing migration rolls back whole and is not recorded", () => {
     const { db } = freshDb();
     const good = loadMigrations();
-    const bad = parseMigration("002_broken.sql", "-- migrate:up\nCREATE TABLE ok_then (a INTEGER);\nNOT SQL;\n-- migrate:down\n");
+    const bad = parseMigration(
+      "002_broken.sql",
+      "-- migrate:up\nCREATE TABLE ok_then (a INTEGER);\nNOT SQL;\n-- migrate:down\n",
+    );
     expect(() => migrateUp(db, [...good, bad])).toThrow();
     expect(tables(db)).not.toContain("ok_then");
     expect(migrationStates(db, [...good, bad]).map((s) => s.appliedAt !== null)).toEqual([true, false]);

@@ -56,9 +56,9 @@ describe("optimistic locking", () => {
   test("progress with a stale version is a conflict; without one it applies", async () => {
     const agent = await runningAgent();
     await t.lifecycle.reportProgress(agent.id, { current: 1, total: 5 }, agent.version);
-    await expect(t.lifecycle.reportProgress(agent.id, { current: 2, total: 5 }, agent.version)).rejects.toBeInstanceOf(
-      ConcurrencyConflictError,
-    );
+    await expect(
+      t.lifecycle.reportProgress(agent.id, { current: 2, total: 5 }, agent.version),
+    ).rejects.toBeInstanceOf(ConcurrencyConflictError);
     const after = await t.lifecycle.reportProgress(agent.id, { current: 2, total: 5 });
     expect(after.progressCurrent).toBe(2);
     expect(t.lifecycle.conflicts).toBeGreaterThanOrEqual(1);

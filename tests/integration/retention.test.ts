@@ -9,7 +9,8 @@ const t = testLifecycle();
 afterAll(() => t.close());
 
 async function usageEvents(lifecycle: Lifecycle, agentId: string, n: number) {
-  for (let i = 0; i < n; i++) await lifecycle.recordUsage(agentId, { promptTokens: 1, completionTokens: 1, costUsd: 0.001 });
+  for (let i = 0; i < n; i++)
+    await lifecycle.recordUsage(agentId, { promptTokens: 1, completionTokens: 1, costUsd: 0.001 });
 }
 
 describe("event retention", () => {
@@ -17,7 +18,11 @@ describe("event retention", () => {
     const { agents } = await t.lifecycle.createSwarm({ name: "ret", task: "t" });
     await usageEvents(t.lifecycle, agents[0]?.id as string, 3000);
     const newest = (await t.store.listEvents()).slice(-1000).map((e) => e.id);
-    const deleted = await pruneEvents(t.store, { retentionDays: 0, retentionMaxRows: 1000 }, { batchSize: 250 });
+    const deleted = await pruneEvents(
+      t.store,
+      { retentionDays: 0, retentionMaxRows: 1000 },
+      { batchSize: 250 },
+    );
     expect(deleted).toBe(2002); // 3000 usage + swarm.created + agent.spawned, minus 1000 kept
     expect((await t.store.listEvents()).map((e) => e.id)).toEqual(newest);
   });
@@ -41,10 +46,12 @@ describe("event retention", () => {
     const id = agents[0]?.id as string;
     await usageEvents(t.lifecycle, id, 5000);
     let pruneDone = false;
-    const prune = pruneEvents(t.store, { retentionDays: 0, retentionMaxRows: 1000 }, { batchSize: 100 }).then((n) => {
-      pruneDone = true;
-      return n;
-    });
+    const prune = pruneEvents(t.store, { retentionDays: 0, retentionMaxRows: 1000 }, { batchSize: 100 }).then(
+      (n) => {
+        pruneDone = true;
+        return n;
+      },
+    );
     let writesDuringPrune = 0;
     while (!pruneDone) {
       await t.lifecycle.recordUsage(id, { promptTokens: 1, completionTokens: 0, costUsd: 0 });

@@ -61,11 +61,15 @@ describe("config", () => {
 
   test("a bad enum lists the allowed values", () => {
     const dir = home("log:\n  level: loud\n");
-    expect(() => loadConfig({ DASH_HOME: dir })).toThrow(/log\.level = "loud".*"debug"\|"info"\|"warn"\|"error"/);
+    expect(() => loadConfig({ DASH_HOME: dir })).toThrow(
+      /log\.level = "loud".*"debug"\|"info"\|"warn"\|"error"/,
+    );
   });
 
   test("a bad environment variable is named as such", () => {
-    expect(() => loadConfig({ DASH_HOME: home(), DASH_PORT: "seventy" })).toThrow(/DASH_PORT="seventy".*whole number/);
+    expect(() => loadConfig({ DASH_HOME: home(), DASH_PORT: "seventy" })).toThrow(
+      /DASH_PORT="seventy".*whole number/,
+    );
     expect(() => loadConfig({ DASH_HOME: home(), DASH_LOG_LEVEL: "chatty" })).toThrow(
       /environment variable DASH_LOG_LEVEL = "chatty"/,
     );

@@ -1,0 +1,78 @@
+import { afterAll, afterEach, beforeEach, describe, expect, spyOn, test } from "bun:test";
+import { main } from "../../src/cli/index.ts";
+import { EXIT, reportError, runCli } from "../../src/cli/run.ts";
+import { table } from "../../src/cli/style.ts";
+import { DashError } from "../../src/domain/errors.ts";
+import { tempHome } from "../helpers.ts";
+
+// The CLI in-process (the e2e suite runs the compiled binary): output captured, DASH_HOME temp.
+const home = tempHome();
+const saved = process.env.DASH_HOME;
+let out: string[] = [];
+let err: string[] = [];
+const spies: { mockRestore: () => void }[] = [];
+
+beforeEach(() => {
+  process.env.DASH_HOME = home.dir;
+  process.env.NO_COLOR = "1";
+  out = [];
+  err = [];
+  spies.push(
+    spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" "))),
+    spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => out.push(String(s)) > 0),
+    spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => err.push(String(s)) > 0),
+  );
+});
+afterEach(() => {
+  for (const s of spies.splice(0)) s.mockRestore();
+  process.exitCode = 0;
+});
+afterAll(() => {
+  process.env.DASH_HOME = saved;
+  home.cleanup();
+});
+
+describe("dash CLI", () => {
+  test("migrate, status (table and JSON), rollback", async () => {
+    expect(await runCli(main, ["migrate"], "1.2.3")).toBe(EXIT.ok);
+    expect(out.join("")).toContain("applied 001 initial_schema");
+    expect(await runCli(main, ["migrate"], "1.2.3")).toBe(EXIT.ok);
+    expect(out.join("")).toContain("up to date (version 1)");
+    out = [];
+    await runCli(main, ["migrate", "--status"], "1.2.3");
+    expect(out.join("\n")).toMatch(/001\s+initial_schema\s+applied/);
+    out = [];
+    await runCli(main, ["migrate", "--status", "--json"], "1.2.3");
+    expect(JSON.parse(out.join("")).migrations[0]).toMatchObject({ version: 1, applied: true });
+    out = [];
+    await runCli(main, ["migrate", "--rollback", "0", "--json"], "1.2.3");
+    expect(JSON.parse(out.join(""))).toEqual({ rolledBack: [1], target: 0 });
+    out = [];
+    await runCli(main, ["migrate", "--rollback", "0"], "1.2.3");
+    expect(out.join("")).toContain("Nothing to roll back");
+    await runCli(main, ["migrate", "--json"], "1.2.3");
+    await runCli(main, ["migrate", "--rollback", "0"], "1.2.3");
+    expect(out.join("")).toContain("rolled back 001");
+  });
+
+  test("--version, --help, no arguments", async () => {
+    expect(await runCli(main, ["--version"], "9.9.9")).toBe(EXIT.ok);
+    expect(out.join("")).toBe("9.9.9\n");
+    expect(await runCli(main, ["migrate", "--help"], "9.9.9")).toBe(EXIT.ok);
+    expect(await runCli(main, [], "9.9.9")).toBe(EXIT.ok);
+  });
+
+  test("errors: usage 2, validation 2, auth 3, others 1, never a stack for a DashError", async () => {
+    expect(await runCli(main, ["nope"], "1")).toBe(EXIT.usage);
+    expect(await runCli(main, ["migrate", "--rollback", "-3"], "1")).toBe(EXIT.usage);
+    expect(reportError(new DashError("UNAUTHORIZED", "bad key"))).toBe(EXIT.auth);
+    expect(reportError(new DashError("INTERNAL_ERROR", "boom"))).toBe(EXIT.failure);
+    expect(reportError(new Error("plain"))).toBe(EXIT.failure);
+    expect(reportError("a string")).toBe(EXIT.failure);
+    expect(err.join("")).toContain("error: bad key");
+  });
+
+  test("tables align columns", () => {
+    expect(table(["A", "LONG HEADER"], [["xyz", "1"]]).split("\n")).toEqual(["A    LONG HEADER", "xyz  1"]);
+  });
+});
