@@ -5,6 +5,7 @@ import { VERSION } from "../version.ts";
 export const main = defineCommand({
   meta: { name: "dash", version: VERSION, description: "Orchestrate swarms of AI agents" },
   subCommands: {
+    serve: () => import("./serve.ts").then((m) => m.default),
     migrate: () => import("./migrate.ts").then((m) => m.default),
   },
 });

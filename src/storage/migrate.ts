@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { DashError } from "../domain/errors.ts";
 import { EMBEDDED_MIGRATIONS } from "./migrations.ts";
+import { immediate, retryBusy } from "./sqlite-db.ts";
 
 /** One migration file: `NNN_name.sql` with a `-- migrate:up` and a `-- migrate:down` section. */
 export interface Migration {
@@ -54,13 +55,15 @@ interface AppliedRow {
 }
 
 function ensureTable(db: Database): void {
-  db.run(`CREATE TABLE IF NOT EXISTS _migrations (
+  retryBusy(() =>
+    db.run(`CREATE TABLE IF NOT EXISTS _migrations (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     version INTEGER NOT NULL UNIQUE,
     name TEXT NOT NULL,
     applied_at INTEGER NOT NULL,
     checksum TEXT NOT NULL
-  )`);
+  )`),
+  );
 }
 
 function applied(db: Database): Map<number, AppliedRow> {
@@ -108,20 +111,18 @@ export function migrateUp(db: Database, migrations = loadMigrations(), now = Dat
   verifyMigrations(db, migrations);
   const done: Migration[] = [];
   for (const m of migrations) {
-    const ran = db
-      .transaction(() => {
-        // Re-read inside the lock: another process may have applied it meanwhile.
-        if (applied(db).has(m.version)) return false;
-        db.run(m.up);
-        db.query("INSERT INTO _migrations (version, name, applied_at, checksum) VALUES (?, ?, ?, ?)").run(
-          m.version,
-          m.name,
-          now(),
-          m.checksum,
-        );
-        return true;
-      })
-      .immediate();
+    const ran = immediate(db, () => {
+      // Re-read inside the lock: another process may have applied it meanwhile.
+      if (applied(db).has(m.version)) return false;
+      db.run(m.up);
+      db.query("INSERT INTO _migrations (version, name, applied_at, checksum) VALUES (?, ?, ?, ?)").run(
+        m.version,
+        m.name,
+        now(),
+        m.checksum,
+      );
+      return true;
+    });
     if (ran) done.push(m);
   }
   return done;
@@ -133,14 +134,12 @@ export function rollbackTo(db: Database, target: number, migrations = loadMigrat
   const undone: Migration[] = [];
   for (const m of [...migrations].reverse()) {
     if (m.version <= target) break;
-    const ran = db
-      .transaction(() => {
-        if (!applied(db).has(m.version)) return false;
-        db.run(m.down);
-        db.query("DELETE FROM _migrations WHERE version = ?").run(m.version);
-        return true;
-      })
-      .immediate();
+    const ran = immediate(db, () => {
+      if (!applied(db).has(m.version)) return false;
+      db.run(m.down);
+      db.query("DELETE FROM _migrations WHERE version = ?").run(m.version);
+      return true;
+    });
     if (ran) undone.push(m);
   }
   return undone;

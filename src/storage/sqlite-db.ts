@@ -14,17 +14,31 @@ export function openDatabase(path: string, busyTimeoutMs = 5000): Database {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, { create: true, strict: true });
   db.run(`PRAGMA busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
-  db.run("PRAGMA journal_mode = WAL");
+  // Switching a new file to WAL needs an exclusive lock and SQLite does not always call the busy
+  // handler for it (seen: two `dash migrate` on one new file), hence the explicit retry.
+  retryBusy(() => db.run("PRAGMA journal_mode = WAL"));
   db.run("PRAGMA synchronous = NORMAL");
   db.run("PRAGMA foreign_keys = ON");
   return db;
 }
 
-const BUSY_RETRIES = 5;
+const BUSY_RETRIES = 8;
 
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
   return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
+}
+
+/** Runs `fn` again, with backoff (10 ms … 1.3 s), while SQLite says the database is busy. */
+export function retryBusy<T>(fn: () => T): T {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return fn();
+    } catch (error) {
+      if (!isBusy(error) || attempt >= BUSY_RETRIES) throw error;
+      Bun.sleepSync(10 * 2 ** attempt);
+    }
+  }
 }
 
 /**
@@ -34,14 +48,7 @@ function isBusy(error: unknown): boolean {
  * backstop for a lock held longer than that, and `fn` must therefore be free of side effects.
  */
 export function immediate<T>(db: Database, fn: () => T): T {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return db.transaction(fn).immediate();
-    } catch (error) {
-      if (!isBusy(error) || attempt >= BUSY_RETRIES) throw error;
-      Bun.sleepSync(10 * 2 ** attempt);
-    }
-  }
+  return retryBusy(() => db.transaction(fn).immediate());
 }
 
 /** Inserts events with ids after the newest committed one; call inside an immediate transaction. */

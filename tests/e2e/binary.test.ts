@@ -2,17 +2,17 @@ import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildBinary, hostTarget } from "../../build.ts";
 import { tempHome } from "../helpers.ts";
+import { compiledDash } from "./compiled.ts";
 
 // The real compiled binary, built from this tree into a temp dir, run from an empty folder.
 const work = tempHome("dash-e2e-");
-const bin = join(work.dir, "bin", "dash");
+let bin = "";
 const empty = join(work.dir, "empty");
 
 beforeAll(async () => {
   mkdirSync(empty, { recursive: true });
-  await buildBinary(hostTarget(), bin);
+  bin = await compiledDash();
 }, 120_000);
 afterAll(() => work.cleanup());
 

@@ -76,3 +76,24 @@ describe("dash CLI", () => {
     expect(table(["A", "LONG HEADER"], [["xyz", "1"]]).split("\n")).toEqual(["A    LONG HEADER", "xyz  1"]);
   });
 });
+
+describe("dash serve in-process", () => {
+  test("starts on a free port, answers /health, and stops on SIGTERM", async () => {
+    expect(await runCli(main, ["serve", "--port", "0"], "1")).toBe(EXIT.ok);
+    const started = err.map((l) => l.trim()).find((l) => l.includes('"dash serving"')) as string;
+    const url = JSON.parse(started).url as string;
+    expect((await fetch(new URL("/health", url))).status).toBe(200);
+    process.emit("SIGTERM");
+    await Bun.sleep(50);
+    await expect(fetch(new URL("/health", url))).rejects.toThrow();
+    expect(err.join("")).toContain('"stopped"');
+  });
+
+  test("a bad --port is a usage error; a busy port is explained", async () => {
+    expect(await runCli(main, ["serve", "--port", "http"], "1")).toBe(EXIT.usage);
+    const blocker = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+    expect(await runCli(main, ["serve", "--port", String(blocker.port)], "1")).toBe(EXIT.failure);
+    expect(err.join("")).toContain(`port ${blocker.port} is already in use`);
+    await blocker.stop(true);
+  });
+});

@@ -1,0 +1,51 @@
+import type { Config } from "../config.ts";
+import { startRetention } from "../core/retention.ts";
+import { DashError } from "../domain/errors.ts";
+import { createLogger, type Logger } from "../log.ts";
+import { SqliteStore } from "../storage/sqlite.ts";
+import { VERSION } from "../version.ts";
+import { startServer } from "./server.ts";
+
+export interface App {
+  url: URL;
+  log: Logger;
+  /** Stops accepting, lets in-flight requests finish, stops background jobs, closes the database. */
+  stop(): Promise<void>;
+}
+
+/** Everything `dash serve` runs: the migrated store, the retention job and the HTTP server. */
+export function startApp(config: Config, listen: { port: number; host: string }, log?: Logger): App {
+  const logger = log ?? createLogger(config.log.level, { service: "dash" });
+  const store = SqliteStore.open(config.databasePath);
+  let server: ReturnType<typeof startServer>;
+  try {
+    server = startServer({ store, log: logger }, { port: listen.port, hostname: listen.host });
+  } catch (error) {
+    store.close();
+    const inUse = (error as { code?: string }).code === "EADDRINUSE";
+    throw new DashError(
+      "CONFIG_ERROR",
+      inUse
+        ? `port ${listen.port} is already in use: is another dash serve running? Pick another with --port`
+        : `cannot listen on ${listen.host}:${listen.port}: ${(error as Error).message}`,
+    );
+  }
+  const retention = startRetention(store, config.events, (error) =>
+    logger.warn("event retention failed", { error: String(error) }),
+  );
+  logger.info("dash serving", { version: VERSION, url: server.url.href, database: config.databasePath });
+  let stopping: Promise<void> | undefined;
+  return {
+    url: server.url,
+    log: logger,
+    stop: () => {
+      stopping ??= (async () => {
+        retention.stop();
+        await server.stop();
+        store.close();
+        logger.info("stopped");
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { defineCommand } from "citty";
+import { startApp } from "../api/app.ts";
+import { loadConfig } from "../config.ts";
+import { DashError } from "../domain/errors.ts";
+
+export default defineCommand({
+  meta: { name: "serve", description: "Run the Dash server (HTTP API on 127.0.0.1:7373 by default)" },
+  args: {
+    port: { type: "string", description: "Port to listen on (DASH_PORT, default 7373; 0 = any free port)" },
+    host: {
+      type: "string",
+      description: "Address to bind (default 127.0.0.1; 0.0.0.0 opens it to the network)",
+    },
+  },
+  run({ args }) {
+    const config = loadConfig();
+    const port = args.port === undefined ? config.server.port : Number(args.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+      throw new DashError(
+        "VALIDATION_ERROR",
+        `--port must be a whole number from 0 to 65535, got "${args.port}"`,
+      );
+    }
+    const app = startApp(config, { port, host: args.host ?? config.server.host });
+    // Graceful stop; once the server and database are closed nothing keeps the process alive.
+    const stop = (signal: string) => {
+      app.log.info("shutting down", { signal });
+      void app.stop();
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  },
+});

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { join } from "node:path";
+import { ErrorResponseSchema } from "../../src/domain/error-response.ts";
+import { tempHome } from "../helpers.ts";
+import { compiledDash } from "./compiled.ts";
+
+const work = tempHome("dash-serve-");
+let bin = "";
+beforeAll(async () => {
+  bin = await compiledDash();
+}, 120_000);
+afterAll(() => work.cleanup());
+
+/** Starts `dash serve --port 0` and reads the URL it logged. */
+async function serve(home: string) {
+  const proc = Bun.spawn([bin, "serve", "--port", "0"], {
+    cwd: work.dir,
+    env: { PATH: process.env.PATH ?? "", DASH_HOME: home },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const reader = proc.stderr.getReader();
+  let log = "";
+  while (!log.includes('"dash serving"')) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`dash serve exited early: ${log}`);
+    log += new TextDecoder().decode(value);
+  }
+  const line = log.split("\n").find((l) => l.includes('"dash serving"')) as string;
+  return { proc, url: JSON.parse(line).url as string, reader };
+}
+
+test("dash serve answers /health on loopback, 404s in the PRD envelope, and stops cleanly on SIGTERM", async () => {
+  const home = mkdtempSync(join(work.dir, "home-"));
+  const { proc, url, reader } = await serve(home);
+  expect(new URL(url).hostname).toBe("127.0.0.1");
+  const health = await fetch(new URL("/health", url));
+  expect(health.status).toBe(200);
+  expect(await health.json()).toMatchObject({ status: "ok", database: "ok" });
+  const missing = await fetch(new URL("/api/nothing-here", url));
+  expect(missing.status).toBe(404);
+  expect(ErrorResponseSchema.parse(await missing.json()).error.code).toBe("NOT_FOUND");
+  proc.kill("SIGTERM");
+  expect(await proc.exited).toBe(0);
+  let rest = "";
+  for (let r = await reader.read(); !r.done; r = await reader.read())
+    rest += new TextDecoder().decode(r.value);
+  expect(rest).toContain('"shutting down"');
+});
+
+test("a second server on a busy port says so and exits non-zero", async () => {
+  const home = mkdtempSync(join(work.dir, "home-"));
+  const first = await serve(home);
+  const port = new URL(first.url).port;
+  const second = Bun.spawnSync([bin, "serve", "--port", port], {
+    env: { PATH: process.env.PATH ?? "", DASH_HOME: home, NO_COLOR: "1" },
+    stderr: "pipe",
+  });
+  expect(second.exitCode).toBe(1);
+  expect(second.stderr.toString()).toContain(`port ${port} is already in use`);
+  first.proc.kill("SIGINT");
+  expect(await first.proc.exited).toBe(0);
+});
