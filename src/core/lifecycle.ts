@@ -3,25 +3,18 @@ import {
   type AgentRecord,
   type ProgressReport,
   ProgressReportSchema,
-  percentage,
   type UsageReport,
   UsageReportSchema,
 } from "../domain/agent.ts";
 import type { BudgetRecord, Currency } from "../domain/budget.ts";
 import { ConcurrencyConflictError, DashError, InvalidTransitionError } from "../domain/errors.ts";
-import { fromUnits, toUnits, usdToMicros } from "../domain/money.ts";
-import { FINISHED_SWARM_STATUSES } from "../domain/states.ts";
+import { usdToMicros } from "../domain/money.ts";
 import { type CreateSwarmInput, CreateSwarmSchema, type SwarmRecord } from "../domain/swarm.ts";
 import { parseOrThrow } from "../domain/validate.ts";
 import type { Store, WriteResult } from "../storage/store.ts";
-import { agentSpawnedEvent, draftAgent, planSwarm } from "./swarm.ts";
-import {
-  type AgentMove,
-  checkVersion,
-  decideAgentMove,
-  decideSwarmMove,
-  type SwarmMove,
-} from "./transitions.ts";
+import { decideAllocation, decideProgress, usageEvent } from "./reports.ts";
+import { decideSpawn, draftAgent, planSwarm } from "./swarm.ts";
+import { type AgentMove, decideAgentMove, decideSwarmMove, type SwarmMove } from "./transitions.ts";
 
 export interface LifecycleOptions {
   now?: () => number;
@@ -82,11 +75,11 @@ export class Lifecycle {
   /** Adds an idle agent to a live swarm, within the per-swarm cap (checked inside the transaction). */
   async spawnAgent(input: SpawnAgentInput): Promise<AgentRecord> {
     const swarm = await this.store.getSwarm(input.swarmId);
-    const max = this.options.maxAgentsPerSwarm ?? 100;
     const agent = draftAgent(
       {
         swarmId: input.swarmId,
-        name: input.name ?? `${swarm?.name ?? "agent"}-${Date.now().toString(36)}`,
+        name: input.name,
+        namePrefix: swarm?.name,
         task: input.task ?? swarm?.task ?? "",
         model: input.model ?? swarm?.config.model ?? "",
         maxRetries: swarm?.config.maxRetries ?? 3,
@@ -95,31 +88,8 @@ export class Lifecycle {
       },
       this.now(),
     );
-    return this.commit(
-      this.store.insertAgent(agent, (current) => {
-        if (FINISHED_SWARM_STATUSES.has(current.status)) {
-          throw new DashError(
-            "CONFLICT",
-            `swarm ${current.id} is ${current.status}: it takes no new agents`,
-            {
-              swarmId: current.id,
-              status: current.status,
-            },
-          );
-        }
-        if (current.agentCount >= max) {
-          throw new DashError(
-            "VALIDATION_ERROR",
-            `swarm ${current.id} already has ${current.agentCount} agents (the cap is ${max})`,
-            {
-              swarmId: current.id,
-              max,
-            },
-          );
-        }
-        return [agentSpawnedEvent(agent)];
-      }),
-    );
+    const max = this.options.maxAgentsPerSwarm ?? 100;
+    return this.commit(this.store.insertAgent(agent, (current) => decideSpawn(current, agent, max)));
   }
 
   async moveAgent(id: string, move: AgentMove): Promise<AgentRecord> {
@@ -130,38 +100,10 @@ export class Lifecycle {
     return this.commit(this.store.updateSwarm(id, (swarm) => decideSwarmMove(swarm, move, this.now())));
   }
 
-  /** Progress is taken only from a running agent; anything else is a late or stray report. */
   async reportProgress(id: string, report: ProgressReport, expectedVersion?: number): Promise<AgentRecord> {
-    const { current, total } = parseOrThrow(ProgressReportSchema, report, "progress report");
+    const progress = parseOrThrow(ProgressReportSchema, report, "progress report");
     return this.commit(
-      this.store.updateAgent(id, (agent) => {
-        checkVersion("agent", agent, expectedVersion);
-        if (agent.status !== "running") {
-          throw new DashError(
-            "CONFLICT",
-            `agent ${id} is ${agent.status}: progress is taken only while running`,
-            {
-              agentId: id,
-              status: agent.status,
-            },
-          );
-        }
-        const cost = {
-          tokens: agent.promptTokens + agent.completionTokens,
-          amount: fromUnits(agent.costMicros, "USD"),
-        };
-        const progress = { current, total, percentage: percentage(current, total) };
-        return {
-          patch: { progressCurrent: current, progressTotal: total },
-          events: [
-            {
-              type: "agent.progress",
-              source: id,
-              data: { agentId: id, swarmId: agent.swarmId, progress, cost },
-            },
-          ],
-        };
-      }),
+      this.store.updateAgent(id, (agent) => decideProgress(agent, progress, expectedVersion)),
     );
   }
 
@@ -177,24 +119,7 @@ export class Lifecycle {
     const costMicros = usdToMicros(usage.costUsd);
     const delta = { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, costMicros };
     const { record, budgets, events } = await this.store.addUsage(id, delta, (agent) => [
-      {
-        type: "agent.usage",
-        source: id,
-        data: {
-          agentId: id,
-          swarmId: agent.swarmId,
-          model: usage.model ?? agent.model,
-          promptTokens: usage.promptTokens,
-          completionTokens: usage.completionTokens,
-          cost: fromUnits(costMicros, "USD"),
-          total: {
-            promptTokens: agent.promptTokens,
-            completionTokens: agent.completionTokens,
-            totalTokens: agent.promptTokens + agent.completionTokens,
-            amount: fromUnits(agent.costMicros, "USD"),
-          },
-        },
-      },
+      usageEvent(agent, usage, costMicros),
     ]);
     this.bus.publish(events);
     return { agent: record, budgets };
@@ -208,19 +133,9 @@ export class Lifecycle {
       });
     }
     return this.commit(
-      this.store.updateBudget("swarm", swarmId, (budget) => {
-        checkVersion("budget", budget, expectedVersion);
-        const allocatedUnits = budget.allocatedUnits + toUnits(amount, budget.currency);
-        const data = {
-          swarmId,
-          budgetId: budget.id,
-          added: amount,
-          allocated: fromUnits(allocatedUnits, budget.currency),
-          spent: fromUnits(budget.spentUnits, budget.currency),
-          currency: budget.currency,
-        };
-        return { patch: { allocatedUnits }, events: [{ type: "budget.allocated", source: swarmId, data }] };
-      }),
+      this.store.updateBudget("swarm", swarmId, (budget) =>
+        decideAllocation(budget, amount, expectedVersion),
+      ),
     );
   }
 

@@ -1,8 +1,10 @@
 import type { Currency } from "../domain/budget.ts";
+import { DashError } from "../domain/errors.ts";
 import type { NewEvent } from "../domain/event.ts";
 import { newId } from "../domain/ids.ts";
 import { toUnits } from "../domain/money.ts";
-import type { CreateSwarm } from "../domain/swarm.ts";
+import { FINISHED_SWARM_STATUSES } from "../domain/states.ts";
+import type { CreateSwarm, SwarmRecord } from "../domain/swarm.ts";
 import type { NewAgent, NewBudget, NewSwarm } from "../storage/store.ts";
 
 /** What a new swarm writes in its one transaction: the swarm, its budget, its first agents, events. */
@@ -15,7 +17,9 @@ export interface SwarmPlan {
 
 export interface AgentDraft {
   swarmId: string;
-  name: string;
+  /** Defaults to `<namePrefix>-<last 6 of the id>`. */
+  name?: string;
+  namePrefix?: string;
   task: string;
   model: string;
   maxRetries: number;
@@ -24,9 +28,10 @@ export interface AgentDraft {
 }
 
 export function draftAgent(draft: AgentDraft, now: number): NewAgent {
+  const id = newId(now);
   return {
-    id: newId(now),
-    name: draft.name,
+    id,
+    name: draft.name ?? `${draft.namePrefix ?? "agent"}-${id.slice(-6).toLowerCase()}`,
     status: "idle",
     swarmId: draft.swarmId,
     parentId: draft.parentId ?? null,
@@ -126,4 +131,25 @@ export function planSwarm(
     },
   };
   return { swarm, budget, agents, events: [created, ...agents.map(agentSpawnedEvent)] };
+}
+
+/** A new agent joins only a live swarm with room under the per-swarm cap. */
+export function decideSpawn(swarm: SwarmRecord, agent: NewAgent, max: number): NewEvent[] {
+  if (FINISHED_SWARM_STATUSES.has(swarm.status)) {
+    throw new DashError("CONFLICT", `swarm ${swarm.id} is ${swarm.status}: it takes no new agents`, {
+      swarmId: swarm.id,
+      status: swarm.status,
+    });
+  }
+  if (swarm.agentCount >= max) {
+    throw new DashError(
+      "VALIDATION_ERROR",
+      `swarm ${swarm.id} already has ${swarm.agentCount} agents (the cap is ${max})`,
+      {
+        swarmId: swarm.id,
+        max,
+      },
+    );
+  }
+  return [agentSpawnedEvent(agent)];
 }

@@ -92,3 +92,10 @@ export function updateRow(
   const { changes } = db.query(sql).run(...values, now, current.id, current.version);
   if (changes !== 1) throw new ConcurrencyConflictError(table, current.id, current.version, -1);
 }
+
+/** `INSERT INTO table (<the row's columns>) VALUES (…)`; the statement is cached per column list. */
+export function insertRow(db: Database, table: string, row: Record<string, SQLQueryBindings>): void {
+  const columns = Object.keys(row);
+  const sql = `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`;
+  db.query(sql).run(...Object.values(row));
+}

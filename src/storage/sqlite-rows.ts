@@ -4,9 +4,10 @@ import type { BudgetAction, BudgetEntity, BudgetRecord, Currency } from "../doma
 import type { EventRecord, EventType } from "../domain/event.ts";
 import type { AgentStatus, SwarmStatus } from "../domain/states.ts";
 import type { Strategy, SwarmConfig, SwarmRecord } from "../domain/swarm.ts";
+import type { NewAgent, NewBudget, NewSwarm } from "./store.ts";
 
 /** Rows as SQLite returns them, and their mapping to the domain records (snake_case ↔ camelCase, JSON). */
-type Row = Record<string, string | number | null>;
+export type Row = Record<string, string | number | null>;
 
 const str = (v: unknown): string => v as string;
 const num = (v: unknown): number => v as number;
@@ -142,3 +143,79 @@ export const BUDGET_COLUMNS: Record<string, [string, ((v: unknown) => unknown)?]
   burnRate: ["burn_rate"],
   projectedFinalUnits: ["projected_final"],
 };
+
+/** The reverse mappings, for INSERT: column name → value. */
+export function agentToRow(a: NewAgent): Row {
+  return {
+    id: a.id,
+    name: a.name,
+    status: a.status,
+    swarm_id: a.swarmId,
+    parent_id: a.parentId,
+    task: a.task,
+    model: a.model,
+    progress_current: a.progressCurrent,
+    progress_total: a.progressTotal,
+    cost_prompt_tokens: a.promptTokens,
+    cost_completion_tokens: a.completionTokens,
+    cost_micros: a.costMicros,
+    session_id: a.sessionId,
+    metadata: JSON.stringify(a.metadata),
+    result: toJson(a.result),
+    error: toJson(a.error),
+    created_at: a.createdAt,
+    updated_at: a.updatedAt,
+    started_at: a.startedAt,
+    completed_at: a.completedAt,
+    retry_count: a.retryCount,
+    max_retries: a.maxRetries,
+  };
+}
+
+export function swarmToRow(s: NewSwarm): Row {
+  return {
+    id: s.id,
+    name: s.name,
+    status: s.status,
+    task: s.task,
+    strategy: s.strategy,
+    config: JSON.stringify(s.config),
+    target_agent_count: s.targetAgentCount,
+    result: toJson(s.result),
+    created_at: s.createdAt,
+    updated_at: s.updatedAt,
+    completed_at: s.completedAt,
+  };
+}
+
+export function budgetToRow(b: NewBudget): Row {
+  return {
+    id: b.id,
+    entity_type: b.entityType,
+    entity_id: b.entityId,
+    parent_budget_id: b.parentBudgetId,
+    amount_allocated: b.allocatedUnits,
+    currency: b.currency,
+    warning_threshold: b.warningThreshold,
+    critical_threshold: b.criticalThreshold,
+    hard_stop_threshold: b.hardStopThreshold,
+    warning_action: b.warningAction,
+    critical_action: b.criticalAction,
+    hard_stop_action: b.hardStopAction,
+    created_at: b.createdAt,
+    updated_at: b.updatedAt,
+  };
+}
+
+export function apiKeyToRow(k: ApiKeyRecord): Row {
+  return {
+    id: k.id,
+    name: k.name,
+    key_hash: k.keyHash,
+    permissions: JSON.stringify(k.permissions),
+    created_at: k.createdAt,
+    last_used_at: k.lastUsedAt,
+    expires_at: k.expiresAt,
+    is_active: k.isActive ? 1 : 0,
+  };
+}

@@ -1,29 +1,27 @@
 import type { Database, SQLQueryBindings } from "bun:sqlite";
 import type { AgentRecord } from "../domain/agent.ts";
-import type { ApiKeyRecord } from "../domain/api-key.ts";
 import type { BudgetEntity, BudgetRecord } from "../domain/budget.ts";
 import { notFound } from "../domain/errors.ts";
-import type { EventRecord, NewEvent } from "../domain/event.ts";
+import type { NewEvent } from "../domain/event.ts";
 import type { SwarmRecord } from "../domain/swarm.ts";
 import { migrateUp } from "./migrate.ts";
-import { immediate, insertEvents, openDatabase, updateRow } from "./sqlite-db.ts";
+import { immediate, insertEvents, insertRow, openDatabase, updateRow } from "./sqlite-db.ts";
+import { SqliteReader } from "./sqlite-reader.ts";
 import {
   AGENT_COLUMNS,
   agentFromRow,
-  apiKeyFromRow,
+  agentToRow,
   BUDGET_COLUMNS,
   budgetFromRow,
-  eventFromRow,
+  budgetToRow,
+  type Row,
   SWARM_COLUMNS,
-  swarmFromRow,
-  toJson,
+  swarmToRow,
 } from "./sqlite-rows.ts";
 import type {
   AgentPatch,
-  AgentQuery,
   BudgetPatch,
   Change,
-  EventQuery,
   NewAgent,
   NewBudget,
   NewSwarm,
@@ -34,16 +32,14 @@ import type {
   WriteResult,
 } from "./store.ts";
 
-type Row = Record<string, string | number | null>;
-
-const SWARM_SELECT = `SELECT s.*, (SELECT COUNT(*) FROM agents a WHERE a.swarm_id = s.id) AS agent_count FROM swarms s`;
-
 /** The SQLite store. Every method body is synchronous; async is the Store contract (see store.ts). */
-export class SqliteStore implements Store {
+export class SqliteStore extends SqliteReader implements Store {
   constructor(
-    readonly db: Database,
+    db: Database,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    super(db);
+  }
 
   /** Opens (creating if needed) and migrates a database file. */
   static open(path: string, options: { now?: () => number; migrate?: boolean } = {}): SqliteStore {
@@ -56,103 +52,12 @@ export class SqliteStore implements Store {
     this.db.close();
   }
 
-  private swarm(id: string): SwarmRecord | null {
-    const row = this.db.query<Row, [string]>(`${SWARM_SELECT} WHERE s.id = ?`).get(id);
-    return row ? swarmFromRow(row) : null;
-  }
-
-  private agent(id: string): AgentRecord | null {
-    const row = this.db.query<Row, [string]>("SELECT * FROM agents WHERE id = ?").get(id);
-    return row ? agentFromRow(row) : null;
-  }
-
-  private budget(entityType: BudgetEntity, entityId: string): BudgetRecord | null {
-    const row = this.db
-      .query<Row, [string, string]>("SELECT * FROM budgets WHERE entity_type = ? AND entity_id = ?")
-      .get(entityType, entityId);
-    return row ? budgetFromRow(row) : null;
-  }
-
-  async getSwarm(id: string) {
-    return this.swarm(id);
-  }
-
-  async listSwarms(query: { status?: string } = {}) {
-    const where = query.status ? " WHERE s.status = ?" : "";
-    const args = query.status ? [query.status] : [];
-    return this.db
-      .query<Row, string[]>(`${SWARM_SELECT}${where} ORDER BY s.id`)
-      .all(...args)
-      .map(swarmFromRow);
-  }
-
-  async getAgent(id: string) {
-    return this.agent(id);
-  }
-
-  async listAgents(query: AgentQuery = {}) {
-    const where: string[] = [];
-    const args: SQLQueryBindings[] = [];
-    for (const [column, value] of [
-      ["swarm_id = ?", query.swarmId],
-      ["status = ?", query.status],
-      ["parent_id = ?", query.parentId],
-      ["id > ?", query.afterId],
-    ] as const) {
-      if (value === undefined) continue;
-      where.push(column);
-      args.push(value);
-    }
-    const sql = `SELECT * FROM agents${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY id LIMIT ?`;
-    return this.db
-      .query<Row, SQLQueryBindings[]>(sql)
-      .all(...args, query.limit ?? -1)
-      .map(agentFromRow);
-  }
-
-  async getBudget(entityType: BudgetEntity, entityId: string) {
-    return this.budget(entityType, entityId);
-  }
-
-  async listEvents(query: EventQuery = {}) {
-    const where: string[] = [];
-    const args: SQLQueryBindings[] = [];
-    if (query.afterId !== undefined) where.push("id > ?") && args.push(query.afterId);
-    if (query.since !== undefined) where.push("timestamp >= ?") && args.push(query.since);
-    if (query.types?.length) {
-      where.push(`type IN (${query.types.map(() => "?").join(", ")})`);
-      args.push(...query.types);
-    }
-    const sql = `SELECT * FROM events${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY id LIMIT ?`;
-    return this.db
-      .query<Row, SQLQueryBindings[]>(sql)
-      .all(...args, query.limit ?? -1)
-      .map(eventFromRow);
-  }
-
   async insertSwarm(swarm: NewSwarm, budget: NewBudget, agents: NewAgent[], events: NewEvent[]) {
     return immediate(this.db, () => {
       const now = this.now();
-      this.db
-        .query(
-          `INSERT INTO swarms (id, name, status, task, strategy, config, target_agent_count, result, created_at, updated_at, completed_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          swarm.id,
-          swarm.name,
-          swarm.status,
-          swarm.task,
-          swarm.strategy,
-          JSON.stringify(swarm.config),
-          swarm.targetAgentCount,
-          toJson(swarm.result),
-          swarm.createdAt,
-          swarm.updatedAt,
-          swarm.completedAt,
-        );
-      this.insertBudgetRow(budget);
-      for (const agent of agents) this.insertAgentRow(agent);
+      insertRow(this.db, "swarms", swarmToRow(swarm));
+      insertRow(this.db, "budgets", budgetToRow(budget));
+      for (const agent of agents) insertRow(this.db, "agents", agentToRow(agent));
       const committed = insertEvents(this.db, events, now);
       return { record: this.swarm(swarm.id) as SwarmRecord, events: committed };
     });
@@ -163,7 +68,7 @@ export class SqliteStore implements Store {
       const swarm = this.swarm(agent.swarmId);
       if (!swarm) throw notFound("swarm", agent.swarmId);
       const events = decide(swarm);
-      this.insertAgentRow(agent);
+      insertRow(this.db, "agents", agentToRow(agent));
       const committed = insertEvents(this.db, events, this.now());
       return { record: this.agent(agent.id) as AgentRecord, events: committed };
     });
@@ -268,103 +173,4 @@ export class SqliteStore implements Store {
       return changes;
     });
   }
-
-  async insertApiKey(key: ApiKeyRecord) {
-    this.db
-      .query(
-        `INSERT INTO api_keys (id, name, key_hash, permissions, created_at, last_used_at, expires_at, is_active)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        key.id,
-        key.name,
-        key.keyHash,
-        JSON.stringify(key.permissions),
-        key.createdAt,
-        key.lastUsedAt,
-        key.expiresAt,
-        key.isActive ? 1 : 0,
-      );
-  }
-
-  async findApiKeyByHash(keyHash: string) {
-    const row = this.db.query<Row, [string]>("SELECT * FROM api_keys WHERE key_hash = ?").get(keyHash);
-    return row ? apiKeyFromRow(row) : null;
-  }
-
-  async listApiKeys() {
-    return this.db.query<Row, []>("SELECT * FROM api_keys ORDER BY id").all().map(apiKeyFromRow);
-  }
-
-  async updateApiKey(id: string, patch: { isActive?: boolean; lastUsedAt?: number }) {
-    const row = this.db
-      .query<Row, SQLQueryBindings[]>(
-        `UPDATE api_keys SET is_active = COALESCE(?, is_active), last_used_at = COALESCE(?, last_used_at)
-         WHERE id = ? RETURNING *`,
-      )
-      .get(patch.isActive === undefined ? null : patch.isActive ? 1 : 0, patch.lastUsedAt ?? null, id);
-    return row ? apiKeyFromRow(row) : null;
-  }
-
-  private insertAgentRow(a: NewAgent): void {
-    this.db
-      .query(
-        `INSERT INTO agents (id, name, status, swarm_id, parent_id, task, model, progress_current, progress_total,
-           cost_prompt_tokens, cost_completion_tokens, cost_micros, session_id, metadata, result, error,
-           created_at, updated_at, started_at, completed_at, retry_count, max_retries)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        a.id,
-        a.name,
-        a.status,
-        a.swarmId,
-        a.parentId,
-        a.task,
-        a.model,
-        a.progressCurrent,
-        a.progressTotal,
-        a.promptTokens,
-        a.completionTokens,
-        a.costMicros,
-        a.sessionId,
-        JSON.stringify(a.metadata),
-        toJson(a.result),
-        toJson(a.error),
-        a.createdAt,
-        a.updatedAt,
-        a.startedAt,
-        a.completedAt,
-        a.retryCount,
-        a.maxRetries,
-      );
-  }
-
-  private insertBudgetRow(b: NewBudget): void {
-    this.db
-      .query(
-        `INSERT INTO budgets (id, entity_type, entity_id, parent_budget_id, amount_allocated, currency,
-           warning_threshold, critical_threshold, hard_stop_threshold, warning_action, critical_action,
-           hard_stop_action, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        b.id,
-        b.entityType,
-        b.entityId,
-        b.parentBudgetId,
-        b.allocatedUnits,
-        b.currency,
-        b.warningThreshold,
-        b.criticalThreshold,
-        b.hardStopThreshold,
-        b.warningAction,
-        b.criticalAction,
-        b.hardStopAction,
-        b.createdAt,
-        b.updatedAt,
-      );
-  }
 }
-
-export type { EventRecord };

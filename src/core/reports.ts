@@ -1,0 +1,80 @@
+import { type AgentRecord, percentage, type UsageReport } from "../domain/agent.ts";
+import type { BudgetRecord } from "../domain/budget.ts";
+import { DashError } from "../domain/errors.ts";
+import type { NewEvent } from "../domain/event.ts";
+import { fromUnits, toUnits } from "../domain/money.ts";
+import type { AgentPatch, BudgetPatch, Change } from "../storage/store.ts";
+import { checkVersion } from "./transitions.ts";
+
+/** Pure decisions for progress, usage and allocation reports, run inside the write transaction. */
+
+/** Progress is taken only from a running agent; anything else is a late or stray report. */
+export function decideProgress(
+  agent: AgentRecord,
+  report: { current: number; total: number },
+  expectedVersion?: number,
+): Change<AgentPatch> {
+  checkVersion("agent", agent, expectedVersion);
+  if (agent.status !== "running") {
+    throw new DashError(
+      "CONFLICT",
+      `agent ${agent.id} is ${agent.status}: progress is taken only while running`,
+      {
+        agentId: agent.id,
+        status: agent.status,
+      },
+    );
+  }
+  const { current, total } = report;
+  const data = {
+    agentId: agent.id,
+    swarmId: agent.swarmId,
+    progress: { current, total, percentage: percentage(current, total) },
+    cost: { tokens: agent.promptTokens + agent.completionTokens, amount: fromUnits(agent.costMicros, "USD") },
+  };
+  return {
+    patch: { progressCurrent: current, progressTotal: total },
+    events: [{ type: "agent.progress", source: agent.id, data }],
+  };
+}
+
+/** The agent.usage event; `agent` already includes this report. */
+export function usageEvent(agent: AgentRecord, usage: UsageReport, costMicros: number): NewEvent {
+  return {
+    type: "agent.usage",
+    source: agent.id,
+    data: {
+      agentId: agent.id,
+      swarmId: agent.swarmId,
+      model: usage.model ?? agent.model,
+      promptTokens: usage.promptTokens,
+      completionTokens: usage.completionTokens,
+      cost: fromUnits(costMicros, "USD"),
+      total: {
+        promptTokens: agent.promptTokens,
+        completionTokens: agent.completionTokens,
+        totalTokens: agent.promptTokens + agent.completionTokens,
+        amount: fromUnits(agent.costMicros, "USD"),
+      },
+    },
+  };
+}
+
+/** Adds `amount` (in the budget's currency) to its allocation. */
+export function decideAllocation(
+  budget: BudgetRecord,
+  amount: number,
+  expectedVersion?: number,
+): Change<BudgetPatch> {
+  checkVersion("budget", budget, expectedVersion);
+  const allocatedUnits = budget.allocatedUnits + toUnits(amount, budget.currency);
+  const data = {
+    swarmId: budget.entityId,
+    budgetId: budget.id,
+    added: amount,
+    allocated: fromUnits(allocatedUnits, budget.currency),
+    spent: fromUnits(budget.spentUnits, budget.currency),
+    currency: budget.currency,
+  };
+  return { patch: { allocatedUnits }, events: [{ type: "budget.allocated", source: budget.entityId, data }] };
+}

@@ -1,0 +1,120 @@
+import type { Database, SQLQueryBindings } from "bun:sqlite";
+import type { AgentRecord } from "../domain/agent.ts";
+import type { ApiKeyRecord } from "../domain/api-key.ts";
+import type { BudgetEntity, BudgetRecord } from "../domain/budget.ts";
+import type { SwarmRecord } from "../domain/swarm.ts";
+import { insertRow } from "./sqlite-db.ts";
+import {
+  agentFromRow,
+  apiKeyFromRow,
+  apiKeyToRow,
+  budgetFromRow,
+  eventFromRow,
+  type Row,
+  swarmFromRow,
+} from "./sqlite-rows.ts";
+import type { AgentQuery, EventQuery } from "./store.ts";
+
+const SWARM_SELECT = `SELECT s.*, (SELECT COUNT(*) FROM agents a WHERE a.swarm_id = s.id) AS agent_count FROM swarms s`;
+
+/** The read side of the SQLite store, and API keys (plain rows, no events). */
+export class SqliteReader {
+  constructor(readonly db: Database) {}
+
+  protected swarm(id: string): SwarmRecord | null {
+    const row = this.db.query<Row, [string]>(`${SWARM_SELECT} WHERE s.id = ?`).get(id);
+    return row ? swarmFromRow(row) : null;
+  }
+
+  protected agent(id: string): AgentRecord | null {
+    const row = this.db.query<Row, [string]>("SELECT * FROM agents WHERE id = ?").get(id);
+    return row ? agentFromRow(row) : null;
+  }
+
+  protected budget(entityType: BudgetEntity, entityId: string): BudgetRecord | null {
+    const row = this.db
+      .query<Row, [string, string]>("SELECT * FROM budgets WHERE entity_type = ? AND entity_id = ?")
+      .get(entityType, entityId);
+    return row ? budgetFromRow(row) : null;
+  }
+
+  async getSwarm(id: string) {
+    return this.swarm(id);
+  }
+
+  async listSwarms(query: { status?: string } = {}) {
+    const where = query.status ? " WHERE s.status = ?" : "";
+    const args = query.status ? [query.status] : [];
+    return this.db
+      .query<Row, string[]>(`${SWARM_SELECT}${where} ORDER BY s.id`)
+      .all(...args)
+      .map(swarmFromRow);
+  }
+
+  async getAgent(id: string) {
+    return this.agent(id);
+  }
+
+  async listAgents(query: AgentQuery = {}) {
+    const where: string[] = [];
+    const args: SQLQueryBindings[] = [];
+    for (const [column, value] of [
+      ["swarm_id = ?", query.swarmId],
+      ["status = ?", query.status],
+      ["parent_id = ?", query.parentId],
+      ["id > ?", query.afterId],
+    ] as const) {
+      if (value === undefined) continue;
+      where.push(column);
+      args.push(value);
+    }
+    const sql = `SELECT * FROM agents${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY id LIMIT ?`;
+    return this.db
+      .query<Row, SQLQueryBindings[]>(sql)
+      .all(...args, query.limit ?? -1)
+      .map(agentFromRow);
+  }
+
+  async getBudget(entityType: BudgetEntity, entityId: string) {
+    return this.budget(entityType, entityId);
+  }
+
+  async listEvents(query: EventQuery = {}) {
+    const where: string[] = [];
+    const args: SQLQueryBindings[] = [];
+    if (query.afterId !== undefined) where.push("id > ?") && args.push(query.afterId);
+    if (query.since !== undefined) where.push("timestamp >= ?") && args.push(query.since);
+    if (query.types?.length) {
+      where.push(`type IN (${query.types.map(() => "?").join(", ")})`);
+      args.push(...query.types);
+    }
+    const sql = `SELECT * FROM events${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY id LIMIT ?`;
+    return this.db
+      .query<Row, SQLQueryBindings[]>(sql)
+      .all(...args, query.limit ?? -1)
+      .map(eventFromRow);
+  }
+
+  async insertApiKey(key: ApiKeyRecord) {
+    insertRow(this.db, "api_keys", apiKeyToRow(key));
+  }
+
+  async findApiKeyByHash(keyHash: string) {
+    const row = this.db.query<Row, [string]>("SELECT * FROM api_keys WHERE key_hash = ?").get(keyHash);
+    return row ? apiKeyFromRow(row) : null;
+  }
+
+  async listApiKeys() {
+    return this.db.query<Row, []>("SELECT * FROM api_keys ORDER BY id").all().map(apiKeyFromRow);
+  }
+
+  async updateApiKey(id: string, patch: { isActive?: boolean; lastUsedAt?: number }) {
+    const row = this.db
+      .query<Row, SQLQueryBindings[]>(
+        `UPDATE api_keys SET is_active = COALESCE(?, is_active), last_used_at = COALESCE(?, last_used_at)
+         WHERE id = ? RETURNING *`,
+      )
+      .get(patch.isActive === undefined ? null : patch.isActive ? 1 : 0, patch.lastUsedAt ?? null, id);
+    return row ? apiKeyFromRow(row) : null;
+  }
+}
