@@ -90,7 +90,12 @@ export function updateRow(
   }
   const sql = `UPDATE ${table} SET ${[...sets, "updated_at = ?", "version = version + 1"].join(", ")} WHERE id = ? AND version = ?`;
   const { changes } = db.query(sql).run(...values, now, current.id, current.version);
-  if (changes !== 1) throw new ConcurrencyConflictError(table, current.id, current.version, -1);
+  if (changes !== 1) {
+    const row = db
+      .query<{ version: number }, [string]>(`SELECT version FROM ${table} WHERE id = ?`)
+      .get(current.id);
+    throw new ConcurrencyConflictError(table, current.id, current.version, row?.version ?? -1);
+  }
 }
 
 /** `INSERT INTO table (<the row's columns>) VALUES (…)`; the statement is cached per column list. */

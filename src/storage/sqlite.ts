@@ -42,9 +42,9 @@ export class SqliteStore extends SqliteReader implements Store {
   }
 
   /** Opens (creating if needed) and migrates a database file. */
-  static open(path: string, options: { now?: () => number; migrate?: boolean } = {}): SqliteStore {
+  static open(path: string, options: { now?: () => number } = {}): SqliteStore {
     const db = openDatabase(path);
-    if (options.migrate !== false) migrateUp(db);
+    migrateUp(db);
     return new SqliteStore(db, options.now);
   }
 
