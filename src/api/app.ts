@@ -2,21 +2,34 @@ import type { Config } from "../config.ts";
 import { startRetention } from "../core/retention.ts";
 import { DashError } from "../domain/errors.ts";
 import { createLogger, type Logger } from "../log.ts";
+import { ensureAdminKey, importConfigKeys } from "../safety/api-keys.ts";
 import { SqliteStore } from "../storage/sqlite.ts";
 import { VERSION } from "../version.ts";
 import { startServer } from "./server.ts";
 
 export interface App {
   url: URL;
+  /** The admin key made on the first start (empty database), to show once; null otherwise. */
+  adminKey: string | null;
   log: Logger;
   /** Stops accepting, lets in-flight requests finish, stops background jobs, closes the database. */
   stop(): Promise<void>;
 }
 
 /** Everything `dash serve` runs: the migrated store, the retention job and the HTTP server. */
-export function startApp(config: Config, listen: { port: number; host: string }, log?: Logger): App {
+export async function startApp(
+  config: Config,
+  listen: { port: number; host: string },
+  log?: Logger,
+): Promise<App> {
   const logger = log ?? createLogger(config.log.level, { service: "dash" });
   const store = SqliteStore.open(config.databasePath);
+  try {
+    await importConfigKeys(store, config.api.keys);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   let server: ReturnType<typeof startServer>;
   try {
     server = startServer({ store, log: logger }, { port: listen.port, hostname: listen.host });
@@ -33,10 +46,13 @@ export function startApp(config: Config, listen: { port: number; host: string },
   const retention = startRetention(store, config.events, (error) =>
     logger.warn("event retention failed", { error: String(error) }),
   );
+  const adminKey = await ensureAdminKey(store, config.home, server.url.origin);
+  if (adminKey) logger.info("created the first admin API key", { credentials: `${config.home}/credentials` });
   logger.info("dash serving", { version: VERSION, url: server.url.href, database: config.databasePath });
   let stopping: Promise<void> | undefined;
   return {
     url: server.url,
+    adminKey,
     log: logger,
     stop: () => {
       stopping ??= (async () => {

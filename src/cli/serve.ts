@@ -2,6 +2,8 @@ import { defineCommand } from "citty";
 import { startApp } from "../api/app.ts";
 import { loadConfig } from "../config.ts";
 import { DashError } from "../domain/errors.ts";
+import { VERSION } from "../version.ts";
+import { bold, cyan, dim, yellow } from "./style.ts";
 
 export default defineCommand({
   meta: { name: "serve", description: "Run the Dash server (HTTP API on 127.0.0.1:7373 by default)" },
@@ -12,7 +14,7 @@ export default defineCommand({
       description: "Address to bind (default 127.0.0.1; 0.0.0.0 opens it to the network)",
     },
   },
-  run({ args }) {
+  async run({ args }) {
     const config = loadConfig();
     const port = args.port === undefined ? config.server.port : Number(args.port);
     if (!Number.isInteger(port) || port < 0 || port > 65_535) {
@@ -21,7 +23,16 @@ export default defineCommand({
         `--port must be a whole number from 0 to 65535, got "${args.port}"`,
       );
     }
-    const app = startApp(config, { port, host: args.host ?? config.server.host });
+    const app = await startApp(config, { port, host: args.host ?? config.server.host });
+    console.log(
+      `${bold("Dash")} ${VERSION} is serving on ${cyan(app.url.origin)} ${dim(`(data in ${config.home})`)}`,
+    );
+    if (app.adminKey) {
+      console.log(
+        `First start: created an admin API key. It is shown ONLY NOW and saved to ${config.home}/credentials:`,
+      );
+      console.log(`  ${yellow(app.adminKey)}`);
+    }
     // Graceful stop; once the server and database are closed nothing keeps the process alive.
     const stop = (signal: string) => {
       app.log.info("shutting down", { signal });

@@ -83,6 +83,10 @@ describe("dash serve in-process", () => {
     const started = err.map((l) => l.trim()).find((l) => l.includes('"dash serving"')) as string;
     const url = JSON.parse(started).url as string;
     expect((await fetch(new URL("/health", url))).status).toBe(200);
+    const key = out.join("").match(/dash_api_key_[A-Za-z0-9_-]{32}/)?.[0];
+    expect(key).toBeDefined();
+    const saved = JSON.parse(await Bun.file(`${home.dir}/credentials`).text());
+    expect(saved.key).toBe(key);
     process.emit("SIGTERM");
     await Bun.sleep(50);
     await expect(fetch(new URL("/health", url))).rejects.toThrow();
