@@ -8,6 +8,8 @@ export interface Logger {
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
   child(fields: Record<string, unknown>): Logger;
+  /** A callback for background failures: logs `msg` at warn with the error's text. */
+  onError(msg: string): (error: unknown) => void;
 }
 
 export function createLogger(
@@ -25,5 +27,7 @@ export function createLogger(
     warn: (msg, fields) => emit("warn", msg, fields),
     error: (msg, fields) => emit("error", msg, fields),
     child: (fields) => createLogger(level, { ...base, ...fields }, write),
+    onError: (msg) => (error) =>
+      emit("warn", msg, { error: error instanceof Error ? error.message : String(error) }),
   };
 }

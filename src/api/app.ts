@@ -1,4 +1,6 @@
+import { EventBus } from "../bus/bus.ts";
 import type { Config } from "../config.ts";
+import { Lifecycle } from "../core/lifecycle.ts";
 import { startRetention } from "../core/retention.ts";
 import { DashError } from "../domain/errors.ts";
 import { createLogger, type Logger } from "../log.ts";
@@ -32,7 +34,13 @@ export async function startApp(
   }
   let server: ReturnType<typeof startServer>;
   try {
-    server = startServer({ store, log: logger }, { port: listen.port, hostname: listen.host });
+    const bus = new EventBus(logger.onError("event listener failed"));
+    const lifecycle = new Lifecycle(store, bus, {
+      maxAgentsPerSwarm: config.limits.maxAgentsPerSwarm,
+      defaultBudget: { amount: config.budget.defaultAmount, currency: config.budget.currency },
+    });
+    const deps = { store, lifecycle, log: logger, startedAt: Date.now() };
+    server = startServer(deps, { port: listen.port, hostname: listen.host });
   } catch (error) {
     store.close();
     const inUse = (error as { code?: string }).code === "EADDRINUSE";
@@ -43,9 +51,7 @@ export async function startApp(
         : `cannot listen on ${listen.host}:${listen.port}: ${(error as Error).message}`,
     );
   }
-  const retention = startRetention(store, config.events, (error) =>
-    logger.warn("event retention failed", { error: String(error) }),
-  );
+  const retention = startRetention(store, config.events, logger.onError("event retention failed"));
   const adminKey = await ensureAdminKey(store, config.home, server.url.origin);
   if (adminKey) logger.info("created the first admin API key", { credentials: `${config.home}/credentials` });
   logger.info("dash serving", { version: VERSION, url: server.url.href, database: config.databasePath });

@@ -93,6 +93,16 @@ describe("dash serve in-process", () => {
     expect(err.join("")).toContain('"stopped"');
   });
 
+  test("a malformed key in config.yaml stops the start and names it", async () => {
+    await Bun.write(
+      `${home.dir}/config.yaml`,
+      "api:\n  keys:\n    - { name: ci, key: short, permissions: [read] }\n",
+    );
+    expect(await runCli(main, ["serve", "--port", "0"], "1")).toBe(EXIT.failure);
+    expect(err.join("")).toContain('api.keys "ci"');
+    await Bun.write(`${home.dir}/config.yaml`, "");
+  });
+
   test("a bad --port is a usage error; a busy port is explained", async () => {
     expect(await runCli(main, ["serve", "--port", "http"], "1")).toBe(EXIT.usage);
     const blocker = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
