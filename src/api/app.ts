@@ -26,14 +26,9 @@ export async function startApp(
 ): Promise<App> {
   const logger = log ?? createLogger(config.log.level, { service: "dash" });
   const store = SqliteStore.open(config.databasePath);
-  try {
-    await importConfigKeys(store, config.api.keys);
-  } catch (error) {
-    store.close();
-    throw error;
-  }
   let server: ReturnType<typeof startServer>;
   try {
+    await importConfigKeys(store, config.api.keys);
     const bus = new EventBus(logger.onError("event listener failed"));
     const lifecycle = new Lifecycle(store, bus, {
       maxAgentsPerSwarm: config.limits.maxAgentsPerSwarm,
@@ -43,6 +38,7 @@ export async function startApp(
     server = startServer(deps, { port: listen.port, hostname: listen.host });
   } catch (error) {
     store.close();
+    if (error instanceof DashError) throw error;
     const inUse = (error as { code?: string }).code === "EADDRINUSE";
     throw new DashError(
       "CONFIG_ERROR",

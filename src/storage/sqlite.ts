@@ -75,11 +75,23 @@ export class SqliteStore extends SqliteReader implements Store {
   }
 
   async updateAgent(id: string, decide: (agent: AgentRecord) => Change<AgentPatch>) {
-    return this.update(id, "agents", AGENT_COLUMNS, (i) => this.agent(i), decide, "agent");
+    return this.update(
+      "agents",
+      AGENT_COLUMNS,
+      () => this.agent(id),
+      decide,
+      () => notFound("agent", id),
+    );
   }
 
   async updateSwarm(id: string, decide: (swarm: SwarmRecord) => Change<SwarmPatch>) {
-    return this.update(id, "swarms", SWARM_COLUMNS, (i) => this.swarm(i), decide, "swarm");
+    return this.update(
+      "swarms",
+      SWARM_COLUMNS,
+      () => this.swarm(id),
+      decide,
+      () => notFound("swarm", id),
+    );
   }
 
   async updateBudget(
@@ -87,34 +99,28 @@ export class SqliteStore extends SqliteReader implements Store {
     entityId: string,
     decide: (b: BudgetRecord) => Change<BudgetPatch>,
   ) {
-    const budget = this.budget(entityType, entityId);
-    if (!budget) throw notFound(`${entityType} budget`, entityId);
-    return this.update(
-      budget.id,
-      "budgets",
-      BUDGET_COLUMNS,
-      () => this.budget(entityType, entityId),
-      decide,
-      "budget",
+    const read = () => this.budget(entityType, entityId);
+    return this.update("budgets", BUDGET_COLUMNS, read, decide, () =>
+      notFound(`${entityType} budget`, entityId),
     );
   }
 
+  /** Read the row, let `decide` refuse or say what changes, write it and its events: one transaction. */
   private update<R extends { id: string; version: number }, P extends object>(
-    id: string,
     table: string,
     columns: Record<string, [string, ((v: unknown) => unknown)?]>,
-    read: (id: string) => R | null,
+    read: () => R | null,
     decide: (current: R) => Change<P>,
-    entity: string,
+    missing: () => Error,
   ): WriteResult<R> {
     return immediate(this.db, () => {
-      const current = read(id);
-      if (!current) throw notFound(entity, id);
+      const current = read();
+      if (!current) throw missing();
       const { patch, events } = decide(current);
       const now = this.now();
       updateRow(this.db, table, columns, current, patch, now);
       const committed = insertEvents(this.db, events, now);
-      return { record: read(id) as R, events: committed };
+      return { record: read() as R, events: committed };
     });
   }
 
