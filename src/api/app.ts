@@ -7,6 +7,7 @@ import { createLogger, type Logger } from "../log.ts";
 import { ensureAdminKey, importConfigKeys } from "../safety/api-keys.ts";
 import { SqliteStore } from "../storage/sqlite.ts";
 import { VERSION } from "../version.ts";
+import { Metrics } from "./metrics.ts";
 import { startServer } from "./server.ts";
 
 export interface App {
@@ -34,8 +35,16 @@ export async function startApp(
       maxAgentsPerSwarm: config.limits.maxAgentsPerSwarm,
       defaultBudget: { amount: config.budget.defaultAmount, currency: config.budget.currency },
     });
-    const deps = { store, lifecycle, log: logger, startedAt: Date.now() };
-    server = startServer(deps, { port: listen.port, hostname: listen.host });
+    const deps = { store, lifecycle, log: logger, startedAt: Date.now(), metrics: new Metrics(bus) };
+    server = startServer(deps, {
+      port: listen.port,
+      hostname: listen.host,
+      limits: {
+        perMinute: config.limits.rateLimitPerMinute,
+        swarmCreatesPerMinute: config.limits.swarmCreatesPerMinute,
+      },
+      corsOrigins: config.cors.origins,
+    });
   } catch (error) {
     store.close();
     if (error instanceof DashError) throw error;

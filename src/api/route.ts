@@ -1,7 +1,9 @@
+import type { z } from "zod";
 import type { Lifecycle } from "../core/lifecycle.ts";
 import type { ApiKeyRecord, Permission } from "../domain/api-key.ts";
 import type { Logger } from "../log.ts";
 import type { SqliteStore } from "../storage/sqlite.ts";
+import type { Metrics } from "./metrics.ts";
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -10,24 +12,44 @@ export interface ApiDeps {
   lifecycle: Lifecycle;
   log: Logger;
   startedAt: number;
+  metrics: Metrics;
 }
 
-export interface RouteContext {
+export interface RouteContext<Q = unknown, B = unknown> {
   request: Request;
   params: Record<string, string>;
   url: URL;
+  /** The query string, parsed by the route's `query` schema. */
+  query: Q;
+  /** The JSON body, parsed by the route's `body` schema. */
+  body: B;
   /** The authenticated key; null only on public routes. */
   key: ApiKeyRecord | null;
   deps: ApiDeps;
   requestId: string;
 }
 
-/** One entry of the route table: every route declares the permission it needs ("public" = none). */
-export interface Route {
+/**
+ * One entry of the route table. Every route declares the permission it needs ("public" = none),
+ * the schemas of its query, body and response (they also make the OpenAPI document), and a
+ * handler that returns the response body (or a whole Response when it must pick the status).
+ */
+export interface Route<Q = unknown, B = unknown> {
   method: Method;
   path: string;
   permission: Permission | "public";
-  handler: (ctx: RouteContext) => Response | Promise<Response>;
+  summary: string;
+  /** Which extra rate limit applies besides the general one. */
+  limit?: "swarmCreate";
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  response: z.ZodType;
+  /** Status of a successful answer (200 unless said). */
+  status?: number;
+  handler: (ctx: RouteContext<Q, B>) => unknown;
 }
 
-export const json = (body: unknown, status = 200): Response => Response.json(body, { status });
+/** Keeps the handler's query and body types tied to the route's schemas. */
+export function defineRoute<Q = undefined, B = undefined>(route: Route<Q, B>): Route {
+  return route as Route;
+}

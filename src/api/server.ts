@@ -1,63 +1,130 @@
 import type { Server } from "bun";
 import { DashError } from "../domain/errors.ts";
+import { parseOrThrow } from "../domain/validate.ts";
 import { authenticate } from "../safety/api-keys.ts";
-import { VERSION } from "../version.ts";
-import { errorResponse, MAX_BODY_BYTES } from "./errors.ts";
-import { type ApiDeps, json, type Route } from "./route.ts";
+import { Cors } from "./cors.ts";
+import { errorResponse, MAX_BODY_BYTES, readJson } from "./errors.ts";
+import { type Decision, RateLimitedError, RateLimiter, rateLimitHeaders } from "./rate-limit.ts";
+import type { ApiDeps, Route } from "./route.ts";
+import { agentRoutes } from "./routes/agents.ts";
+import { budgetRoutes } from "./routes/budget.ts";
+import { eventRoutes } from "./routes/events.ts";
+import { keyRoutes } from "./routes/keys.ts";
+import { healthRoute, metaRoutes } from "./routes/meta.ts";
 import { swarmRoutes } from "./routes/swarm.ts";
 
-/** GET /health: the only unauthenticated route; it says whether the database answers. */
-const healthRoute: Route = {
-  method: "GET",
-  path: "/health",
-  permission: "public",
-  handler({ deps }) {
-    let database: "ok" | "error" = "ok";
-    try {
-      deps.store.db.query("SELECT 1").get();
-    } catch {
-      database = "error";
-    }
-    const body = {
-      status: database === "ok" ? "ok" : "degraded",
-      version: VERSION,
-      uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
-      database,
-    };
-    return json(body, database === "ok" ? 200 : 503);
-  },
-};
+/** The route table. Every route declares its permission and schemas; tests walk this list. */
+export const ROUTES: readonly Route[] = [
+  healthRoute,
+  ...swarmRoutes,
+  ...agentRoutes,
+  ...eventRoutes,
+  ...budgetRoutes,
+  ...keyRoutes,
+  ...metaRoutes(() => ROUTES),
+];
 
-/** The route table. Every route declares its permission; a test walks this list. */
-export const ROUTES: readonly Route[] = [healthRoute, ...swarmRoutes];
+export interface ServerOptions {
+  port: number;
+  hostname: string;
+  /** Requests per minute per key (per IP for unauthenticated attempts), and swarm creations. */
+  limits?: { perMinute: number; swarmCreatesPerMinute: number };
+  corsOrigins?: readonly string[];
+}
+
+type BunRequest = Request & { params?: Record<string, string> };
+
+interface Limiters {
+  general: RateLimiter;
+  swarmCreate: RateLimiter;
+}
+
+/**
+ * Rate limits (DESIGN.md §5): an IP whose unauthenticated attempts used up its bucket is refused
+ * before the key is even looked up; a known key spends from its own bucket (and, for swarm
+ * creation, from a stricter one). /health is never limited, so probes always work.
+ */
+async function authorize(route: Route, request: Request, ip: string, deps: ApiDeps, limiters: Limiters) {
+  if (route.permission === "public") return { key: null, decision: null };
+  const byIp = limiters.general.peek(`ip:${ip}`);
+  if (!byIp.allowed) throw new RateLimitedError(byIp, "failed authentication attempts");
+  let key: Awaited<ReturnType<typeof authenticate>>;
+  try {
+    key = await authenticate(deps.store, request.headers.get("authorization"), route.permission);
+  } catch (error) {
+    if (error instanceof DashError && error.code === "UNAUTHORIZED") limiters.general.take(`ip:${ip}`);
+    throw error;
+  }
+  const general = limiters.general.take(`key:${key.id}`);
+  if (!general.allowed) throw new RateLimitedError(general, "requests");
+  if (route.limit !== "swarmCreate") return { key, decision: general };
+  const creates = limiters.swarmCreate.take(`key:${key.id}`);
+  if (!creates.allowed) throw new RateLimitedError(creates, "swarm creations");
+  return { key, decision: creates };
+}
+
+/** Wraps a route: request id, rate limit, authentication, schemas, metrics, logs, the one error handler. */
+function wrap(route: Route, deps: ApiDeps, limiters: Limiters, cors: Cors) {
+  return async (request: BunRequest, server: Server<undefined>) => {
+    const started = performance.now();
+    const header = request.headers.get("x-request-id");
+    const requestId = header && header.length <= 200 ? header : crypto.randomUUID();
+    const url = new URL(request.url);
+    let response: Response;
+    let decision: Decision | null = null;
+    let keyName: string | undefined;
+    try {
+      const ip = server.requestIP(request)?.address ?? "unknown";
+      const auth = await authorize(route, request, ip, deps, limiters);
+      decision = auth.decision;
+      keyName = auth.key?.name;
+      const query = route.query
+        ? parseOrThrow(route.query, Object.fromEntries(url.searchParams), "query")
+        : {};
+      const body = route.body ? parseOrThrow(route.body, await readJson(request), "body") : undefined;
+      const ctx = { request, params: request.params ?? {}, url, query, body, key: auth.key, deps, requestId };
+      const result = await route.handler(ctx);
+      response = result instanceof Response ? result : Response.json(result, { status: route.status ?? 200 });
+      response.headers.set("X-Request-Id", requestId);
+    } catch (error) {
+      if (error instanceof RateLimitedError) decision = error.decision;
+      response = errorResponse(error, deps.log, requestId);
+    }
+    for (const [name, value] of Object.entries({
+      ...cors.headersFor(request),
+      ...(decision ? rateLimitHeaders(decision) : {}),
+    })) {
+      response.headers.set(name, value);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    deps.metrics.observeRequest(request.method, route.path, response.status, seconds);
+    deps.log.info("request", {
+      requestId,
+      method: request.method,
+      path: url.pathname,
+      route: route.path,
+      status: response.status,
+      ms: Math.round(seconds * 100_000) / 100,
+      key: keyName,
+    });
+    return response;
+  };
+}
 
 function patternOf(path: string): RegExp {
   return new RegExp(`^${path.replace(/:[a-zA-Z]+/g, "[^/]+")}$`);
 }
 
-/** Wraps a route: request id, authentication for its permission, and the one error handler. */
-function wrap(route: Route, deps: ApiDeps) {
-  return async (request: Request & { params?: Record<string, string> }) => {
-    const requestId = request.headers.get("x-request-id") || crypto.randomUUID();
-    try {
-      const key =
-        route.permission === "public"
-          ? null
-          : await authenticate(deps.store, request.headers.get("authorization"), route.permission);
-      const ctx = { request, params: request.params ?? {}, url: new URL(request.url), key, deps, requestId };
-      const response = await route.handler(ctx);
-      response.headers.set("X-Request-Id", requestId);
-      return response;
-    } catch (error) {
-      return errorResponse(error, deps.log, requestId);
-    }
+export function startServer(deps: ApiDeps, options: ServerOptions): Server<undefined> {
+  const limits = options.limits ?? { perMinute: 100, swarmCreatesPerMinute: 10 };
+  const limiters = {
+    general: new RateLimiter({ perMinute: limits.perMinute }),
+    swarmCreate: new RateLimiter({ perMinute: limits.swarmCreatesPerMinute }),
   };
-}
-
-export function startServer(deps: ApiDeps, options: { port: number; hostname: string }): Server<undefined> {
+  const cors = new Cors(options.corsOrigins ?? []);
   const routes: Record<string, Record<string, ReturnType<typeof wrap>>> = {};
   for (const route of ROUTES) {
-    routes[route.path] = { ...routes[route.path], [route.method]: wrap(route, deps) };
+    routes[route.path] = { ...routes[route.path], [route.method]: wrap(route, deps, limiters, cors) };
   }
   const patterns = ROUTES.map((r) => ({ pattern: patternOf(r.path), method: r.method }));
   return Bun.serve({
@@ -68,21 +135,17 @@ export function startServer(deps: ApiDeps, options: { port: number; hostname: st
     fetch(request) {
       const path = new URL(request.url).pathname;
       const allowed = patterns.filter((p) => p.pattern.test(path)).map((p) => p.method);
+      if (request.method === "OPTIONS" && allowed.length > 0) return cors.preflight(request);
       const requestId = crypto.randomUUID();
-      if (allowed.length > 0) {
-        const response = errorResponse(
-          new DashError("METHOD_NOT_ALLOWED", `${request.method} is not allowed on ${path}`, { allowed }),
-          deps.log,
-          requestId,
-        );
-        response.headers.set("Allow", allowed.join(", "));
-        return response;
-      }
-      return errorResponse(
-        new DashError("NOT_FOUND", `No route for ${request.method} ${path}`),
-        deps.log,
-        requestId,
-      );
+      const error =
+        allowed.length > 0
+          ? new DashError("METHOD_NOT_ALLOWED", `${request.method} is not allowed on ${path}`, { allowed })
+          : new DashError("NOT_FOUND", `No route for ${request.method} ${path}`);
+      const response = errorResponse(error, deps.log, requestId);
+      if (allowed.length > 0) response.headers.set("Allow", allowed.join(", "));
+      for (const [name, value] of Object.entries(cors.headersFor(request))) response.headers.set(name, value);
+      deps.metrics.observeRequest(request.method, "unmatched", response.status, 0);
+      return response;
     },
     error(error) {
       return errorResponse(error, deps.log, crypto.randomUUID());

@@ -8,11 +8,12 @@ import {
 } from "../domain/agent.ts";
 import type { BudgetRecord, Currency } from "../domain/budget.ts";
 import { ConcurrencyConflictError, DashError, InvalidTransitionError } from "../domain/errors.ts";
-import { usdToMicros } from "../domain/money.ts";
+import { fromUnits, usdToMicros } from "../domain/money.ts";
 import { type CreateSwarmInput, CreateSwarmSchema, type SwarmRecord } from "../domain/swarm.ts";
 import { parseOrThrow } from "../domain/validate.ts";
 import type { Store, WriteResult } from "../storage/store.ts";
 import { decideAllocation, decideProgress, usageEvent } from "./reports.ts";
+import { decideScale } from "./scale.ts";
 import { decideSpawn, draftAgent, planSwarm } from "./swarm.ts";
 import { type AgentMove, decideAgentMove, decideSwarmMove, type SwarmMove } from "./transitions.ts";
 
@@ -75,6 +76,7 @@ export class Lifecycle {
   /** Adds an idle agent to a live swarm, within the per-swarm cap (checked inside the transaction). */
   async spawnAgent(input: SpawnAgentInput): Promise<AgentRecord> {
     const swarm = await this.store.getSwarm(input.swarmId);
+    await this.assertBudgetLeft(input.swarmId);
     const agent = draftAgent(
       {
         swarmId: input.swarmId,
@@ -98,6 +100,27 @@ export class Lifecycle {
 
   async moveSwarm(id: string, move: SwarmMove): Promise<SwarmRecord> {
     return this.commit(this.store.updateSwarm(id, (swarm) => decideSwarmMove(swarm, move, this.now())));
+  }
+
+  /** Scales a swarm to `target` unfinished agents (adds idle ones or kills the surplus), atomically. */
+  async scaleSwarm(id: string, target: number, expectedVersion?: number): Promise<SwarmRecord> {
+    const max = this.options.maxAgentsPerSwarm ?? 100;
+    if (!Number.isInteger(target) || target < 0 || target > max) {
+      throw new DashError(
+        "VALIDATION_ERROR",
+        `target must be a whole number from 0 to ${max}, got ${target}`,
+        {
+          field: "target",
+          max,
+        },
+      );
+    }
+    await this.assertBudgetLeft(id);
+    return this.commit(
+      this.store.scaleSwarm(id, (swarm, unfinished) =>
+        decideScale(swarm, unfinished, { target, max, now: this.now(), expectedVersion }),
+      ),
+    );
   }
 
   async reportProgress(id: string, report: ProgressReport, expectedVersion?: number): Promise<AgentRecord> {
@@ -137,6 +160,21 @@ export class Lifecycle {
         decideAllocation(budget, amount, expectedVersion),
       ),
     );
+  }
+
+  /**
+   * New work is refused once a swarm's budget is spent (403 BUDGET_EXCEEDED). Spend only grows,
+   * so checking before the write cannot let an over-budget spawn through.
+   */
+  private async assertBudgetLeft(swarmId: string): Promise<void> {
+    const budget = await this.store.getBudget("swarm", swarmId);
+    if (!budget || budget.spentUnits < budget.allocatedUnits) return;
+    throw new DashError("BUDGET_EXCEEDED", `swarm ${swarmId} has spent its budget: allocate more first`, {
+      swarmId,
+      allocated: fromUnits(budget.allocatedUnits, budget.currency),
+      spent: fromUnits(budget.spentUnits, budget.currency),
+      currency: budget.currency,
+    });
   }
 
   /** Refused state-machine moves since start, by `entity:from->to` (for tests and /metrics). */

@@ -11,7 +11,10 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, wha
   }));
   const first = issues[0];
   const where = first && first.path !== "(root)" ? ` at ${first.path}` : "";
+  // `field` and `issue` name the first problem as in the PRD §5.5 example; `issues` lists them all.
   throw new DashError("VALIDATION_ERROR", `Invalid ${what}${where}: ${first?.message ?? "invalid value"}`, {
+    field: first?.path ?? "(root)",
+    issue: first?.message ?? "invalid value",
     issues,
   });
 }

@@ -79,6 +79,15 @@ export class SqliteReader {
     return this.budget(entityType, entityId);
   }
 
+  async listBudgets(query: { entityType?: BudgetEntity; entityId?: string } = {}) {
+    return this.db
+      .query<Row, [string | null, string | null]>(
+        `SELECT * FROM budgets WHERE (?1 IS NULL OR entity_type = ?1) AND (?2 IS NULL OR entity_id = ?2) ORDER BY id`,
+      )
+      .all(query.entityType ?? null, query.entityId ?? null)
+      .map(budgetFromRow);
+  }
+
   async listEvents(query: EventQuery = {}) {
     const where: string[] = [];
     const args: SQLQueryBindings[] = [];

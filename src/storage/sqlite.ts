@@ -25,6 +25,7 @@ import type {
   NewAgent,
   NewBudget,
   NewSwarm,
+  ScaleChange,
   Store,
   SwarmPatch,
   UsageDelta,
@@ -92,6 +93,28 @@ export class SqliteStore extends SqliteReader implements Store {
       decide,
       () => notFound("swarm", id),
     );
+  }
+
+  async scaleSwarm(id: string, decide: (swarm: SwarmRecord, unfinished: AgentRecord[]) => ScaleChange) {
+    return immediate(this.db, () => {
+      const swarm = this.swarm(id);
+      if (!swarm) throw notFound("swarm", id);
+      const unfinished = this.db
+        .query<Row, [string]>(
+          "SELECT * FROM agents WHERE swarm_id = ? AND status NOT IN ('completed', 'failed', 'killed') ORDER BY id",
+        )
+        .all(id)
+        .map(agentFromRow);
+      const { patch, added, stopped, events } = decide(swarm, unfinished);
+      const now = this.now();
+      updateRow(this.db, "swarms", SWARM_COLUMNS, swarm, patch, now);
+      for (const agent of added) insertRow(this.db, "agents", agentToRow(agent));
+      for (const { agent, change } of stopped) {
+        updateRow(this.db, "agents", AGENT_COLUMNS, agent, change.patch, now);
+      }
+      const committed = insertEvents(this.db, events, now);
+      return { record: this.swarm(id) as SwarmRecord, events: committed };
+    });
   }
 
   async updateBudget(

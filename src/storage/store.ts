@@ -20,6 +20,7 @@ export interface Store {
   getAgent(id: string): Promise<AgentRecord | null>;
   listAgents(query?: AgentQuery): Promise<AgentRecord[]>;
   getBudget(entityType: BudgetEntity, entityId: string): Promise<BudgetRecord | null>;
+  listBudgets(query?: { entityType?: BudgetEntity; entityId?: string }): Promise<BudgetRecord[]>;
   listEvents(query?: EventQuery): Promise<EventRecord[]>;
 
   insertSwarm(
@@ -36,6 +37,11 @@ export interface Store {
   updateSwarm(
     id: string,
     decide: (swarm: SwarmRecord) => Change<SwarmPatch>,
+  ): Promise<WriteResult<SwarmRecord>>;
+  /** Scales a swarm: reads it and its unfinished agents, adds and stops agents, one transaction. */
+  scaleSwarm(
+    id: string,
+    decide: (swarm: SwarmRecord, unfinished: AgentRecord[]) => ScaleChange,
   ): Promise<WriteResult<SwarmRecord>>;
   /** Adds usage to the agent and, with `+=`, to every budget above it (agent, swarm, project…). */
   addUsage(id: string, usage: UsageDelta, decide: (agent: AgentRecord) => NewEvent[]): Promise<UsageResult>;
@@ -82,6 +88,11 @@ export interface UsageResult extends WriteResult<AgentRecord> {
 export interface Change<P> {
   patch: P;
   events: NewEvent[];
+}
+
+export interface ScaleChange extends Change<SwarmPatch> {
+  added: NewAgent[];
+  stopped: { agent: AgentRecord; change: Change<AgentPatch> }[];
 }
 
 export interface UsageDelta {

@@ -1,48 +1,18 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { ROUTES, startServer } from "../../src/api/server.ts";
+import { ROUTES } from "../../src/api/server.ts";
 import { ErrorResponseSchema } from "../../src/domain/error-response.ts";
 import { newId } from "../../src/domain/ids.ts";
 import { SwarmResponseSchema } from "../../src/domain/swarm.ts";
 import { createLogger } from "../../src/log.ts";
-import { createApiKey, generateApiKey } from "../../src/safety/api-keys.ts";
-import { testLifecycle } from "../helpers.ts";
+import { generateApiKey } from "../../src/safety/api-keys.ts";
+import { errorCode, testServer } from "../api-helpers.ts";
 
-const t = testLifecycle();
-const lines: string[] = [];
-const log = createLogger("debug", {}, (l) => lines.push(l));
-const server = startServer(
-  { store: t.store, lifecycle: t.lifecycle, log, startedAt: Date.now() },
-  { port: 0, hostname: "127.0.0.1" },
-);
-afterAll(async () => {
-  await server.stop(true);
-  t.close();
-});
+const api = await testServer();
+const { t, keys, lines } = api;
+afterAll(() => api.close());
 
-const keys = {
-  read: (await createApiKey(t.store, { name: "r", permissions: ["read"] })).key,
-  write: (await createApiKey(t.store, { name: "w", permissions: ["read", "write"] })).key,
-  admin: (await createApiKey(t.store, { name: "a", permissions: ["admin"] })).key,
-};
-const revokedKey = await createApiKey(t.store, { name: "gone", permissions: ["admin"] });
-await t.store.updateApiKey(revokedKey.record.id, { isActive: false });
-const expiredKey = (
-  await createApiKey(t.store, { name: "exp", permissions: ["admin"], expiresAt: Date.now() - 1 })
-).key;
-
-function call(method: string, path: string, key?: string, body?: unknown, raw?: string) {
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (key) headers.authorization = `Bearer ${key}`;
-  return fetch(new URL(path, server.url), {
-    method,
-    headers,
-    body: method === "GET" ? undefined : (raw ?? (body === undefined ? undefined : JSON.stringify(body))),
-  });
-}
-
-async function errorCode(res: Response): Promise<string> {
-  return ErrorResponseSchema.parse(await res.json()).error.code;
-}
+const call = (method: string, path: string, key?: string, body?: unknown, raw?: string) =>
+  api.call(method, path, key, body, { raw });
 
 describe("route table", () => {
   test("every route declares a permission and only /health is public", () => {
@@ -55,7 +25,7 @@ describe("route table", () => {
   for (const route of ROUTES.filter((r) => r.permission !== "public")) {
     const path = route.path.replace(/:[a-zA-Z]+/g, newId());
     test(`${route.method} ${route.path} refuses no, malformed, unknown, revoked and expired keys (401) and a weaker key (403)`, async () => {
-      for (const key of [undefined, "dash_api_key_short", generateApiKey(), revokedKey.key, expiredKey]) {
+      for (const key of [undefined, "dash_api_key_short", generateApiKey(), keys.revoked, keys.expired]) {
         const res = await call(route.method, path, key, {});
         expect(res.status).toBe(401);
         expect(await errorCode(res)).toBe("UNAUTHORIZED");

@@ -2,11 +2,15 @@ import { z } from "zod";
 import { toSwarmBudget } from "../../domain/budget.ts";
 import { DashError, notFound } from "../../domain/errors.ts";
 import { FINISHED_AGENT_STATUSES, SwarmStatusSchema } from "../../domain/states.ts";
-import { type SwarmRecord, toSwarmResponse } from "../../domain/swarm.ts";
-import { parseOrThrow } from "../../domain/validate.ts";
+import {
+  CreateSwarmSchema,
+  type SwarmRecord,
+  SwarmResponseSchema,
+  toSwarmResponse,
+} from "../../domain/swarm.ts";
 import type { Store } from "../../storage/store.ts";
-import { readJson } from "../errors.ts";
-import { json, type Route } from "../route.ts";
+import { type ApiDeps, defineRoute } from "../route.ts";
+import { ExpectedVersionSchema } from "../schemas.ts";
 
 async function respond(store: Store, swarm: SwarmRecord) {
   const budget = await store.getBudget("swarm", swarm.id);
@@ -20,55 +24,124 @@ async function findSwarm(store: Store, id: string): Promise<SwarmRecord> {
   return swarm;
 }
 
-const ListQuery = z.strictObject({ status: SwarmStatusSchema.optional() });
+/**
+ * Moves the swarm's agents that are in `from` to `to` (pausing, resuming, killing). An agent that
+ * moves on its own meanwhile is refused by the state machine, which is what we want here.
+ */
+async function moveAgents(
+  deps: ApiDeps,
+  swarmId: string,
+  from: (s: string) => boolean,
+  to: "paused" | "running" | "killed",
+  reason: string,
+) {
+  for (const agent of await deps.store.listAgents({ swarmId })) {
+    if (!from(agent.status)) continue;
+    await deps.lifecycle.moveAgent(agent.id, { to, reason }).catch((error) => {
+      if (!(error instanceof DashError)) throw error;
+    });
+  }
+}
 
-export const swarmRoutes: Route[] = [
-  {
+const ListQuery = z.strictObject({ status: SwarmStatusSchema.optional() });
+const ScaleBody = z.strictObject({ target: z.number().int().min(0), expectedVersion: ExpectedVersionSchema });
+const MoveBody = z.strictObject({
+  expectedVersion: ExpectedVersionSchema,
+  reason: z.string().max(1000).optional(),
+});
+
+export const swarmRoutes = [
+  defineRoute({
     method: "POST",
     path: "/api/swarm",
     permission: "write",
-    async handler({ request, deps }) {
-      const { swarm } = await deps.lifecycle.createSwarm((await readJson(request)) as never);
+    summary: "Create a swarm with its budget and initial agents",
+    limit: "swarmCreate",
+    body: CreateSwarmSchema,
+    response: SwarmResponseSchema,
+    status: 201,
+    async handler({ body, deps }) {
+      const { swarm } = await deps.lifecycle.createSwarm(body);
       const active = await deps.lifecycle.moveSwarm(swarm.id, { to: "active" });
-      return json(await respond(deps.store, active), 201);
+      return respond(deps.store, active);
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "GET",
     path: "/api/swarm",
     permission: "read",
-    async handler({ url, deps }) {
-      const query = parseOrThrow(ListQuery, Object.fromEntries(url.searchParams), "query");
+    summary: "List swarms, optionally by status",
+    query: ListQuery,
+    response: z.object({ swarms: z.array(SwarmResponseSchema) }),
+    async handler({ query, deps }) {
       const swarms = await deps.store.listSwarms(query);
-      return json({ swarms: await Promise.all(swarms.map((s) => respond(deps.store, s))) });
+      return { swarms: await Promise.all(swarms.map((s) => respond(deps.store, s))) };
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "GET",
     path: "/api/swarm/:id",
     permission: "read",
+    summary: "Get a swarm",
+    response: SwarmResponseSchema,
     async handler({ params, deps }) {
-      return json(await respond(deps.store, await findSwarm(deps.store, params.id as string)));
+      return respond(deps.store, await findSwarm(deps.store, params.id as string));
     },
-  },
-  {
+  }),
+  defineRoute({
     method: "DELETE",
     path: "/api/swarm/:id",
     permission: "write",
+    summary: "Destroy a swarm: kill its unfinished agents and mark it destroyed",
+    response: SwarmResponseSchema,
     async handler({ params, deps }) {
       const swarm = await findSwarm(deps.store, params.id as string);
-      // Stop every agent that has not finished, then mark the swarm destroyed. An agent that
-      // finishes on its own meanwhile is refused by the state machine, which is fine here.
-      for (const agent of await deps.store.listAgents({ swarmId: swarm.id })) {
-        if (FINISHED_AGENT_STATUSES.has(agent.status)) continue;
-        await deps.lifecycle
-          .moveAgent(agent.id, { to: "killed", reason: "swarm destroyed" })
-          .catch((error) => {
-            if (!(error instanceof DashError)) throw error;
-          });
-      }
-      const destroyed = await deps.lifecycle.moveSwarm(swarm.id, { to: "destroyed" });
-      return json(await respond(deps.store, destroyed));
+      await moveAgents(
+        deps,
+        swarm.id,
+        (s) => !FINISHED_AGENT_STATUSES.has(s as never),
+        "killed",
+        "swarm destroyed",
+      );
+      return respond(deps.store, await deps.lifecycle.moveSwarm(swarm.id, { to: "destroyed" }));
     },
-  },
+  }),
+  defineRoute({
+    method: "POST",
+    path: "/api/swarm/:id/scale",
+    permission: "write",
+    summary: "Scale a swarm to `target` unfinished agents (adds idle agents or kills the surplus)",
+    body: ScaleBody,
+    response: SwarmResponseSchema,
+    async handler({ params, body, deps }) {
+      const swarm = await deps.lifecycle.scaleSwarm(params.id as string, body.target, body.expectedVersion);
+      return respond(deps.store, swarm);
+    },
+  }),
+  defineRoute({
+    method: "POST",
+    path: "/api/swarm/:id/pause",
+    permission: "write",
+    summary: "Pause a swarm and its running agents",
+    body: MoveBody,
+    response: SwarmResponseSchema,
+    async handler({ params, body, deps }) {
+      const swarm = await deps.lifecycle.moveSwarm(params.id as string, { to: "paused", ...body });
+      await moveAgents(deps, swarm.id, (s) => s === "running", "paused", body.reason ?? "swarm paused");
+      return respond(deps.store, swarm);
+    },
+  }),
+  defineRoute({
+    method: "POST",
+    path: "/api/swarm/:id/resume",
+    permission: "write",
+    summary: "Resume a paused swarm and its paused agents",
+    body: MoveBody,
+    response: SwarmResponseSchema,
+    async handler({ params, body, deps }) {
+      const swarm = await deps.lifecycle.moveSwarm(params.id as string, { to: "active", ...body });
+      await moveAgents(deps, swarm.id, (s) => s === "paused", "running", body.reason ?? "swarm resumed");
+      return respond(deps.store, swarm);
+    },
+  }),
 ];

@@ -1,0 +1,110 @@
+import type { Database } from "bun:sqlite";
+import type { EventBus } from "../bus/bus.ts";
+import type { Lifecycle } from "../core/lifecycle.ts";
+import { fromUnits } from "../domain/money.ts";
+
+const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+interface Series {
+  labels: string;
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+/** Prometheus label value escaping: backslash, double quote and newline. */
+export function labelValue(value: string): string {
+  return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
+}
+
+function labels(pairs: Record<string, string>): string {
+  return Object.entries(pairs)
+    .map(([k, v]) => `${k}="${labelValue(v)}"`)
+    .join(",");
+}
+
+/** What /metrics shows: request durations kept in memory, the rest read at scrape time. */
+export class Metrics {
+  private readonly requests = new Map<string, Series>();
+  private readonly eventCounts = new Map<string, number>();
+
+  constructor(bus?: EventBus) {
+    bus?.subscribe((event) => this.eventCounts.set(event.type, (this.eventCounts.get(event.type) ?? 0) + 1));
+  }
+
+  observeRequest(method: string, route: string, status: number, seconds: number): void {
+    const key = labels({ method, route, status: String(status) });
+    let series = this.requests.get(key);
+    if (!series) {
+      series = { labels: key, counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
+      this.requests.set(key, series);
+    }
+    series.counts = series.counts.map((n, i) => (seconds <= (BUCKETS[i] as number) ? n + 1 : n));
+    series.sum += seconds;
+    series.count += 1;
+  }
+
+  /** The Prometheus text exposition format (version 0.0.4). */
+  render(db: Database, lifecycle: Lifecycle): string {
+    const out: string[] = [];
+    const family = (name: string, type: string, help: string) =>
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+
+    family(
+      "dash_http_request_duration_seconds",
+      "histogram",
+      "HTTP request duration by method, route and status.",
+    );
+    for (const s of this.requests.values()) {
+      for (const [i, le] of BUCKETS.entries()) {
+        out.push(`dash_http_request_duration_seconds_bucket{${s.labels},le="${le}"} ${s.counts[i]}`);
+      }
+      out.push(`dash_http_request_duration_seconds_bucket{${s.labels},le="+Inf"} ${s.count}`);
+      out.push(`dash_http_request_duration_seconds_sum{${s.labels}} ${s.sum}`);
+      out.push(`dash_http_request_duration_seconds_count{${s.labels}} ${s.count}`);
+    }
+
+    family("dash_agents", "gauge", "Agents by status.");
+    for (const row of db
+      .query<{ status: string; n: number }, []>("SELECT status, COUNT(*) AS n FROM agents GROUP BY status")
+      .all()) {
+      out.push(`dash_agents{${labels({ status: row.status })}} ${row.n}`);
+    }
+    family("dash_swarms", "gauge", "Swarms by status.");
+    for (const row of db
+      .query<{ status: string; n: number }, []>("SELECT status, COUNT(*) AS n FROM swarms GROUP BY status")
+      .all()) {
+      out.push(`dash_swarms{${labels({ status: row.status })}} ${row.n}`);
+    }
+
+    family("dash_events_total", "counter", "Events committed since this server started, by type.");
+    for (const [type, n] of this.eventCounts) out.push(`dash_events_total{${labels({ type })}} ${n}`);
+    const stored = db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM events").get();
+    family("dash_events_stored", "gauge", "Events kept in the database (after retention).");
+    out.push(`dash_events_stored ${stored?.n ?? 0}`);
+
+    family("dash_swarm_spent", "gauge", "Money (USD) or tokens spent by each swarm that is not destroyed.");
+    family("dash_swarm_allocated", "gauge", "Budget allocated to each swarm that is not destroyed.");
+    const spend = db
+      .query<{ id: string; name: string; currency: "USD" | "tokens"; spent: number; allocated: number }, []>(
+        `SELECT s.id, s.name, b.currency, b.amount_spent AS spent, b.amount_allocated AS allocated
+         FROM swarms s JOIN budgets b ON b.entity_type = 'swarm' AND b.entity_id = s.id WHERE s.status != 'destroyed'`,
+      )
+      .all();
+    for (const row of spend) {
+      const l = labels({ swarm_id: row.id, swarm: row.name, currency: row.currency });
+      out.push(`dash_swarm_spent{${l}} ${fromUnits(row.spent, row.currency)}`);
+      out.push(`dash_swarm_allocated{${l}} ${fromUnits(row.allocated, row.currency)}`);
+    }
+
+    family("dash_refused_transitions_total", "counter", "State-machine moves refused since start.");
+    for (const [move, n] of Object.entries(lifecycle.refusedTransitions())) {
+      out.push(`dash_refused_transitions_total{${labels({ move })}} ${n}`);
+    }
+    family("dash_write_conflicts_total", "counter", "Optimistic-lock conflicts since start.");
+    out.push(`dash_write_conflicts_total ${lifecycle.conflicts}`);
+    family("dash_process_resident_memory_bytes", "gauge", "Resident set size of the server.");
+    out.push(`dash_process_resident_memory_bytes ${process.memoryUsage.rss()}`);
+    return `${out.join("\n")}\n`;
+  }
+}

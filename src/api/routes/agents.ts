@@ -1,0 +1,99 @@
+import { z } from "zod";
+import type { AgentMove } from "../../core/transitions.ts";
+import { AgentResponseSchema, toAgentResponse } from "../../domain/agent.ts";
+import { DashError, notFound } from "../../domain/errors.ts";
+import { AgentStatusSchema } from "../../domain/states.ts";
+import { defineRoute, type RouteContext } from "../route.ts";
+import { CursorSchema, ExpectedVersionSchema, LimitSchema, nextCursor, page } from "../schemas.ts";
+
+const ListQuery = z.strictObject({
+  swarmId: z.ulid().optional(),
+  status: AgentStatusSchema.optional(),
+  parentId: z.ulid().optional(),
+  limit: LimitSchema,
+  cursor: CursorSchema.optional(),
+});
+
+export const SpawnAgentSchema = z.strictObject({
+  swarmId: z.ulid(),
+  name: z.string().trim().min(1).max(100).optional(),
+  task: z.string().min(1).max(10_000).optional(),
+  model: z.string().min(1).max(200).optional(),
+  parentId: z.ulid().optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+const MoveBody = z.strictObject({
+  expectedVersion: ExpectedVersionSchema,
+  reason: z.string().max(1000).optional(),
+});
+
+/** A route that moves one agent through the state machine. */
+function moveRoute(path: string, to: AgentMove["to"], method: "POST" | "DELETE", summary: string) {
+  return defineRoute({
+    method,
+    path,
+    permission: "write",
+    summary,
+    body: MoveBody,
+    response: AgentResponseSchema,
+    async handler({ params, body, deps }: RouteContext<unknown, z.infer<typeof MoveBody>>) {
+      return toAgentResponse(await deps.lifecycle.moveAgent(params.id as string, { to, ...body }));
+    },
+  });
+}
+
+export const agentRoutes = [
+  defineRoute({
+    method: "GET",
+    path: "/api/agents",
+    permission: "read",
+    summary: "List agents in id order, by swarm, status or parent; cursor pagination",
+    query: ListQuery,
+    response: page("agents", AgentResponseSchema),
+    async handler({ query, deps }) {
+      const { cursor, ...filters } = query;
+      const agents = await deps.store.listAgents({ ...filters, afterId: cursor });
+      return { agents: agents.map(toAgentResponse), nextCursor: nextCursor(agents, query.limit) };
+    },
+  }),
+  defineRoute({
+    method: "POST",
+    path: "/api/agents",
+    permission: "write",
+    summary: "Spawn an agent into a live swarm (idle until a runtime starts it)",
+    body: SpawnAgentSchema,
+    response: AgentResponseSchema,
+    status: 201,
+    async handler({ body, deps }) {
+      if (body.parentId) {
+        const parent = await deps.store.getAgent(body.parentId);
+        if (!parent || parent.swarmId !== body.swarmId) {
+          throw new DashError(
+            "VALIDATION_ERROR",
+            `parent agent ${body.parentId} is not in swarm ${body.swarmId}`,
+            {
+              field: "parentId",
+            },
+          );
+        }
+      }
+      return toAgentResponse(await deps.lifecycle.spawnAgent(body));
+    },
+  }),
+  defineRoute({
+    method: "GET",
+    path: "/api/agents/:id",
+    permission: "read",
+    summary: "Get an agent",
+    response: AgentResponseSchema,
+    async handler({ params, deps }) {
+      const agent = await deps.store.getAgent(params.id as string);
+      if (!agent) throw notFound("agent", params.id as string);
+      return toAgentResponse(agent);
+    },
+  }),
+  moveRoute("/api/agents/:id", "killed", "DELETE", "Kill an agent"),
+  moveRoute("/api/agents/:id/pause", "paused", "POST", "Pause a running agent"),
+  moveRoute("/api/agents/:id/resume", "running", "POST", "Resume a paused agent"),
+];

@@ -1,0 +1,49 @@
+import { z } from "zod";
+import { EventSchema, EventTypeSchema, toEventResponse } from "../../domain/event.ts";
+import { defineRoute } from "../route.ts";
+import { CursorSchema, LimitSchema, nextCursor, page } from "../schemas.ts";
+
+/** `since` is an event id (replay after it, like the WebSocket) or an ISO time. */
+const SinceSchema = z.union([z.ulid(), z.iso.datetime({ offset: true })]);
+const TypesSchema = z
+  .string()
+  .transform((s) =>
+    s
+      .split(",")
+      .map((t) => t.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(EventTypeSchema).max(50));
+
+const ListQuery = z.strictObject({
+  since: SinceSchema.optional(),
+  type: TypesSchema.optional(),
+  limit: LimitSchema,
+  cursor: CursorSchema.optional(),
+});
+
+export const eventRoutes = [
+  defineRoute({
+    method: "GET",
+    path: "/api/events",
+    permission: "read",
+    summary: "Events in commit order; `since` an event id or ISO time, `type` comma-separated",
+    query: ListQuery,
+    response: page("events", EventSchema),
+    async handler({ query, deps }) {
+      const sinceId = query.since && CursorSchema.safeParse(query.since).success ? query.since : undefined;
+      const sinceTime = query.since && !sinceId ? Date.parse(query.since) : undefined;
+      const afterId = [sinceId, query.cursor]
+        .filter((v): v is string => !!v)
+        .sort()
+        .at(-1);
+      const events = await deps.store.listEvents({
+        afterId,
+        since: sinceTime,
+        types: query.type,
+        limit: query.limit,
+      });
+      return { events: events.map(toEventResponse), nextCursor: nextCursor(events, query.limit) };
+    },
+  }),
+];

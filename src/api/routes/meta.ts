@@ -1,0 +1,61 @@
+import { z } from "zod";
+import { VERSION } from "../../version.ts";
+import { openApiDocument } from "../openapi.ts";
+import { defineRoute, type Route } from "../route.ts";
+
+export const HealthSchema = z.object({
+  status: z.enum(["ok", "degraded"]),
+  version: z.string(),
+  uptimeSeconds: z.number().int().nonnegative(),
+  database: z.enum(["ok", "error"]),
+});
+
+/** GET /health: the only unauthenticated route; it says whether the database answers. */
+export const healthRoute = defineRoute({
+  method: "GET",
+  path: "/health",
+  permission: "public",
+  summary: "Health check: server version, uptime and database status",
+  response: HealthSchema,
+  handler({ deps }) {
+    let database: "ok" | "error" = "ok";
+    try {
+      deps.store.db.query("SELECT 1").get();
+    } catch {
+      database = "error";
+    }
+    const body = {
+      status: database === "ok" ? "ok" : "degraded",
+      version: VERSION,
+      uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
+      database,
+    };
+    return Response.json(body, { status: database === "ok" ? 200 : 503 });
+  },
+});
+
+/** /metrics and /api/openapi.json; the latter reads the route table it is part of, lazily. */
+export function metaRoutes(table: () => readonly Route[]): Route[] {
+  return [
+    defineRoute({
+      method: "GET",
+      path: "/metrics",
+      permission: "read",
+      summary: "Prometheus metrics: request durations, agents and swarms by status, events, spend",
+      response: z.string(),
+      handler({ deps }) {
+        return new Response(deps.metrics.render(deps.store.db, deps.lifecycle), {
+          headers: { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" },
+        });
+      },
+    }),
+    defineRoute({
+      method: "GET",
+      path: "/api/openapi.json",
+      permission: "read",
+      summary: "This API as an OpenAPI 3.1 document",
+      response: z.record(z.string(), z.unknown()),
+      handler: () => openApiDocument(table()),
+    }),
+  ];
+}

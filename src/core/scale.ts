@@ -1,0 +1,70 @@
+import type { AgentRecord } from "../domain/agent.ts";
+import { DashError, InvalidTransitionError } from "../domain/errors.ts";
+import type { NewEvent } from "../domain/event.ts";
+import { FINISHED_SWARM_STATUSES } from "../domain/states.ts";
+import type { SwarmRecord } from "../domain/swarm.ts";
+import type { ScaleChange } from "../storage/store.ts";
+import { agentSpawnedEvent, draftAgent } from "./swarm.ts";
+import { checkVersion, decideAgentMove } from "./transitions.ts";
+
+/**
+ * Scaling a swarm to `target` unfinished agents, decided inside one transaction: new idle agents
+ * are added, or the surplus is killed (queued idle agents first, then the newest), and the swarm
+ * records its target. Finished agents stay as history and do not count.
+ */
+export function decideScale(
+  swarm: SwarmRecord,
+  unfinished: AgentRecord[],
+  input: { target: number; max: number; now: number; expectedVersion?: number },
+): ScaleChange {
+  const { target, max, now } = input;
+  checkVersion("swarm", swarm, input.expectedVersion);
+  if (FINISHED_SWARM_STATUSES.has(swarm.status)) {
+    throw new InvalidTransitionError("swarm", swarm.id, swarm.status, "scaled", "the swarm has finished");
+  }
+  const add = Math.max(0, target - unfinished.length);
+  if (swarm.agentCount + add > max) {
+    throw new DashError(
+      "VALIDATION_ERROR",
+      `swarm ${swarm.id} holds ${swarm.agentCount} agents; adding ${add} would pass the cap of ${max}`,
+      { field: "agents", max, agentCount: swarm.agentCount },
+    );
+  }
+  const added = Array.from({ length: add }, () =>
+    draftAgent(
+      {
+        swarmId: swarm.id,
+        namePrefix: swarm.name,
+        task: swarm.task,
+        model: swarm.config.model,
+        maxRetries: swarm.config.maxRetries,
+      },
+      now,
+    ),
+  );
+  const byPreference = [...unfinished].sort(
+    (a, b) => Number(b.status === "idle") - Number(a.status === "idle") || b.id.localeCompare(a.id),
+  );
+  const stopped = byPreference.slice(0, Math.max(0, unfinished.length - target)).map((agent) => ({
+    agent,
+    change: decideAgentMove(agent, { to: "killed", reason: "scaled down" }, now),
+  }));
+  const scaled: NewEvent = {
+    type: "swarm.scaled",
+    source: swarm.id,
+    data: {
+      swarmId: swarm.id,
+      name: swarm.name,
+      from: unfinished.length,
+      to: target,
+      added: added.map((a) => a.id),
+      removed: stopped.map((s) => s.agent.id),
+    },
+  };
+  return {
+    patch: { targetAgentCount: target },
+    added,
+    stopped,
+    events: [scaled, ...added.map(agentSpawnedEvent), ...stopped.flatMap((s) => s.change.events)],
+  };
+}
