@@ -7,5 +7,10 @@ export const main = defineCommand({
   subCommands: {
     serve: () => import("./serve.ts").then((m) => m.default),
     migrate: () => import("./migrate.ts").then((m) => m.default),
+    swarm: () => import("./swarm.ts").then((m) => m.default),
+    agent: () => import("./agent.ts").then((m) => m.default),
+    budget: () => import("./budget.ts").then((m) => m.default),
+    keys: () => import("./keys.ts").then((m) => m.default),
+    tree: () => import("./tree.ts").then((m) => m.default),
   },
 });

@@ -9,6 +9,7 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   VALIDATION_ERROR: EXIT.usage,
   UNAUTHORIZED: EXIT.auth,
   FORBIDDEN: EXIT.auth,
+  UNREACHABLE: EXIT.unreachable,
 };
 
 /** The CLI's one error handler: a clear line on stderr and a meaningful exit code, never a stack. */

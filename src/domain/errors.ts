@@ -18,6 +18,8 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   CONFIG_ERROR: 500,
   MIGRATION_ERROR: 500,
+  // Client side: no Dash server answers at the URL.
+  UNREACHABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -1,0 +1,143 @@
+import { defineCommand } from "citty";
+import type { SwarmStatus } from "../domain/states.ts";
+import type { SwarmResponse } from "../domain/swarm.ts";
+import { agentTable } from "./agent.ts";
+import { age, bar, clientArgs, clientFor, money, numberArg, output, status, UsageError } from "./common.ts";
+import { bold, dim, green, table } from "./style.ts";
+
+const idArg = { id: { type: "positional", required: true, description: "Swarm id" } } as const;
+
+function swarmRow(s: SwarmResponse): string[] {
+  const used = s.budget.allocated > 0 ? (s.budget.spent / s.budget.allocated) * 100 : 0;
+  return [
+    s.id,
+    s.name,
+    status(s.status),
+    String(s.agentCount),
+    `${money(s.budget.spent, s.budget.currency)} / ${money(s.budget.allocated, s.budget.currency)}`,
+    bar(used),
+    s.strategy,
+    age(s.createdAt),
+  ];
+}
+
+export const swarmTable = (swarms: SwarmResponse[]): string =>
+  swarms.length === 0
+    ? dim('No swarms. Create one with: dash swarm create <name> --task "…"')
+    : table(
+        ["ID", "NAME", "STATUS", "AGENTS", "SPENT / BUDGET", "USED", "STRATEGY", "AGE"],
+        swarms.map(swarmRow),
+      );
+
+function done(verb: string, s: SwarmResponse): string {
+  return `${green("✓")} ${verb} swarm ${bold(s.name)} ${dim(s.id)}: ${status(s.status)}, ${s.agentCount} agents, ${money(s.budget.spent, s.budget.currency)} of ${money(s.budget.allocated, s.budget.currency)} spent`;
+}
+
+const create = defineCommand({
+  meta: { name: "create", description: "Create a swarm with its agents and budget" },
+  args: {
+    name: { type: "positional", required: true, description: "Swarm name" },
+    task: { type: "string", required: true, description: "What the agents should do (natural language)" },
+    agents: { type: "string", description: "Number of agents to start with (1-100, default 1)" },
+    strategy: { type: "string", description: "parallel | map-reduce | pipeline | tree (default parallel)" },
+    budget: { type: "string", description: "Budget amount (default from the server config)" },
+    currency: { type: "string", description: "USD | tokens (default USD)" },
+    model: { type: "string", description: "Model for the agents" },
+    runtime: { type: "string", description: "Runtime preset name from the server config" },
+    ...clientArgs,
+  },
+  async run({ args }) {
+    const amount = numberArg("--budget", args.budget, { min: 0 });
+    const config = Object.fromEntries(
+      Object.entries({ model: args.model, runtime: args.runtime }).filter(([, v]) => v !== undefined),
+    );
+    const swarm = await clientFor(args).createSwarm({
+      name: args.name,
+      task: args.task,
+      initialAgents: numberArg("--agents", args.agents, { integer: true, min: 1 }),
+      strategy: args.strategy as never,
+      budget: amount === undefined ? undefined : { amount, currency: (args.currency ?? "USD") as never },
+      config: Object.keys(config).length ? config : undefined,
+    });
+    output(args, swarm, () => done("Created", swarm));
+  },
+});
+
+const list = defineCommand({
+  meta: { name: "list", description: "List swarms" },
+  args: { status: { type: "string", description: "Only swarms in this status" }, ...clientArgs },
+  async run({ args }) {
+    const { swarms } = await clientFor(args).listSwarms(args.status as SwarmStatus | undefined);
+    output(args, { swarms }, () => swarmTable(swarms));
+  },
+});
+
+const show = defineCommand({
+  meta: { name: "show", description: "Show a swarm and its agents" },
+  args: { ...idArg, ...clientArgs },
+  async run({ args }) {
+    const client = clientFor(args);
+    const swarm = await client.getSwarm(args.id);
+    const agents = await client.allAgents({ swarmId: swarm.id });
+    output(args, { ...swarm, agents }, () =>
+      [
+        `${bold(swarm.name)} ${dim(swarm.id)}  ${status(swarm.status)}`,
+        `task:     ${swarm.task}`,
+        `strategy: ${swarm.strategy}    agents: ${swarm.agentCount}    created ${age(swarm.createdAt)} ago`,
+        `budget:   ${money(swarm.budget.spent, swarm.budget.currency)} of ${money(swarm.budget.allocated, swarm.budget.currency)}  ${bar(swarm.budget.allocated > 0 ? (swarm.budget.spent / swarm.budget.allocated) * 100 : 0, 20)}`,
+        "",
+        agentTable(agents),
+      ].join("\n"),
+    );
+  },
+});
+
+const scale = defineCommand({
+  meta: {
+    name: "scale",
+    description: "Scale a swarm to N unfinished agents (adds idle ones or kills the surplus)",
+  },
+  args: {
+    ...idArg,
+    count: { type: "positional", required: true, description: "Target number of agents" },
+    ...clientArgs,
+  },
+  async run({ args }) {
+    const target = numberArg("count", args.count, { integer: true, min: 0 });
+    if (target === undefined) throw new UsageError("count is required");
+    const swarm = await clientFor(args).scaleSwarm(args.id, target);
+    output(args, swarm, () => done(`Scaled to ${target}:`, swarm));
+  },
+});
+
+/** destroy, pause and resume: one id in, the swarm out. */
+function action(
+  name: string,
+  description: string,
+  verb: string,
+  call: (c: ReturnType<typeof clientFor>, id: string) => Promise<SwarmResponse>,
+) {
+  return defineCommand({
+    meta: { name, description },
+    args: { ...idArg, ...clientArgs },
+    async run({ args }) {
+      const swarm = await call(clientFor(args), args.id);
+      output(args, swarm, () => done(verb, swarm));
+    },
+  });
+}
+
+export default defineCommand({
+  meta: { name: "swarm", description: "Create, list, inspect, scale and destroy swarms" },
+  subCommands: {
+    create,
+    list,
+    show,
+    scale,
+    destroy: action("destroy", "Kill a swarm's agents and mark it destroyed", "Destroyed", (c, id) =>
+      c.destroySwarm(id),
+    ),
+    pause: action("pause", "Pause a swarm and its running agents", "Paused", (c, id) => c.pauseSwarm(id)),
+    resume: action("resume", "Resume a paused swarm and its agents", "Resumed", (c, id) => c.resumeSwarm(id)),
+  },
+});

@@ -1,0 +1,164 @@
+import type { z } from "zod";
+import { type AgentResponse, AgentResponseSchema } from "../domain/agent.ts";
+import type { Permission } from "../domain/api-key.ts";
+import { ApiKeySchema } from "../domain/api-key.ts";
+import { BudgetSchema } from "../domain/budget.ts";
+import { ErrorResponseSchema } from "../domain/error-response.ts";
+import { DashError, ERROR_STATUS, type ErrorCode } from "../domain/errors.ts";
+import type { AgentStatus, SwarmStatus } from "../domain/states.ts";
+import { type CreateSwarmInput, SwarmResponseSchema } from "../domain/swarm.ts";
+import {
+  AgentPageSchema,
+  ApiKeyListSchema,
+  BudgetListSchema,
+  CreatedApiKeySchema,
+  EventPageSchema,
+  HealthSchema,
+  SwarmListSchema,
+} from "../domain/wire.ts";
+import type { Connection } from "./connection.ts";
+
+type Query = Record<string, string | number | undefined>;
+
+export interface AgentListQuery {
+  swarmId?: string;
+  status?: AgentStatus;
+  parentId?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/**
+ * The typed REST client: the CLI and the dashboard use it, never raw fetch. Every answer is parsed
+ * with the same zod schema the server answers with; an error envelope becomes a DashError with the
+ * server's code, and no answer at all becomes UNREACHABLE with how to start a server.
+ */
+export class DashClient {
+  constructor(
+    readonly connection: Connection,
+    private readonly fetcher: typeof fetch = fetch,
+  ) {}
+
+  async request<S extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: S,
+    options: { query?: Query; body?: unknown } = {},
+  ): Promise<z.infer<S>> {
+    const url = new URL(path, `${this.connection.url}/`);
+    for (const [name, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    }
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (this.connection.key) headers.authorization = `Bearer ${this.connection.key}`;
+    if (options.body !== undefined) headers["content-type"] = "application/json";
+    let response: Response;
+    try {
+      response = await this.fetcher(url, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      const why =
+        code === "ConnectionRefused" || code === "ECONNREFUSED"
+          ? "connection refused"
+          : (error as Error).message;
+      throw new DashError(
+        "UNREACHABLE",
+        `No Dash server answers at ${this.connection.url} (${why}). Start one with \`dash serve\`, or point to yours with --url or DASH_URL.`,
+        { url: this.connection.url },
+      );
+    }
+    const text = await response.text();
+    if (!response.ok) throw this.toError(response, text);
+    const parsed = schema.safeParse(text.startsWith("{") || text.startsWith("[") ? JSON.parse(text) : text);
+    if (!parsed.success) {
+      throw new DashError(
+        "INTERNAL_ERROR",
+        `Unexpected answer from ${method} ${url.pathname}: ${parsed.error.message}`,
+      );
+    }
+    return parsed.data;
+  }
+
+  private toError(response: Response, text: string): DashError {
+    let envelope: z.infer<typeof ErrorResponseSchema> | null = null;
+    try {
+      envelope = ErrorResponseSchema.parse(JSON.parse(text));
+    } catch {
+      envelope = null;
+    }
+    if (!envelope) {
+      return new DashError(
+        "INTERNAL_ERROR",
+        `HTTP ${response.status} from ${this.connection.url}: ${text.slice(0, 200)}`,
+      );
+    }
+    const { code, message, details } = envelope.error;
+    const known = code in ERROR_STATUS ? (code as ErrorCode) : "INTERNAL_ERROR";
+    const hint =
+      known === "UNAUTHORIZED" && this.connection.key === null
+        ? " (no key found: pass --key, set DASH_API_KEY, or run on the server's machine where ~/.dash/credentials exists)"
+        : "";
+    return new DashError(known, `${message}${hint}`, details);
+  }
+
+  health = () => this.request("GET", "/health", HealthSchema);
+
+  listSwarms = (status?: SwarmStatus) =>
+    this.request("GET", "/api/swarm", SwarmListSchema, { query: { status } });
+  getSwarm = (id: string) => this.request("GET", `/api/swarm/${enc(id)}`, SwarmResponseSchema);
+  createSwarm = (input: CreateSwarmInput) =>
+    this.request("POST", "/api/swarm", SwarmResponseSchema, { body: input });
+  destroySwarm = (id: string) => this.request("DELETE", `/api/swarm/${enc(id)}`, SwarmResponseSchema);
+  scaleSwarm = (id: string, target: number) =>
+    this.request("POST", `/api/swarm/${enc(id)}/scale`, SwarmResponseSchema, { body: { target } });
+  pauseSwarm = (id: string) =>
+    this.request("POST", `/api/swarm/${enc(id)}/pause`, SwarmResponseSchema, { body: {} });
+  resumeSwarm = (id: string) =>
+    this.request("POST", `/api/swarm/${enc(id)}/resume`, SwarmResponseSchema, { body: {} });
+
+  listAgents = (query: AgentListQuery = {}) =>
+    this.request("GET", "/api/agents", AgentPageSchema, { query: { ...query } });
+  /** Every agent matching the query, following the cursor page by page. */
+  async allAgents(query: Omit<AgentListQuery, "cursor" | "limit"> = {}): Promise<AgentResponse[]> {
+    const agents: AgentResponse[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.listAgents({ ...query, limit: 1000, cursor });
+      agents.push(...page.agents);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return agents;
+  }
+  getAgent = (id: string) => this.request("GET", `/api/agents/${enc(id)}`, AgentResponseSchema);
+  spawnAgent = (input: {
+    swarmId: string;
+    name?: string;
+    task?: string;
+    model?: string;
+    parentId?: string;
+  }) => this.request("POST", "/api/agents", AgentResponseSchema, { body: input });
+  killAgent = (id: string) => this.request("DELETE", `/api/agents/${enc(id)}`, AgentResponseSchema);
+  pauseAgent = (id: string) =>
+    this.request("POST", `/api/agents/${enc(id)}/pause`, AgentResponseSchema, { body: {} });
+  resumeAgent = (id: string) =>
+    this.request("POST", `/api/agents/${enc(id)}/resume`, AgentResponseSchema, { body: {} });
+
+  listEvents = (query: { since?: string; type?: string; limit?: number; cursor?: string } = {}) =>
+    this.request("GET", "/api/events", EventPageSchema, { query });
+
+  getBudgets = (swarmId?: string) =>
+    this.request("GET", "/api/budget", BudgetListSchema, { query: { swarmId } });
+  allocate = (swarmId: string, amount: number) =>
+    this.request("POST", "/api/budget/allocate", BudgetSchema, { body: { swarmId, amount } });
+
+  listKeys = () => this.request("GET", "/api/keys", ApiKeyListSchema);
+  createKey = (input: { name: string; permissions: Permission[]; expiresInDays?: number }) =>
+    this.request("POST", "/api/keys", CreatedApiKeySchema, { body: input });
+  revokeKey = (id: string) => this.request("DELETE", `/api/keys/${enc(id)}`, ApiKeySchema);
+}
+
+const enc = encodeURIComponent;

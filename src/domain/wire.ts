@@ -1,0 +1,38 @@
+import { z } from "zod";
+import { AgentResponseSchema } from "./agent.ts";
+import { ApiKeySchema } from "./api-key.ts";
+import { BudgetSchema, CurrencySchema } from "./budget.ts";
+import { EventSchema } from "./event.ts";
+import { SwarmResponseSchema } from "./swarm.ts";
+
+/** The list and envelope shapes of the REST API, shared by the server routes and the client. */
+
+/** A page of a list: `nextCursor` is the last id, to pass as `cursor`; null on the last page. */
+export function pageOf<K extends string, T extends z.ZodType>(key: K, item: T) {
+  return z.object({ [key]: z.array(item), nextCursor: z.ulid().nullable() } as { [P in K]: z.ZodArray<T> } & {
+    nextCursor: z.ZodNullable<z.ZodULID>;
+  });
+}
+
+export const HealthSchema = z.object({
+  status: z.enum(["ok", "degraded"]),
+  version: z.string(),
+  uptimeSeconds: z.number().int().nonnegative(),
+  database: z.enum(["ok", "error"]),
+});
+export const SwarmListSchema = z.object({ swarms: z.array(SwarmResponseSchema) });
+export const AgentPageSchema = pageOf("agents", AgentResponseSchema);
+export const EventPageSchema = pageOf("events", EventSchema);
+export const BudgetTotalSchema = z.object({
+  currency: CurrencySchema,
+  allocated: z.number(),
+  spent: z.number(),
+  remaining: z.number(),
+});
+export const BudgetListSchema = z.object({
+  budgets: z.array(BudgetSchema),
+  totals: z.array(BudgetTotalSchema),
+});
+export const ApiKeyListSchema = z.object({ keys: z.array(ApiKeySchema) });
+/** The raw key appears in the create response only, and is never stored or shown again. */
+export const CreatedApiKeySchema = ApiKeySchema.extend({ key: z.string() });

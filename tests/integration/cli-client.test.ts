@@ -1,0 +1,171 @@
+import { afterAll, afterEach, beforeEach, describe, expect, spyOn, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { main } from "../../src/cli/index.ts";
+import { EXIT, runCli } from "../../src/cli/run.ts";
+import { resolveConnection } from "../../src/client/connection.ts";
+import { testServer } from "../api-helpers.ts";
+import { tempHome } from "../helpers.ts";
+
+// The client nouns in-process against a real server on a loopback port (e2e runs the binary).
+const api = await testServer();
+const home = tempHome();
+const url = api.server.url.origin;
+let out: string[] = [];
+let err: string[] = [];
+const spies: { mockRestore: () => void }[] = [];
+const saved = { home: process.env.DASH_HOME, url: process.env.DASH_URL, key: process.env.DASH_API_KEY };
+
+beforeEach(() => {
+  process.env.DASH_HOME = home.dir;
+  process.env.NO_COLOR = "1";
+  delete process.env.DASH_URL;
+  delete process.env.DASH_API_KEY;
+  out = [];
+  err = [];
+  spies.push(
+    spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" "))),
+    spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => err.push(String(s)) > 0),
+  );
+});
+afterEach(() => {
+  for (const s of spies.splice(0)) s.mockRestore();
+  process.exitCode = 0;
+});
+afterAll(async () => {
+  Object.assign(process.env, { DASH_HOME: saved.home, DASH_URL: saved.url, DASH_API_KEY: saved.key });
+  await api.close();
+  home.cleanup();
+});
+
+/** Runs `dash <args> --url <server> --key <admin>` and returns [exit code, stdout]. */
+async function dash(args: string[], key = api.keys.admin): Promise<[number, string]> {
+  out = [];
+  const code = await runCli(main, [...args, "--url", url, "--key", key], "test");
+  return [code, out.join("\n")];
+}
+
+async function dashJson<T>(args: string[]): Promise<T> {
+  const [code, text] = await dash([...args, "--json"]);
+  expect(code).toBe(EXIT.ok);
+  return JSON.parse(text) as T;
+}
+
+describe("dash swarm / agent / budget / keys / tree", () => {
+  test("swarm create --json, list, show, scale, pause, resume, destroy", async () => {
+    const swarm = await dashJson<{ id: string; agentCount: number; budget: { allocated: number } }>([
+      "swarm",
+      "create",
+      "alpha",
+      "--task",
+      "Write tests",
+      "--agents",
+      "3",
+      "--budget",
+      "20",
+      "--model",
+      "m1",
+    ]);
+    expect(swarm).toMatchObject({ agentCount: 3, budget: { allocated: 20 } });
+    const [, listed] = await dash(["swarm", "list"]);
+    expect(listed).toMatch(new RegExp(`${swarm.id}\\s+alpha\\s+active\\s+3\\s+\\$0\\.00 / \\$20\\.00`));
+    expect((await dash(["swarm", "show", swarm.id]))[1]).toContain("task:     Write tests");
+    expect((await dash(["swarm", "scale", swarm.id, "5"]))[1]).toContain("5 agents");
+    expect((await dash(["swarm", "pause", swarm.id]))[1]).toContain("Paused swarm alpha");
+    expect((await dash(["swarm", "resume", swarm.id]))[1]).toContain("active");
+    const destroyed = await dashJson<{ status: string }>(["swarm", "destroy", swarm.id]);
+    expect(destroyed.status).toBe("destroyed");
+    expect(
+      (await dashJson<{ swarms: unknown[] }>(["swarm", "list", "--status", "destroyed"])).swarms,
+    ).toHaveLength(1);
+  });
+
+  test("agent spawn, list, show, pause refused, kill; tree nests children under parents", async () => {
+    const swarm = await dashJson<{ id: string }>(["swarm", "create", "tree", "--task", "t"]);
+    const [root] = (await dashJson<{ agents: { id: string }[] }>(["agent", "list", "--swarm", swarm.id]))
+      .agents;
+    const child = await dashJson<{ id: string; parentId: string }>([
+      "agent",
+      "spawn",
+      "--swarm",
+      swarm.id,
+      "--parent",
+      root?.id ?? "",
+      "--name",
+      "child",
+    ]);
+    expect(child.parentId).toBe(root?.id ?? "");
+    expect((await dash(["agent", "list", "--swarm", swarm.id, "--limit", "1"]))[1].split("\n")).toHaveLength(
+      2,
+    );
+    expect((await dash(["agent", "show", child.id]))[1]).toContain(`parent: ${root?.id}`);
+    const [tree] = [(await dash(["tree", "--swarm", swarm.id]))[1]];
+    expect(tree).toMatch(/└─ tree-1 .*\n {3}└─ child /);
+    expect((await dash(["agent", "pause", child.id]))[0]).toBe(EXIT.failure);
+    expect(err.join("")).toContain("cannot go from idle to paused");
+    expect((await dashJson<{ status: string }>(["agent", "kill", child.id])).status).toBe("killed");
+  });
+
+  test("budget show and allocate; keys create, list, revoke", async () => {
+    const swarm = await dashJson<{ id: string }>([
+      "swarm",
+      "create",
+      "money",
+      "--task",
+      "t",
+      "--budget",
+      "10",
+    ]);
+    expect((await dash(["budget", "allocate", swarm.id, "2.5"]))[1]).toContain("$0.00 of $12.50 spent");
+    expect((await dash(["budget", "show", "--swarm", swarm.id]))[1]).toMatch(
+      /money\s+\$12\.50\s+\$0\.00\s+\$12\.50/,
+    );
+    const key = await dashJson<{ id: string; key: string }>([
+      "keys",
+      "create",
+      "ci",
+      "--permissions",
+      "read,write",
+    ]);
+    expect(key.key).toMatch(/^dash_api_key_/);
+    expect((await dash(["swarm", "list"], key.key))[0]).toBe(EXIT.ok);
+    expect((await dash(["keys", "list"]))[1]).toMatch(/ci\s+read,write\s+active/);
+    expect((await dash(["keys", "revoke", key.id]))[1]).toContain("Revoked key ci");
+    expect((await dash(["swarm", "list"], key.key))[0]).toBe(EXIT.auth);
+  });
+
+  test("exit codes: usage 2, auth 3, no server 4 with how to start one", async () => {
+    expect((await dash(["swarm", "scale", "x", "many"]))[0]).toBe(EXIT.usage);
+    expect((await dash(["keys", "create", "k", "--permissions", "root"]))[0]).toBe(EXIT.usage);
+    expect((await dash(["swarm", "create", "x", "--task", "t", "--agents", "101"]))[0]).toBe(EXIT.usage);
+    expect((await dash(["keys", "list"], api.keys.read))[0]).toBe(EXIT.auth);
+    err = [];
+    const code = await runCli(main, ["swarm", "list", "--url", "http://127.0.0.1:1"], "test");
+    expect(code).toBe(EXIT.unreachable);
+    expect(err.join("")).toContain(
+      "No Dash server answers at http://127.0.0.1:1 (connection refused). Start one with `dash serve`",
+    );
+  });
+});
+
+describe("connection", () => {
+  test("flags beat env beat the credentials file; its key goes only to its own server", () => {
+    writeFileSync(
+      join(home.dir, "credentials"),
+      JSON.stringify({ url: "http://127.0.0.1:7373/", key: "k-file" }),
+    );
+    const env = { DASH_HOME: home.dir };
+    expect(resolveConnection({}, env)).toMatchObject({ url: "http://127.0.0.1:7373", key: "k-file" });
+    expect(resolveConnection({}, { ...env, DASH_API_KEY: "k-env", DASH_URL: "http://h:1" })).toMatchObject({
+      url: "http://h:1",
+      key: "k-env",
+    });
+    expect(resolveConnection({ url: "http://other:1" }, env)).toMatchObject({ key: null });
+    expect(resolveConnection({ url: "http://x:2", key: "k-flag" }, env)).toMatchObject({
+      key: "k-flag",
+      keySource: "--key",
+    });
+    writeFileSync(join(home.dir, "credentials"), "not json");
+    expect(resolveConnection({}, env)).toMatchObject({ url: "http://127.0.0.1:7373", key: null });
+  });
+});
