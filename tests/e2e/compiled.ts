@@ -13,3 +13,44 @@ export function compiledDash(): Promise<string> {
 }
 
 process.on("exit", () => work.cleanup());
+
+export interface Served {
+  proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
+  url: string;
+  /** Everything the server logged so far (stderr is drained continuously so it never blocks). */
+  log: () => string;
+  /** Resolves when stderr closes. */
+  drained: Promise<void>;
+}
+
+/** Starts `<bin> serve --port 0` with DASH_HOME=home and waits for the URL it logs. */
+export async function startServe(
+  bin: string,
+  home: string,
+  env: Record<string, string> = {},
+): Promise<Served> {
+  const proc = Bun.spawn([bin, "serve", "--port", "0"], {
+    cwd: home,
+    env: { PATH: process.env.PATH ?? "", DASH_HOME: home, ...env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  let log = "";
+  let ready: (url: string) => void = () => {};
+  let failed: (error: Error) => void = () => {};
+  const url = new Promise<string>((resolve, reject) => {
+    ready = resolve;
+    failed = reject;
+  });
+  const drained = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of proc.stderr) {
+      log += decoder.decode(chunk);
+      const line = log.split("\n").find((l) => l.includes('"dash serving"'));
+      if (line) ready(JSON.parse(line).url as string);
+    }
+    failed(new Error(`dash serve exited before serving: ${log}`));
+  })();
+  return { proc, url: await url, log: () => log, drained };
+}

@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorResponseSchema } from "../../src/domain/error-response.ts";
 import { tempHome } from "../helpers.ts";
-import { compiledDash } from "./compiled.ts";
+import { compiledDash, startServe } from "./compiled.ts";
 
 const work = tempHome("dash-serve-");
 let bin = "";
@@ -12,28 +12,11 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => work.cleanup());
 
-/** Starts `dash serve --port 0` and reads the URL it logged. */
-async function serve(home: string) {
-  const proc = Bun.spawn([bin, "serve", "--port", "0"], {
-    cwd: work.dir,
-    env: { PATH: process.env.PATH ?? "", DASH_HOME: home },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const reader = proc.stderr.getReader();
-  let log = "";
-  while (!log.includes('"dash serving"')) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`dash serve exited early: ${log}`);
-    log += new TextDecoder().decode(value);
-  }
-  const line = log.split("\n").find((l) => l.includes('"dash serving"')) as string;
-  return { proc, url: JSON.parse(line).url as string, reader };
-}
+const serve = (home: string) => startServe(bin, home);
 
 test("dash serve answers /health on loopback, 404s in the PRD envelope, and stops cleanly on SIGTERM", async () => {
   const home = mkdtempSync(join(work.dir, "home-"));
-  const { proc, url, reader } = await serve(home);
+  const { proc, url, log, drained } = await serve(home);
   expect(new URL(url).hostname).toBe("127.0.0.1");
   const health = await fetch(new URL("/health", url));
   expect(health.status).toBe(200);
@@ -43,10 +26,8 @@ test("dash serve answers /health on loopback, 404s in the PRD envelope, and stop
   expect(ErrorResponseSchema.parse(await missing.json()).error.code).toBe("NOT_FOUND");
   proc.kill("SIGTERM");
   expect(await proc.exited).toBe(0);
-  let rest = "";
-  for (let r = await reader.read(); !r.done; r = await reader.read())
-    rest += new TextDecoder().decode(r.value);
-  expect(rest).toContain('"shutting down"');
+  await drained;
+  expect(log()).toContain('"shutting down"');
 });
 
 test("a second server on a busy port says so and exits non-zero", async () => {
