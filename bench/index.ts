@@ -1,7 +1,9 @@
 /** `bun run bench`: every benchmark in turn. Figures only; nothing here asserts a time. */
+import { benchHttp } from "./http.ts";
 import { benchWritePath } from "./write-path.ts";
 
 console.log(
   `dash benchmarks — bun ${Bun.version}, ${process.platform}-${process.arch}, ${navigator.hardwareConcurrency} cores`,
 );
 await benchWritePath();
+await benchHttp();

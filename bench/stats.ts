@@ -37,7 +37,12 @@ export async function measure(name: string, count: number, op: (i: number) => un
   };
 }
 
-export function printSummaries(title: string, rows: Summary[]): void {
+/** `extra` adds columns after the figures (a target, an error count) for the benches that have them. */
+export function printSummaries<T extends Summary>(
+  title: string,
+  rows: T[],
+  extra?: (row: T) => Record<string, string | number>,
+): void {
   const ms = (v: number) => `${v.toFixed(3)} ms`;
   console.log(`\n${title}`);
   console.table(
@@ -49,6 +54,7 @@ export function printSummaries(title: string, rows: Summary[]): void {
       p95: ms(r.p95),
       p99: ms(r.p99),
       max: ms(r.max),
+      ...extra?.(r),
     })),
   );
 }
