@@ -59,15 +59,16 @@ export class RateLimiter {
 
   private decide(bucket: Bucket, take: boolean): Decision {
     const capacity = this.limit.perMinute;
-    const perSecond = capacity / 60;
+    // Whole seconds until `tokens` more have refilled, via whole ms so float dust cannot add a second.
+    const secondsFor = (tokens: number) => Math.ceil(Math.round((tokens * 60_000) / capacity) / 1000);
     const allowed = bucket.tokens >= 1;
     if (allowed && take) bucket.tokens -= 1;
     return {
       allowed,
       limit: capacity,
       remaining: Math.floor(bucket.tokens),
-      resetSeconds: Math.ceil((capacity - bucket.tokens) / perSecond),
-      retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond)),
+      resetSeconds: secondsFor(capacity - bucket.tokens),
+      retryAfterSeconds: allowed ? 0 : Math.max(1, secondsFor(1 - bucket.tokens)),
     };
   }
 

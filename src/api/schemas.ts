@@ -6,11 +6,11 @@ export const CursorSchema = z.ulid();
 /** Optimistic lock from a client: the version it last saw. */
 export const ExpectedVersionSchema = z.number().int().min(1).optional();
 
-/** A page of a list: `nextCursor` is the last id, to pass as `cursor`; null on the last page. */
-export function page<T extends z.ZodType>(key: string, item: T) {
-  return z.object({ [key]: z.array(item), nextCursor: z.ulid().nullable() });
-}
-
-export function nextCursor<T extends { id: string }>(rows: readonly T[], limit: number): string | null {
-  return rows.length === limit ? (rows.at(-1)?.id ?? null) : null;
+/**
+ * Cuts rows fetched with `limit + 1` to one page. The extra row only says that more follow, so the
+ * last page has a null cursor even when it is exactly full.
+ */
+export function cutPage<T extends { id: string }>(rows: readonly T[], limit: number) {
+  const items = rows.slice(0, limit);
+  return { items, nextCursor: rows.length > limit ? (items.at(-1)?.id ?? null) : null };
 }

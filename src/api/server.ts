@@ -30,6 +30,8 @@ export interface ServerOptions {
   /** Requests per minute per key (per IP for unauthenticated attempts), and swarm creations. */
   limits?: { perMinute: number; swarmCreatesPerMinute: number };
   corsOrigins?: readonly string[];
+  /** The rate limiters' clock (epoch ms); tests pass a fixed one. */
+  clock?: () => number;
 }
 
 type BunRequest = Request & { params?: Record<string, string> };
@@ -63,12 +65,38 @@ async function authorize(route: Route, request: Request, ip: string, deps: ApiDe
   return { key, decision: creates };
 }
 
+/** The caller's X-Request-Id when it sent a sane one, else a new id. */
+function requestIdOf(request: Request): string {
+  const header = request.headers.get("x-request-id");
+  return header && header.length <= 200 ? header : crypto.randomUUID();
+}
+
+/** Records one metric sample and returns the fields of the request's one log line. */
+function record(
+  deps: ApiDeps,
+  request: Request,
+  requestId: string,
+  route: string,
+  status: number,
+  started: number,
+) {
+  const seconds = (performance.now() - started) / 1000;
+  deps.metrics.observeRequest(request.method, route, status, seconds);
+  return {
+    requestId,
+    method: request.method,
+    path: new URL(request.url).pathname,
+    route,
+    status,
+    ms: Math.round(seconds * 100_000) / 100,
+  };
+}
+
 /** Wraps a route: request id, rate limit, authentication, schemas, metrics, logs, the one error handler. */
 function wrap(route: Route, deps: ApiDeps, limiters: Limiters, cors: Cors) {
   return async (request: BunRequest, server: Server<undefined>) => {
     const started = performance.now();
-    const header = request.headers.get("x-request-id");
-    const requestId = header && header.length <= 200 ? header : crypto.randomUUID();
+    const requestId = requestIdOf(request);
     const url = new URL(request.url);
     let response: Response;
     let decision: Decision | null = null;
@@ -96,17 +124,8 @@ function wrap(route: Route, deps: ApiDeps, limiters: Limiters, cors: Cors) {
     })) {
       response.headers.set(name, value);
     }
-    const seconds = (performance.now() - started) / 1000;
-    deps.metrics.observeRequest(request.method, route.path, response.status, seconds);
-    deps.log.info("request", {
-      requestId,
-      method: request.method,
-      path: url.pathname,
-      route: route.path,
-      status: response.status,
-      ms: Math.round(seconds * 100_000) / 100,
-      key: keyName,
-    });
+    const fields = record(deps, request, requestId, route.path, response.status, started);
+    deps.log.info("request", { ...fields, key: keyName });
     return response;
   };
 }
@@ -118,33 +137,44 @@ function patternOf(path: string): RegExp {
 export function startServer(deps: ApiDeps, options: ServerOptions): Server<undefined> {
   const limits = options.limits ?? { perMinute: 100, swarmCreatesPerMinute: 10 };
   const limiters = {
-    general: new RateLimiter({ perMinute: limits.perMinute }),
-    swarmCreate: new RateLimiter({ perMinute: limits.swarmCreatesPerMinute }),
+    general: new RateLimiter({ perMinute: limits.perMinute }, options.clock),
+    swarmCreate: new RateLimiter({ perMinute: limits.swarmCreatesPerMinute }, options.clock),
   };
   const cors = new Cors(options.corsOrigins ?? []);
   const routes: Record<string, Record<string, ReturnType<typeof wrap>>> = {};
   for (const route of ROUTES) {
     routes[route.path] = { ...routes[route.path], [route.method]: wrap(route, deps, limiters, cors) };
   }
-  const patterns = ROUTES.map((r) => ({ pattern: patternOf(r.path), method: r.method }));
+  const patterns = ROUTES.map((r) => ({ pattern: patternOf(r.path), path: r.path, method: r.method }));
   return Bun.serve({
     port: options.port,
     hostname: options.hostname,
     maxRequestBodySize: MAX_BODY_BYTES + 1024,
     routes,
+    // Requests no route takes: CORS preflights, 405 (with Allow) and 404. Logged like the others.
     fetch(request) {
+      const started = performance.now();
+      const requestId = requestIdOf(request);
       const path = new URL(request.url).pathname;
-      const allowed = patterns.filter((p) => p.pattern.test(path)).map((p) => p.method);
-      if (request.method === "OPTIONS" && allowed.length > 0) return cors.preflight(request);
-      const requestId = crypto.randomUUID();
-      const error =
-        allowed.length > 0
-          ? new DashError("METHOD_NOT_ALLOWED", `${request.method} is not allowed on ${path}`, { allowed })
-          : new DashError("NOT_FOUND", `No route for ${request.method} ${path}`);
-      const response = errorResponse(error, deps.log, requestId);
-      if (allowed.length > 0) response.headers.set("Allow", allowed.join(", "));
-      for (const [name, value] of Object.entries(cors.headersFor(request))) response.headers.set(name, value);
-      deps.metrics.observeRequest(request.method, "unmatched", response.status, 0);
+      const matches = patterns.filter((p) => p.pattern.test(path));
+      const allowed = matches.map((p) => p.method);
+      let response: Response;
+      if (request.method === "OPTIONS" && allowed.length > 0) {
+        response = cors.preflight(request);
+      } else {
+        const error =
+          allowed.length > 0
+            ? new DashError("METHOD_NOT_ALLOWED", `${request.method} is not allowed on ${path}`, { allowed })
+            : new DashError("NOT_FOUND", `No route for ${request.method} ${path}`);
+        response = errorResponse(error, deps.log, requestId);
+        if (allowed.length > 0) response.headers.set("Allow", allowed.join(", "));
+        for (const [name, value] of Object.entries(cors.headersFor(request))) {
+          response.headers.set(name, value);
+        }
+      }
+      response.headers.set("X-Request-Id", requestId);
+      const route = matches[0]?.path ?? "unmatched";
+      deps.log.info("request", record(deps, request, requestId, route, response.status, started));
       return response;
     },
     error(error) {

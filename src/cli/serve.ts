@@ -32,6 +32,7 @@ export default defineCommand({
         `First start: created an admin API key. It is shown ONLY NOW and saved to ${config.home}/credentials:`,
       );
       console.log(`  ${yellow(app.adminKey)}`);
+      console.log(dim(`Next: dash swarm create demo --task "Say hello" --agents 3   (in another terminal)`));
     }
     // Graceful stop; once the server and database are closed nothing keeps the process alive.
     const stop = (signal: string) => {

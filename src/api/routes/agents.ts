@@ -3,8 +3,9 @@ import type { AgentMove } from "../../core/transitions.ts";
 import { AgentResponseSchema, toAgentResponse } from "../../domain/agent.ts";
 import { DashError, notFound } from "../../domain/errors.ts";
 import { AgentStatusSchema } from "../../domain/states.ts";
+import { AgentPageSchema } from "../../domain/wire.ts";
 import { defineRoute, type RouteContext } from "../route.ts";
-import { CursorSchema, ExpectedVersionSchema, LimitSchema, nextCursor, page } from "../schemas.ts";
+import { CursorSchema, cutPage, ExpectedVersionSchema, LimitSchema } from "../schemas.ts";
 
 const ListQuery = z.strictObject({
   swarmId: z.ulid().optional(),
@@ -50,11 +51,12 @@ export const agentRoutes = [
     permission: "read",
     summary: "List agents in id order, by swarm, status or parent; cursor pagination",
     query: ListQuery,
-    response: page("agents", AgentResponseSchema),
+    response: AgentPageSchema,
     async handler({ query, deps }) {
-      const { cursor, ...filters } = query;
-      const agents = await deps.store.listAgents({ ...filters, afterId: cursor });
-      return { agents: agents.map(toAgentResponse), nextCursor: nextCursor(agents, query.limit) };
+      const { cursor, limit, ...filters } = query;
+      const rows = await deps.store.listAgents({ ...filters, afterId: cursor, limit: limit + 1 });
+      const { items, nextCursor } = cutPage(rows, limit);
+      return { agents: items.map(toAgentResponse), nextCursor };
     },
   }),
   defineRoute({

@@ -1,17 +1,10 @@
 import { z } from "zod";
-import { BudgetSchema, CurrencySchema, toBudgetResponse } from "../../domain/budget.ts";
+import { BudgetSchema, toBudgetResponse } from "../../domain/budget.ts";
 import { notFound } from "../../domain/errors.ts";
 import { fromUnits } from "../../domain/money.ts";
+import { BudgetListSchema } from "../../domain/wire.ts";
 import { defineRoute } from "../route.ts";
 import { ExpectedVersionSchema } from "../schemas.ts";
-
-const TotalSchema = z.object({
-  currency: CurrencySchema,
-  allocated: z.number(),
-  spent: z.number(),
-  remaining: z.number(),
-});
-const BudgetListSchema = z.object({ budgets: z.array(BudgetSchema), totals: z.array(TotalSchema) });
 
 const AllocateBody = z.strictObject({
   swarmId: z.ulid(),

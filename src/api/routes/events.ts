@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { EventSchema, EventTypeSchema, toEventResponse } from "../../domain/event.ts";
+import { EventTypeSchema, toEventResponse } from "../../domain/event.ts";
+import { EventPageSchema } from "../../domain/wire.ts";
 import { defineRoute } from "../route.ts";
-import { CursorSchema, LimitSchema, nextCursor, page } from "../schemas.ts";
+import { CursorSchema, cutPage, LimitSchema } from "../schemas.ts";
 
 /** `since` is an event id (replay after it, like the WebSocket) or an ISO time. */
 const SinceSchema = z.union([z.ulid(), z.iso.datetime({ offset: true })]);
@@ -29,7 +30,7 @@ export const eventRoutes = [
     permission: "read",
     summary: "Events in commit order; `since` an event id or ISO time, `type` comma-separated",
     query: ListQuery,
-    response: page("events", EventSchema),
+    response: EventPageSchema,
     async handler({ query, deps }) {
       const sinceId = query.since && CursorSchema.safeParse(query.since).success ? query.since : undefined;
       const sinceTime = query.since && !sinceId ? Date.parse(query.since) : undefined;
@@ -37,13 +38,14 @@ export const eventRoutes = [
         .filter((v): v is string => !!v)
         .sort()
         .at(-1);
-      const events = await deps.store.listEvents({
+      const rows = await deps.store.listEvents({
         afterId,
         since: sinceTime,
         types: query.type,
-        limit: query.limit,
+        limit: query.limit + 1,
       });
-      return { events: events.map(toEventResponse), nextCursor: nextCursor(events, query.limit) };
+      const { items, nextCursor } = cutPage(rows, query.limit);
+      return { events: items.map(toEventResponse), nextCursor };
     },
   }),
 ];

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ApiKeySchema, PermissionSchema, toApiKeyResponse } from "../../domain/api-key.ts";
 import { DashError, notFound } from "../../domain/errors.ts";
+import { ApiKeyListSchema, CreatedApiKeySchema } from "../../domain/wire.ts";
 import { createApiKey } from "../../safety/api-keys.ts";
 import { defineRoute } from "../route.ts";
 
@@ -13,16 +14,13 @@ const CreateKeyBody = z
   })
   .refine((b) => !(b.expiresAt && b.expiresInDays), { message: "give expiresAt or expiresInDays, not both" });
 
-/** The raw key appears in this one response and is never stored or shown again. */
-const CreatedKeySchema = ApiKeySchema.extend({ key: z.string() });
-
 export const keyRoutes = [
   defineRoute({
     method: "GET",
     path: "/api/keys",
     permission: "admin",
     summary: "List API keys (never the keys themselves)",
-    response: z.object({ keys: z.array(ApiKeySchema) }),
+    response: ApiKeyListSchema,
     async handler({ deps }) {
       return { keys: (await deps.store.listApiKeys()).map(toApiKeyResponse) };
     },
@@ -33,7 +31,7 @@ export const keyRoutes = [
     permission: "admin",
     summary: "Create an API key; the key is shown once, in this response",
     body: CreateKeyBody,
-    response: CreatedKeySchema,
+    response: CreatedApiKeySchema,
     status: 201,
     async handler({ body, deps }) {
       const now = Date.now();

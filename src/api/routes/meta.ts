@@ -1,14 +1,8 @@
 import { z } from "zod";
+import { HealthSchema } from "../../domain/wire.ts";
 import { VERSION } from "../../version.ts";
 import { openApiDocument } from "../openapi.ts";
 import { defineRoute, type Route } from "../route.ts";
-
-export const HealthSchema = z.object({
-  status: z.enum(["ok", "degraded"]),
-  version: z.string(),
-  uptimeSeconds: z.number().int().nonnegative(),
-  database: z.enum(["ok", "error"]),
-});
 
 /** GET /health: the only unauthenticated route; it says whether the database answers. */
 export const healthRoute = defineRoute({

@@ -8,6 +8,7 @@ import {
   SwarmResponseSchema,
   toSwarmResponse,
 } from "../../domain/swarm.ts";
+import { SwarmListSchema } from "../../domain/wire.ts";
 import type { Store } from "../../storage/store.ts";
 import { type ApiDeps, defineRoute } from "../route.ts";
 import { ExpectedVersionSchema } from "../schemas.ts";
@@ -72,7 +73,7 @@ export const swarmRoutes = [
     permission: "read",
     summary: "List swarms, optionally by status",
     query: ListQuery,
-    response: z.object({ swarms: z.array(SwarmResponseSchema) }),
+    response: SwarmListSchema,
     async handler({ query, deps }) {
       const swarms = await deps.store.listSwarms(query);
       return { swarms: await Promise.all(swarms.map((s) => respond(deps.store, s))) };

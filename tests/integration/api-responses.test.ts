@@ -1,0 +1,182 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { z } from "zod";
+import { ROUTES } from "../../src/api/server.ts";
+import { ErrorResponseSchema } from "../../src/domain/error-response.ts";
+import { ERROR_STATUS, type ErrorCode } from "../../src/domain/errors.ts";
+import { newId } from "../../src/domain/ids.ts";
+import { createApiKey } from "../../src/safety/api-keys.ts";
+import { testServer } from "../api-helpers.ts";
+
+const api = await testServer();
+const { t, keys } = api;
+afterAll(() => api.close());
+
+/** What one valid request needs, built from state the case creates first. */
+interface Built {
+  params?: Record<string, string>;
+  query?: string;
+  body?: unknown;
+  /** Extra checks on the raw response text. */
+  check?: (text: string) => void;
+}
+interface Case {
+  key: keyof typeof keys | null;
+  build: () => Promise<Built>;
+}
+
+async function liveSwarm(initialAgents = 2) {
+  const { swarm, agents } = await t.lifecycle.createSwarm({ name: "resp", task: "answer", initialAgents });
+  await t.lifecycle.moveSwarm(swarm.id, { to: "active" });
+  const first = agents[0];
+  if (!first) throw new Error("the swarm has no agent");
+  return { id: swarm.id, agentId: first.id };
+}
+
+async function agentIn(status: "idle" | "running" | "paused") {
+  const { agentId } = await liveSwarm(1);
+  if (status === "idle") return agentId;
+  await t.lifecycle.moveAgent(agentId, { to: "spawning" });
+  await t.lifecycle.moveAgent(agentId, { to: "running" });
+  if (status === "paused") await t.lifecycle.moveAgent(agentId, { to: "paused" });
+  return agentId;
+}
+
+const swarmId = async () => ({ params: { id: (await liveSwarm()).id } });
+const agentId = (status: "idle" | "running" | "paused") => async () => ({
+  params: { id: await agentIn(status) },
+});
+
+const OpenApiSchema = z.object({
+  openapi: z.literal("3.1.0"),
+  paths: z.record(z.string(), z.record(z.string(), z.unknown())),
+});
+
+/** One valid request per route of the table, keyed `METHOD /path`. */
+const CASES: Record<string, Case> = {
+  "GET /health": { key: null, build: async () => ({}) },
+  "POST /api/swarm": {
+    key: "write",
+    build: async () => ({ body: { name: "made", task: "t", initialAgents: 2, budget: { amount: 5 } } }),
+  },
+  "GET /api/swarm": { key: "read", build: async () => ({ query: "status=active", ...(await swarmId()) }) },
+  "GET /api/swarm/:id": { key: "read", build: swarmId },
+  "DELETE /api/swarm/:id": { key: "write", build: swarmId },
+  "POST /api/swarm/:id/scale": {
+    key: "write",
+    build: async () => ({ ...(await swarmId()), body: { target: 3 } }),
+  },
+  "POST /api/swarm/:id/pause": { key: "write", build: async () => ({ ...(await swarmId()), body: {} }) },
+  "POST /api/swarm/:id/resume": {
+    key: "write",
+    build: async () => {
+      const { id } = await liveSwarm();
+      await t.lifecycle.moveSwarm(id, { to: "paused" });
+      return { params: { id }, body: { reason: "back to work" } };
+    },
+  },
+  "GET /api/agents": {
+    key: "read",
+    build: async () => ({ query: `swarmId=${(await liveSwarm(3)).id}&limit=2` }),
+  },
+  "POST /api/agents": { key: "write", build: async () => ({ body: { swarmId: (await liveSwarm()).id } }) },
+  "GET /api/agents/:id": { key: "read", build: agentId("idle") },
+  "DELETE /api/agents/:id": { key: "write", build: agentId("running") },
+  "POST /api/agents/:id/pause": { key: "write", build: agentId("running") },
+  "POST /api/agents/:id/resume": { key: "write", build: agentId("paused") },
+  "GET /api/events": {
+    key: "read",
+    build: async () => ({ query: "type=swarm.created,agent.spawned&limit=3" }),
+  },
+  "GET /api/budget": { key: "read", build: async () => ({ query: `swarmId=${(await liveSwarm()).id}` }) },
+  "POST /api/budget/allocate": {
+    key: "write",
+    build: async () => ({ body: { swarmId: (await liveSwarm()).id, amount: 2.5 } }),
+  },
+  "GET /api/keys": { key: "admin", build: async () => ({}) },
+  "POST /api/keys": { key: "admin", build: async () => ({ body: { name: "ci", permissions: ["read"] } }) },
+  "DELETE /api/keys/:id": {
+    key: "admin",
+    build: async () => ({
+      params: { id: (await createApiKey(t.store, { name: "x", permissions: ["read"] })).record.id },
+    }),
+  },
+  "GET /metrics": {
+    key: "read",
+    build: async () => {
+      const { id, agentId } = await liveSwarm(1);
+      await t.lifecycle.recordUsage(agentId, { promptTokens: 10, completionTokens: 5, costUsd: 0.25 });
+      await api.call("GET", "/health");
+      return {
+        check: (text) => {
+          expect(text).toMatch(
+            /^dash_http_request_duration_seconds_bucket\{method="GET",route="\/health",status="200",le="0.005"\} \d+$/m,
+          );
+          expect(text).toMatch(/^dash_agents\{status="idle"\} \d+$/m);
+          expect(text).toMatch(/^dash_swarms\{status="active"\} \d+$/m);
+          expect(text).toMatch(/^dash_events_total\{type="swarm.created"\} \d+$/m);
+          expect(text).toContain(`dash_swarm_spent{swarm_id="${id}",swarm="resp",currency="USD"} 0.25\n`);
+        },
+      };
+    },
+  },
+  "GET /api/openapi.json": {
+    key: "read",
+    build: async () => ({
+      check: (text) => {
+        const doc = OpenApiSchema.parse(JSON.parse(text));
+        for (const route of ROUTES) {
+          const path = route.path.replace(/:([a-zA-Z]+)/g, "{$1}");
+          expect(doc.paths[path]?.[route.method.toLowerCase()]).toBeDefined();
+        }
+        expect(Object.keys(doc.paths).filter((p) => p.includes(":"))).toEqual([]);
+      },
+    }),
+  },
+};
+
+const nameOf = (route: { method: string; path: string }) => `${route.method} ${route.path}`;
+const fill = (path: string, params: Record<string, string> = {}) =>
+  path.replace(/:([a-zA-Z]+)/g, (_, name: string) => params[name] ?? "");
+
+describe("every response of every route parses with its zod response schema", () => {
+  test("the table has exactly one case per route of ROUTES", () => {
+    expect(Object.keys(CASES).sort()).toEqual(ROUTES.map(nameOf).sort());
+  });
+
+  for (const route of ROUTES) {
+    test(`${nameOf(route)} answers ${route.status ?? 200} with exactly what its response schema declares`, async () => {
+      const c = CASES[nameOf(route)];
+      if (!c) throw new Error(`no case for ${nameOf(route)}`);
+      const built = await c.build();
+      const path = fill(route.path, built.params) + (built.query ? `?${built.query}` : "");
+      const res = await api.call(route.method, path, c.key ? keys[c.key] : undefined, built.body);
+      const text = await res.text();
+      if (res.status >= 400)
+        throw new Error(`${res.status}: ${ErrorResponseSchema.parse(JSON.parse(text)).error.message}`);
+      expect(res.status).toBe(route.status ?? 200);
+      const json = res.headers.get("content-type")?.startsWith("application/json");
+      const body: unknown = json ? JSON.parse(text) : text;
+      // Equal after parsing: the body has no field the schema does not declare (zod strips those).
+      expect(route.response.parse(body)).toEqual(body);
+      built.check?.(text);
+    });
+  }
+
+  test("every route's refusal parses with ErrorResponseSchema and has the status of its code", async () => {
+    for (const route of ROUTES.filter((r) => r.permission !== "public")) {
+      const id = newId();
+      const [path, body, key, code] = route.body
+        ? [fill(route.path, { id }), { bogus: true }, keys.admin, "VALIDATION_ERROR"]
+        : route.query
+          ? [`${route.path}?bogus=1`, undefined, keys.admin, "VALIDATION_ERROR"]
+          : route.path.includes(":")
+            ? [fill(route.path, { id }), undefined, keys.admin, "NOT_FOUND"]
+            : [route.path, undefined, undefined, "UNAUTHORIZED"];
+      const res = await api.call(route.method, path, key, body);
+      const parsed = ErrorResponseSchema.parse(await res.json());
+      expect([nameOf(route), parsed.error.code]).toEqual([nameOf(route), code]);
+      expect(res.status).toBe(ERROR_STATUS[code as ErrorCode]);
+      expect(res.headers.get("x-request-id")).toBeTruthy();
+    }
+  });
+});
