@@ -78,6 +78,12 @@ export class RateLimiter {
       const tokens = bucket.tokens + ((this.now() - bucket.updatedAt) * this.limit.perMinute) / 60_000;
       if (tokens >= this.limit.perMinute) this.buckets.delete(name);
     }
+    // Still full of partly used buckets (many callers at once): drop the oldest so memory stays
+    // bounded; a dropped caller starts again with a full bucket, which errs on the side of serving.
+    for (const name of this.buckets.keys()) {
+      if (this.buckets.size < MAX_BUCKETS * 0.9) break;
+      this.buckets.delete(name);
+    }
   }
 }
 

@@ -42,20 +42,20 @@ interface Limiters {
 }
 
 /**
- * Rate limits (DESIGN.md §5): an IP whose unauthenticated attempts used up its bucket is refused
- * before the key is even looked up; a known key spends from its own bucket (and, for swarm
- * creation, from a stricter one). /health is never limited, so probes always work.
+ * Rate limits (DESIGN.md §5): failed authentication spends from the caller IP's bucket, and once
+ * it is empty further failures are 429 instead of 401 (a valid key is never locked out by a
+ * neighbour's bad script). A known key spends from its own bucket (and, for swarm creation, from
+ * a stricter one). /health is never limited, so probes always work.
  */
 async function authorize(route: Route, request: Request, ip: string, deps: ApiDeps, limiters: Limiters) {
   if (route.permission === "public") return { key: null, decision: null };
-  const byIp = limiters.general.peek(`ip:${ip}`);
-  if (!byIp.allowed) throw new RateLimitedError(byIp, "failed authentication attempts");
   let key: Awaited<ReturnType<typeof authenticate>>;
   try {
     key = await authenticate(deps.store, request.headers.get("authorization"), route.permission);
   } catch (error) {
-    if (error instanceof DashError && error.code === "UNAUTHORIZED") limiters.general.take(`ip:${ip}`);
-    throw error;
+    if (!(error instanceof DashError) || error.code !== "UNAUTHORIZED") throw error;
+    const byIp = limiters.general.take(`ip:${ip}`);
+    throw byIp.allowed ? error : new RateLimitedError(byIp, "failed authentication attempts");
   }
   const general = limiters.general.take(`key:${key.id}`);
   if (!general.allowed) throw new RateLimitedError(general, "requests");

@@ -9,6 +9,7 @@ import {
 import type { BudgetRecord, Currency } from "../domain/budget.ts";
 import { ConcurrencyConflictError, DashError, InvalidTransitionError } from "../domain/errors.ts";
 import { fromUnits, usdToMicros } from "../domain/money.ts";
+import { FINISHED_AGENT_STATUSES } from "../domain/states.ts";
 import { type CreateSwarmInput, CreateSwarmSchema, type SwarmRecord } from "../domain/swarm.ts";
 import { parseOrThrow } from "../domain/validate.ts";
 import type { Store, WriteResult } from "../storage/store.ts";
@@ -115,7 +116,11 @@ export class Lifecycle {
         },
       );
     }
-    await this.assertBudgetLeft(id);
+    // Only growth needs money: a swarm over budget can still be scaled down (or to zero).
+    const unfinished = (await this.store.listAgents({ swarmId: id })).filter(
+      (a) => !FINISHED_AGENT_STATUSES.has(a.status),
+    );
+    if (target > unfinished.length) await this.assertBudgetLeft(id);
     return this.commit(
       this.store.scaleSwarm(id, (swarm, unfinished) =>
         decideScale(swarm, unfinished, { target, max, now: this.now(), expectedVersion }),

@@ -69,6 +69,8 @@ export const AgentResponseSchema = z.object({
   updatedAt: z.iso.datetime(),
   completedAt: z.iso.datetime().nullable(),
   retryCount: z.number().int(),
+  /** Beyond PRD §5.3: the row version, to send back as `expectedVersion` (optimistic locking). */
+  version: z.number().int().positive(),
 });
 export type AgentResponse = z.infer<typeof AgentResponseSchema>;
 
@@ -105,5 +107,6 @@ export function toAgentResponse(agent: AgentRecord): AgentResponse {
     updatedAt: iso(agent.updatedAt),
     completedAt: agent.completedAt === null ? null : iso(agent.completedAt),
     retryCount: agent.retryCount,
+    version: agent.version,
   };
 }

@@ -66,6 +66,8 @@ export const BudgetSchema = z.object({
   burnRate: z.number().nullable(),
   projected: z.number().nullable(),
   updatedAt: z.iso.datetime(),
+  /** The row version, to send back as `expectedVersion` when allocating. */
+  version: z.number().int().positive(),
 });
 export type Budget = z.infer<typeof BudgetSchema>;
 
@@ -90,5 +92,6 @@ export function toBudgetResponse(budget: BudgetRecord): Budget {
     burnRate: budget.burnRate === null ? null : fromUnits(budget.burnRate, currency),
     projected: budget.projectedFinalUnits === null ? null : fromUnits(budget.projectedFinalUnits, currency),
     updatedAt: new Date(budget.updatedAt).toISOString(),
+    version: budget.version,
   };
 }

@@ -68,6 +68,8 @@ export const SwarmResponseSchema = z.object({
   budget: SwarmBudgetSchema,
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
+  /** Beyond PRD §5.2: the row version, to send back as `expectedVersion` (optimistic locking). */
+  version: z.number().int().positive(),
 });
 export type SwarmResponse = z.infer<typeof SwarmResponseSchema>;
 
@@ -82,5 +84,6 @@ export function toSwarmResponse(swarm: SwarmRecord, budget: SwarmBudget): SwarmR
     budget,
     createdAt: new Date(swarm.createdAt).toISOString(),
     updatedAt: new Date(swarm.updatedAt).toISOString(),
+    version: swarm.version,
   };
 }

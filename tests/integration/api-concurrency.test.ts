@@ -50,3 +50,16 @@ test("concurrent spawns past the per-swarm cap: exactly the room left succeeds, 
   expect(statuses.filter((s) => s === 400)).toHaveLength(20);
   expect((await api.t.store.getSwarm(swarm.id))?.agentCount).toBe(100);
 });
+
+test("optimistic locking over HTTP: the version in a response is what expectedVersion checks", async () => {
+  const [, created] = await api.json("POST", "/api/swarm", api.keys.write, { name: "lock", task: "t" });
+  const swarm = SwarmResponseSchema.parse(created);
+  const path = `/api/swarm/${swarm.id}/pause`;
+  const [stale, conflict] = await api.json<{ error: { code: string } }>("POST", path, api.keys.write, {
+    expectedVersion: swarm.version - 1,
+  });
+  expect([stale, conflict.error.code]).toEqual([409, "CONFLICT"]);
+  const [ok, paused] = await api.json("POST", path, api.keys.write, { expectedVersion: swarm.version });
+  expect(ok).toBe(200);
+  expect(SwarmResponseSchema.parse(paused)).toMatchObject({ status: "paused", version: swarm.version + 1 });
+});

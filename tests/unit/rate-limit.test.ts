@@ -72,11 +72,15 @@ describe("RateLimiter", () => {
     expect(buckets.size).toBe(10_000);
     clock.now += 500;
     l.take("late");
-    // Nothing had refilled yet: every bucket is kept.
-    expect(buckets.size).toBe(10_001);
+    // Nothing had refilled yet: the oldest tenth is dropped so the map stays bounded.
+    expect(buckets.size).toBe(9_000);
+    expect(buckets.has("ip:0")).toBe(false);
+    expect(buckets.has("ip:9999")).toBe(true);
     clock.now += 59_500;
-    l.take("later");
-    expect([...buckets.keys()]).toEqual(["later"]);
+    for (let i = 0; i <= 1_000; i++) l.take(`new:${i}`);
+    // At the cap again: every bucket that had refilled (all the old ones) is forgotten.
+    expect(buckets.size).toBe(1_001);
+    expect([...buckets.keys()].every((k) => k.startsWith("new:"))).toBe(true);
     // A forgotten bucket is the same as a full one.
     expect(l.take("ip:1").remaining).toBe(59);
   });
