@@ -73,23 +73,18 @@ export class DashClient {
     }
     const text = await response.text();
     if (!response.ok) throw this.toError(response, text);
-    const parsed = schema.safeParse(text.startsWith("{") || text.startsWith("[") ? JSON.parse(text) : text);
+    const parsed = schema.safeParse(parseBody(text));
     if (!parsed.success) {
       throw new DashError(
         "INTERNAL_ERROR",
-        `Unexpected answer from ${method} ${url.pathname}: ${parsed.error.message}`,
+        `Unexpected answer from ${method} ${url.pathname} at ${this.connection.url}: is this a Dash server of the same version? (${parsed.error.issues[0]?.message ?? "bad shape"})`,
       );
     }
     return parsed.data;
   }
 
   private toError(response: Response, text: string): DashError {
-    let envelope: z.infer<typeof ErrorResponseSchema> | null = null;
-    try {
-      envelope = ErrorResponseSchema.parse(JSON.parse(text));
-    } catch {
-      envelope = null;
-    }
+    const envelope = ErrorResponseSchema.safeParse(parseBody(text)).data;
     if (!envelope) {
       return new DashError(
         "INTERNAL_ERROR",
@@ -162,3 +157,12 @@ export class DashClient {
 }
 
 const enc = encodeURIComponent;
+
+/** JSON when it parses, else the text itself (for /metrics, and for answers from non-Dash servers). */
+function parseBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

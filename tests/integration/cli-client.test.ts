@@ -104,6 +104,10 @@ describe("dash swarm / agent / budget / keys / tree", () => {
     expect((await dash(["agent", "pause", child.id]))[0]).toBe(EXIT.failure);
     expect(err.join("")).toContain("cannot go from idle to paused");
     expect((await dashJson<{ status: string }>(["agent", "kill", child.id])).status).toBe("killed");
+    const [, spawned] = await dash(["agent", "spawn", "--swarm", swarm.id, "--name", "extra"]);
+    expect(spawned).toMatch(/^✓ Spawned agent extra \S+: idle$/);
+    const extra = (spawned.split(" ")[4] ?? "").replace(/:$/, "");
+    expect((await dash(["agent", "kill", extra]))[1]).toBe(`✓ Killed agent extra ${extra}: killed`);
   });
 
   test("budget show and allocate; keys create, list, revoke", async () => {
