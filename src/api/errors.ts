@@ -27,14 +27,26 @@ export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 export async function readJson(request: Request): Promise<unknown> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) throw tooLarge();
-  const text = await request.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw tooLarge();
+  const text = await readText(request);
   if (text.trim() === "") return {};
   try {
     return JSON.parse(text);
   } catch (error) {
     throw new DashError("VALIDATION_ERROR", `Malformed JSON body: ${(error as Error).message}`);
   }
+}
+
+/** The body as text, reading no further than the limit (a chunked body has no Content-Length). */
+async function readText(request: Request): Promise<string> {
+  if (!request.body) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body) {
+    size += chunk.byteLength;
+    if (size > MAX_BODY_BYTES) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 function tooLarge(): DashError {

@@ -3,7 +3,7 @@ import { DashError } from "../domain/errors.ts";
 import { parseOrThrow } from "../domain/validate.ts";
 import { authenticate } from "../safety/api-keys.ts";
 import { Cors } from "./cors.ts";
-import { errorResponse, MAX_BODY_BYTES, readJson } from "./errors.ts";
+import { errorResponse, readJson } from "./errors.ts";
 import { type Decision, RateLimitedError, RateLimiter, rateLimitHeaders } from "./rate-limit.ts";
 import type { ApiDeps, Route } from "./route.ts";
 import { agentRoutes } from "./routes/agents.ts";
@@ -149,7 +149,9 @@ export function startServer(deps: ApiDeps, options: ServerOptions): Server<undef
   return Bun.serve({
     port: options.port,
     hostname: options.hostname,
-    maxRequestBodySize: MAX_BODY_BYTES + 1024,
+    // Bun's own limit answers 413 with no body; keep it far away so readJson (which stops reading
+    // at MAX_BODY_BYTES) always answers first, in the PRD envelope.
+    maxRequestBodySize: 1024 * 1024 * 1024,
     routes,
     // Requests no route takes: CORS preflights, 405 (with Allow) and 404. Logged like the others.
     fetch(request) {

@@ -3,6 +3,7 @@ import type { AgentMove } from "../../core/transitions.ts";
 import { AgentResponseSchema, toAgentResponse } from "../../domain/agent.ts";
 import { DashError, notFound } from "../../domain/errors.ts";
 import { AgentStatusSchema } from "../../domain/states.ts";
+import { boundedJsonObject } from "../../domain/validate.ts";
 import { AgentPageSchema } from "../../domain/wire.ts";
 import { defineRoute, type RouteContext } from "../route.ts";
 import { CursorSchema, cutPage, ExpectedVersionSchema, LimitSchema } from "../schemas.ts";
@@ -21,7 +22,7 @@ export const SpawnAgentSchema = z.strictObject({
   task: z.string().min(1).max(10_000).optional(),
   model: z.string().min(1).max(200).optional(),
   parentId: z.ulid().optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  metadata: boundedJsonObject().optional(),
 });
 
 const MoveBody = z.strictObject({
