@@ -1,7 +1,7 @@
 import type { Server } from "bun";
 import { DashError } from "../domain/errors.ts";
 import { parseOrThrow } from "../domain/validate.ts";
-import { authenticate } from "../safety/api-keys.ts";
+import { allows, authenticate } from "../safety/api-keys.ts";
 import { Cors } from "./cors.ts";
 import { errorResponse, readJson } from "./errors.ts";
 import { type Decision, RateLimitedError, RateLimiter, rateLimitHeaders } from "./rate-limit.ts";
@@ -37,7 +37,9 @@ export interface ServerOptions {
 type BunRequest = Request & { params?: Record<string, string> };
 
 interface Limiters {
-  general: RateLimiter;
+  keys: RateLimiter;
+  /** Separate from keys, so many addresses failing cannot evict a throttled key's bucket. */
+  ips: RateLimiter;
   swarmCreate: RateLimiter;
 }
 
@@ -51,16 +53,23 @@ async function authorize(route: Route, request: Request, ip: string, deps: ApiDe
   if (route.permission === "public") return { key: null, decision: null };
   let key: Awaited<ReturnType<typeof authenticate>>;
   try {
-    key = await authenticate(deps.store, request.headers.get("authorization"), route.permission);
+    // Identify the key first ("read" is what every key has), so refused requests are charged too.
+    key = await authenticate(deps.store, request.headers.get("authorization"), "read");
   } catch (error) {
     if (!(error instanceof DashError) || error.code !== "UNAUTHORIZED") throw error;
-    const byIp = limiters.general.take(`ip:${ip}`);
+    const byIp = limiters.ips.take(ip);
     throw byIp.allowed ? error : new RateLimitedError(byIp, "failed authentication attempts");
   }
-  const general = limiters.general.take(`key:${key.id}`);
+  const general = limiters.keys.take(key.id);
   if (!general.allowed) throw new RateLimitedError(general, "requests");
+  if (!allows(key.permissions, route.permission)) {
+    throw new DashError("FORBIDDEN", `This API key lacks the "${route.permission}" permission`, {
+      required: route.permission,
+      granted: key.permissions,
+    });
+  }
   if (route.limit !== "swarmCreate") return { key, decision: general };
-  const creates = limiters.swarmCreate.take(`key:${key.id}`);
+  const creates = limiters.swarmCreate.take(key.id);
   if (!creates.allowed) throw new RateLimitedError(creates, "swarm creations");
   return { key, decision: creates };
 }
@@ -137,7 +146,8 @@ function patternOf(path: string): RegExp {
 export function startServer(deps: ApiDeps, options: ServerOptions): Server<undefined> {
   const limits = options.limits ?? { perMinute: 100, swarmCreatesPerMinute: 10 };
   const limiters = {
-    general: new RateLimiter({ perMinute: limits.perMinute }, options.clock),
+    keys: new RateLimiter({ perMinute: limits.perMinute }, options.clock),
+    ips: new RateLimiter({ perMinute: limits.perMinute }, options.clock),
     swarmCreate: new RateLimiter({ perMinute: limits.swarmCreatesPerMinute }, options.clock),
   };
   const cors = new Cors(options.corsOrigins ?? []);
@@ -149,8 +159,8 @@ export function startServer(deps: ApiDeps, options: ServerOptions): Server<undef
   return Bun.serve({
     port: options.port,
     hostname: options.hostname,
-    // Bun's own limit answers 413 with no body; keep it far away so readJson (which stops reading
-    // at MAX_BODY_BYTES) always answers first, in the PRD envelope.
+    // Bun's own limit answers 413 with no body; keep it well above MAX_BODY_BYTES so readJson
+    // (which stops reading there, and checks Content-Length first) answers in the PRD envelope.
     maxRequestBodySize: 1024 * 1024 * 1024,
     routes,
     // Requests no route takes: CORS preflights, 405 (with Allow) and 404. Logged like the others.

@@ -14,10 +14,12 @@ export const cyan = paint(36, 39);
 
 /** Left-aligned columns; the widths follow the widest cell. */
 export function table(header: string[], rows: string[][]): string {
-  const width = (i: number) => Math.max(header[i]?.length ?? 0, ...rows.map((r) => r[i]?.length ?? 0));
+  // Widths as the terminal shows them: colour codes take no room, wide characters take two.
+  const cellWidth = (c: string | undefined) => (c === undefined ? 0 : Bun.stringWidth(c));
+  const width = (i: number) => Math.max(cellWidth(header[i]), ...rows.map((r) => cellWidth(r[i])));
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(width(i))))
+      .map((c, i) => (i === cells.length - 1 ? c : c + " ".repeat(Math.max(0, width(i) - cellWidth(c)))))
       .join("  ")
       .trimEnd();
   return [bold(line(header)), ...rows.map(line)].join("\n");

@@ -48,6 +48,7 @@ const create = defineCommand({
   },
   async run({ args }) {
     const amount = numberArg("--budget", args.budget, { min: 0 });
+    if (args.currency && amount === undefined) throw new UsageError("--currency needs --budget <amount>");
     const config = Object.fromEntries(
       Object.entries({ model: args.model, runtime: args.runtime }).filter(([, v]) => v !== undefined),
     );

@@ -45,7 +45,8 @@ export class DashClient {
     schema: S,
     options: { query?: Query; body?: unknown } = {},
   ): Promise<z.infer<S>> {
-    const url = new URL(path, `${this.connection.url}/`);
+    // Relative to the base so a server behind a proxy at a sub-path (https://h/dash) keeps it.
+    const url = new URL(path.replace(/^\//, ""), `${this.connection.url}/`);
     for (const [name, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, String(value));
     }
@@ -56,6 +57,8 @@ export class DashClient {
     try {
       response = await this.fetcher(url, {
         method,
+        // Never follow a redirect with the key on it to somewhere else.
+        redirect: "error",
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
       });

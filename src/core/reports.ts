@@ -2,7 +2,7 @@ import { type AgentRecord, percentage, type UsageReport } from "../domain/agent.
 import type { BudgetRecord } from "../domain/budget.ts";
 import { DashError } from "../domain/errors.ts";
 import type { NewEvent } from "../domain/event.ts";
-import { fromUnits, toUnits } from "../domain/money.ts";
+import { budgetUnits, fromUnits } from "../domain/money.ts";
 import type { AgentPatch, BudgetPatch, Change } from "../storage/store.ts";
 import { checkVersion } from "./transitions.ts";
 
@@ -67,7 +67,7 @@ export function decideAllocation(
   expectedVersion?: number,
 ): Change<BudgetPatch> {
   checkVersion("budget", budget, expectedVersion);
-  const allocatedUnits = budget.allocatedUnits + toUnits(amount, budget.currency);
+  const allocatedUnits = budget.allocatedUnits + budgetUnits(amount, budget.currency, "amount");
   const data = {
     swarmId: budget.entityId,
     budgetId: budget.id,

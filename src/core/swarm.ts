@@ -2,7 +2,7 @@ import type { Currency } from "../domain/budget.ts";
 import { DashError } from "../domain/errors.ts";
 import type { NewEvent } from "../domain/event.ts";
 import { newId } from "../domain/ids.ts";
-import { toUnits } from "../domain/money.ts";
+import { budgetUnits } from "../domain/money.ts";
 import { FINISHED_SWARM_STATUSES } from "../domain/states.ts";
 import type { CreateSwarm, SwarmRecord } from "../domain/swarm.ts";
 import type { NewAgent, NewBudget, NewSwarm } from "../storage/store.ts";
@@ -95,7 +95,7 @@ export function planSwarm(
     entityType: "swarm",
     entityId: id,
     parentBudgetId: null,
-    allocatedUnits: toUnits(budgetInput.amount, budgetInput.currency),
+    allocatedUnits: budgetUnits(budgetInput.amount, budgetInput.currency, "budget.amount"),
     currency: budgetInput.currency,
     warningThreshold: Math.round(budgetInput.threshold),
     criticalThreshold: 90,

@@ -1,4 +1,5 @@
 import type { Currency } from "./budget.ts";
+import { DashError } from "./errors.ts";
 
 /**
  * Money is stored as integers so sums are exact (DESIGN.md §3): micro-USD for USD, whole tokens
@@ -18,4 +19,20 @@ export function fromUnits(units: number, currency: Currency): number {
 
 export function usdToMicros(usd: number): number {
   return toUnits(usd, "USD");
+}
+
+/** A budget amount a client gives: it must be worth at least one unit (a micro-dollar or a token). */
+export function budgetUnits(amount: number, currency: Currency, field: string): number {
+  const units = toUnits(amount, currency);
+  if (units < 1) {
+    throw new DashError(
+      "VALIDATION_ERROR",
+      `${field} ${amount} is less than one ${currency === "USD" ? "micro-dollar" : "token"}`,
+      {
+        field,
+        issue: "too small",
+      },
+    );
+  }
+  return units;
 }

@@ -21,14 +21,15 @@ export const SwarmStatusSchema = z.enum(SWARM_STATUSES);
 export type SwarmStatus = z.infer<typeof SwarmStatusSchema>;
 
 // idle is "queued": it may be started, or stopped before it ever ran (scale-down, kill, a refusal).
-// failed → spawning is a retry and is further guarded by retry_count < max_retries.
+// failed → spawning is a retry and is further guarded by retry_count < max_retries; failed → killed
+// stops the retries (an operator gives up on it, or its swarm is destroyed).
 const AGENT_MOVES: Record<AgentStatus, readonly AgentStatus[]> = {
   idle: ["spawning", "failed", "killed"],
   spawning: ["running", "completed", "failed", "killed"],
   running: ["paused", "completed", "failed", "killed"],
   paused: ["running", "completed", "failed", "killed"],
   completed: [],
-  failed: ["spawning"],
+  failed: ["spawning", "killed"],
   killed: [],
 };
 

@@ -20,6 +20,7 @@ const AGENT_ALLOWED = new Set([
   "paused>failed",
   "paused>killed",
   "failed>spawning",
+  "failed>killed",
 ]);
 
 const SWARM_ALLOWED = new Set([

@@ -9,6 +9,7 @@ import {
   toSwarmResponse,
 } from "../../domain/swarm.ts";
 import { SwarmListSchema } from "../../domain/wire.ts";
+import { allows } from "../../safety/api-keys.ts";
 import type { Store } from "../../storage/store.ts";
 import { type ApiDeps, defineRoute } from "../route.ts";
 import { ExpectedVersionSchema } from "../schemas.ts";
@@ -61,7 +62,17 @@ export const swarmRoutes = [
     body: CreateSwarmSchema,
     response: SwarmResponseSchema,
     status: 201,
-    async handler({ body, deps }) {
+    async handler({ body, key, deps }) {
+      // A raw argv runs whatever it says on the server: admin only (named runtime presets are fine).
+      if (body.config.command && !allows(key?.permissions ?? [], "admin")) {
+        throw new DashError(
+          "FORBIDDEN",
+          "config.command (a raw argv) needs an admin key; use config.runtime presets",
+          {
+            required: "admin",
+          },
+        );
+      }
       const { swarm } = await deps.lifecycle.createSwarm(body);
       const active = await deps.lifecycle.moveSwarm(swarm.id, { to: "active" });
       return respond(deps.store, active);
@@ -100,7 +111,7 @@ export const swarmRoutes = [
       await moveAgents(
         deps,
         swarm.id,
-        (s) => !FINISHED_AGENT_STATUSES.has(s as never),
+        (s) => s === "failed" || !FINISHED_AGENT_STATUSES.has(s as never),
         "killed",
         "swarm destroyed",
       );
