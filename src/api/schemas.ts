@@ -5,6 +5,12 @@ export const LimitSchema = z.coerce.number().int().min(1).max(1000).default(100)
 export const CursorSchema = z.ulid();
 /** Optimistic lock from a client: the version it last saw. */
 export const ExpectedVersionSchema = z.number().int().min(1).optional();
+/** The body of a state-machine move (pause, resume, kill): an optional lock and a reason. */
+export const MoveBodySchema = z.strictObject({
+  expectedVersion: ExpectedVersionSchema,
+  reason: z.string().max(1000).optional(),
+});
+export type MoveBody = z.infer<typeof MoveBodySchema>;
 
 /**
  * Cuts rows fetched with `limit + 1` to one page. The extra row only says that more follow, so the

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import type { AgentResponse } from "../domain/agent.ts";
 import type { AgentStatus } from "../domain/states.ts";
-import { age, clientArgs, clientFor, money, numberArg, output, status } from "./common.ts";
+import { age, clientArgs, clientFor, idCommand, money, numberArg, output, status } from "./common.ts";
 import { bold, dim, green, table } from "./style.ts";
 
 const idArg = { id: { type: "positional", required: true, description: "Agent id" } } as const;
@@ -91,14 +91,7 @@ function action(
   verb: string,
   call: (c: ReturnType<typeof clientFor>, id: string) => Promise<AgentResponse>,
 ) {
-  return defineCommand({
-    meta: { name, description },
-    args: { ...idArg, ...clientArgs },
-    async run({ args }) {
-      const agent = await call(clientFor(args), args.id);
-      output(args, agent, () => done(verb, agent));
-    },
-  });
+  return idCommand({ name, description, idOf: "Agent" }, call, (result) => done(verb, result));
 }
 
 export default defineCommand({

@@ -1,3 +1,4 @@
+import { defineCommand } from "citty";
 import { DashClient } from "../client/client.ts";
 import { resolveConnection } from "../client/connection.ts";
 import { bold, cyan, dim, green, red, yellow } from "./style.ts";
@@ -78,4 +79,20 @@ export function numberArg(
 /** A mistake in how a command was called (exit code 2). */
 export class UsageError extends Error {
   override readonly name = "CLIError";
+}
+
+/** A subcommand that takes one id, calls the server with it and prints the result (kill, pause…). */
+export function idCommand<T>(
+  meta: { name: string; description: string; idOf: string },
+  call: (client: DashClient, id: string) => Promise<T>,
+  human: (result: T) => string,
+) {
+  return defineCommand({
+    meta: { name: meta.name, description: meta.description },
+    args: { id: { type: "positional", required: true, description: `${meta.idOf} id` }, ...clientArgs },
+    async run({ args }) {
+      const result = await call(clientFor(args), args.id);
+      output(args, result, () => human(result));
+    },
+  });
 }

@@ -2,7 +2,18 @@ import { defineCommand } from "citty";
 import type { SwarmStatus } from "../domain/states.ts";
 import type { SwarmResponse } from "../domain/swarm.ts";
 import { agentTable } from "./agent.ts";
-import { age, bar, clientArgs, clientFor, money, numberArg, output, status, UsageError } from "./common.ts";
+import {
+  age,
+  bar,
+  clientArgs,
+  clientFor,
+  idCommand,
+  money,
+  numberArg,
+  output,
+  status,
+  UsageError,
+} from "./common.ts";
 import { bold, dim, green, table } from "./style.ts";
 
 const idArg = { id: { type: "positional", required: true, description: "Swarm id" } } as const;
@@ -111,21 +122,13 @@ const scale = defineCommand({
   },
 });
 
-/** destroy, pause and resume: one id in, the swarm out. */
 function action(
   name: string,
   description: string,
   verb: string,
   call: (c: ReturnType<typeof clientFor>, id: string) => Promise<SwarmResponse>,
 ) {
-  return defineCommand({
-    meta: { name, description },
-    args: { ...idArg, ...clientArgs },
-    async run({ args }) {
-      const swarm = await call(clientFor(args), args.id);
-      output(args, swarm, () => done(verb, swarm));
-    },
-  });
+  return idCommand({ name, description, idOf: "Swarm" }, call, (result) => done(verb, result));
 }
 
 export default defineCommand({

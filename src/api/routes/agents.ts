@@ -6,7 +6,7 @@ import { AgentStatusSchema } from "../../domain/states.ts";
 import { boundedJsonObject } from "../../domain/validate.ts";
 import { AgentPageSchema } from "../../domain/wire.ts";
 import { defineRoute, type RouteContext } from "../route.ts";
-import { CursorSchema, cutPage, ExpectedVersionSchema, LimitSchema } from "../schemas.ts";
+import { CursorSchema, cutPage, LimitSchema, type MoveBody, MoveBodySchema } from "../schemas.ts";
 
 const ListQuery = z.strictObject({
   swarmId: z.ulid().optional(),
@@ -25,11 +25,6 @@ export const SpawnAgentSchema = z.strictObject({
   metadata: boundedJsonObject().optional(),
 });
 
-const MoveBody = z.strictObject({
-  expectedVersion: ExpectedVersionSchema,
-  reason: z.string().max(1000).optional(),
-});
-
 /** A route that moves one agent through the state machine. */
 function moveRoute(path: string, to: AgentMove["to"], method: "POST" | "DELETE", summary: string) {
   return defineRoute({
@@ -37,9 +32,9 @@ function moveRoute(path: string, to: AgentMove["to"], method: "POST" | "DELETE",
     path,
     permission: "write",
     summary,
-    body: MoveBody,
+    body: MoveBodySchema,
     response: AgentResponseSchema,
-    async handler({ params, body, deps }: RouteContext<unknown, z.infer<typeof MoveBody>>) {
+    async handler({ params, body, deps }: RouteContext<unknown, MoveBody>) {
       return toAgentResponse(await deps.lifecycle.moveAgent(params.id as string, { to, ...body }));
     },
   });

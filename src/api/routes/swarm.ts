@@ -11,8 +11,8 @@ import {
 import { SwarmListSchema } from "../../domain/wire.ts";
 import { allows } from "../../safety/api-keys.ts";
 import type { Store } from "../../storage/store.ts";
-import { type ApiDeps, defineRoute } from "../route.ts";
-import { ExpectedVersionSchema } from "../schemas.ts";
+import { type ApiDeps, defineRoute, type RouteContext } from "../route.ts";
+import { ExpectedVersionSchema, type MoveBody, MoveBodySchema } from "../schemas.ts";
 
 async function respond(store: Store, swarm: SwarmRecord) {
   const budget = await store.getBudget("swarm", swarm.id);
@@ -45,13 +45,31 @@ async function moveAgents(
   }
 }
 
+/** POST /api/swarm/:id/pause|resume: the swarm moves, then its agents in `agentsFrom` follow. */
+function swarmMoveRoute(
+  verb: string,
+  to: "paused" | "active",
+  agentsFrom: "running" | "paused",
+  summary: string,
+) {
+  return defineRoute({
+    method: "POST",
+    path: `/api/swarm/:id/${verb}`,
+    permission: "write",
+    summary,
+    body: MoveBodySchema,
+    response: SwarmResponseSchema,
+    async handler({ params, body, deps }: RouteContext<unknown, MoveBody>) {
+      const swarm = await deps.lifecycle.moveSwarm(params.id as string, { to, ...body });
+      const agentsTo = agentsFrom === "running" ? "paused" : "running";
+      await moveAgents(deps, swarm.id, (s) => s === agentsFrom, agentsTo, body.reason ?? `swarm ${verb}d`);
+      return respond(deps.store, swarm);
+    },
+  });
+}
+
 const ListQuery = z.strictObject({ status: SwarmStatusSchema.optional() });
 const ScaleBody = z.strictObject({ target: z.number().int().min(0), expectedVersion: ExpectedVersionSchema });
-const MoveBody = z.strictObject({
-  expectedVersion: ExpectedVersionSchema,
-  reason: z.string().max(1000).optional(),
-});
-
 export const swarmRoutes = [
   defineRoute({
     method: "POST",
@@ -130,30 +148,6 @@ export const swarmRoutes = [
       return respond(deps.store, swarm);
     },
   }),
-  defineRoute({
-    method: "POST",
-    path: "/api/swarm/:id/pause",
-    permission: "write",
-    summary: "Pause a swarm and its running agents",
-    body: MoveBody,
-    response: SwarmResponseSchema,
-    async handler({ params, body, deps }) {
-      const swarm = await deps.lifecycle.moveSwarm(params.id as string, { to: "paused", ...body });
-      await moveAgents(deps, swarm.id, (s) => s === "running", "paused", body.reason ?? "swarm paused");
-      return respond(deps.store, swarm);
-    },
-  }),
-  defineRoute({
-    method: "POST",
-    path: "/api/swarm/:id/resume",
-    permission: "write",
-    summary: "Resume a paused swarm and its paused agents",
-    body: MoveBody,
-    response: SwarmResponseSchema,
-    async handler({ params, body, deps }) {
-      const swarm = await deps.lifecycle.moveSwarm(params.id as string, { to: "active", ...body });
-      await moveAgents(deps, swarm.id, (s) => s === "paused", "running", body.reason ?? "swarm resumed");
-      return respond(deps.store, swarm);
-    },
-  }),
+  swarmMoveRoute("pause", "paused", "running", "Pause a swarm and its running agents"),
+  swarmMoveRoute("resume", "active", "paused", "Resume a paused swarm and its paused agents"),
 ];
