@@ -12,6 +12,7 @@ import { eventRoutes } from "./routes/events.ts";
 import { keyRoutes } from "./routes/keys.ts";
 import { healthRoute, metaRoutes } from "./routes/meta.ts";
 import { swarmRoutes } from "./routes/swarm.ts";
+import { eventsWebSocket, publishEvents, type SocketData, upgradeEvents } from "./websocket.ts";
 
 /** The route table. Every route declares its permission and schemas; tests walk this list. */
 export const ROUTES: readonly Route[] = [
@@ -32,6 +33,8 @@ export interface ServerOptions {
   corsOrigins?: readonly string[];
   /** The rate limiters' clock (epoch ms); tests pass a fixed one. */
   clock?: () => number;
+  /** WS /events: ping interval, and the send buffer past which a slow client is closed. */
+  websocket?: { heartbeatMs: number; maxBufferBytes: number };
 }
 
 type BunRequest = Request & { params?: Record<string, string> };
@@ -103,7 +106,7 @@ function record(
 
 /** Wraps a route: request id, rate limit, authentication, schemas, metrics, logs, the one error handler. */
 function wrap(route: Route, deps: ApiDeps, limiters: Limiters, cors: Cors) {
-  return async (request: BunRequest, server: Server<undefined>) => {
+  return async (request: BunRequest, server: Server<SocketData>) => {
     const started = performance.now();
     const requestId = requestIdOf(request);
     const url = new URL(request.url);
@@ -143,7 +146,7 @@ function patternOf(path: string): RegExp {
   return new RegExp(`^${path.replace(/:[a-zA-Z]+/g, "[^/]+")}$`);
 }
 
-export function startServer(deps: ApiDeps, options: ServerOptions): Server<undefined> {
+export function startServer(deps: ApiDeps, options: ServerOptions): Server<SocketData> {
   const limits = options.limits ?? { perMinute: 100, swarmCreatesPerMinute: 10 };
   const limiters = {
     keys: new RateLimiter({ perMinute: limits.perMinute }, options.clock),
@@ -156,7 +159,7 @@ export function startServer(deps: ApiDeps, options: ServerOptions): Server<undef
     routes[route.path] = { ...routes[route.path], [route.method]: wrap(route, deps, limiters, cors) };
   }
   const patterns = ROUTES.map((r) => ({ pattern: patternOf(r.path), path: r.path, method: r.method }));
-  return Bun.serve({
+  const server = Bun.serve<SocketData>({
     port: options.port,
     hostname: options.hostname,
     // Bun's own limit answers 413 with no body; keep it well above MAX_BODY_BYTES so readJson
@@ -164,7 +167,12 @@ export function startServer(deps: ApiDeps, options: ServerOptions): Server<undef
     maxRequestBodySize: 1024 * 1024 * 1024,
     routes,
     // Requests no route takes: CORS preflights, 405 (with Allow) and 404. Logged like the others.
-    fetch(request) {
+    websocket: eventsWebSocket(
+      deps,
+      options.websocket ?? { heartbeatMs: 30_000, maxBufferBytes: 4 * 1024 * 1024 },
+    ),
+    fetch(request, server) {
+      if (new URL(request.url).pathname === "/events") return upgradeEvents(request, server, deps);
       const started = performance.now();
       const requestId = requestIdOf(request);
       const path = new URL(request.url).pathname;
@@ -193,4 +201,6 @@ export function startServer(deps: ApiDeps, options: ServerOptions): Server<undef
       return errorResponse(error, deps.log, crypto.randomUUID());
     },
   });
+  publishEvents(server, deps);
+  return server;
 }

@@ -89,6 +89,11 @@ export class SqliteReader {
   }
 
   async listEvents(query: EventQuery = {}) {
+    return this.readEvents(query);
+  }
+
+  /** listEvents without the promise: the WebSocket replay must not yield (see api/websocket.ts). */
+  readEvents(query: EventQuery = {}) {
     const where: string[] = [];
     const args: SQLQueryBindings[] = [];
     if (query.afterId !== undefined) where.push("id > ?") && args.push(query.afterId);
