@@ -86,8 +86,8 @@ describe("WS /events", () => {
     expect(new Set(conn.events.map((e) => e.type))).toEqual(new Set(["swarm.created", "swarm.started"]));
     conn.ws.send("{not json");
     conn.ws.send(JSON.stringify({ op: "subscribe", filter: ["nope;"] }));
-    await until(() => conn.controls.length >= 2);
-    expect(conn.controls.map((c) => c.op)).toEqual(["error", "error"]);
+    await until(() => conn.controls.length >= 3);
+    expect(conn.controls.map((c) => c.op)).toEqual(["ready", "error", "error"]);
     conn.ws.send(JSON.stringify({ op: "subscribe", filter: ["agent.spawned"] }));
     await until(() => conn.controls.some((c) => c.op === "subscribed"));
     conn.events.length = 0;
