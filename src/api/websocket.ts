@@ -2,7 +2,13 @@ import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import { z } from "zod";
 import { API_KEY_PATTERN, type ApiKeyRecord } from "../domain/api-key.ts";
 import { DashError } from "../domain/errors.ts";
-import { EVENT_TYPES, type EventRecord, toEventResponse } from "../domain/event.ts";
+import {
+  EVENT_TYPES,
+  EventFilterEntrySchema,
+  type EventRecord,
+  toEventResponse,
+  typesMatching,
+} from "../domain/event.ts";
 import { authenticate } from "../safety/api-keys.ts";
 import type { ApiDeps } from "./route.ts";
 
@@ -13,7 +19,7 @@ export const WS_CLOSE = {
 } as const;
 
 export const FilterSchema = z
-  .array(z.string().regex(/^(\*|[a-z]+\.(\*|[a-z]+))$/, "an event type like agent.spawned, agent.* or *"))
+  .array(EventFilterEntrySchema)
   .min(1)
   .max(EVENT_TYPES.length + 10);
 const SinceSchema = z.union([z.ulid(), z.iso.datetime({ offset: true })]);
@@ -27,12 +33,6 @@ export interface SocketData {
   refusal: { code: number; reason: string } | null;
   filter: string[];
   since?: string;
-}
-
-/** The event types a filter selects: `*` is every type, `agent.*` every agent type. */
-export function typesOf(filter: readonly string[]): string[] {
-  const patterns = filter.map((f) => new RegExp(`^${f.replace(".", "\\.").replace("*", "[a-z.]*")}$`));
-  return EVENT_TYPES.filter((type) => patterns.some((p) => p.test(type)));
 }
 
 const topic = (type: string) => `events:${type}`;
@@ -86,7 +86,7 @@ export async function upgradeEvents(
 
 function subscribe(ws: ServerWebSocket<SocketData>, filter: string[]): void {
   for (const type of EVENT_TYPES) ws.unsubscribe(topic(type));
-  for (const type of typesOf(filter)) ws.subscribe(topic(type));
+  for (const type of typesMatching(filter)) ws.subscribe(topic(type));
   ws.data.filter = filter;
 }
 
@@ -99,11 +99,11 @@ function replayThenLive(ws: ServerWebSocket<SocketData>, deps: ApiDeps): void {
   const { since, filter } = ws.data;
   if (since) {
     const isId = z.ulid().safeParse(since).success;
-    const types = typesOf(filter);
+    const types = typesMatching(filter);
     const events = deps.store.readEvents({
       afterId: isId ? since : undefined,
       since: isId ? undefined : Date.parse(since),
-      types: types.length === EVENT_TYPES.length ? undefined : (types as EventRecord["type"][]),
+      types: types.length === EVENT_TYPES.length ? undefined : types,
     });
     for (const event of events) ws.send(frame(event));
   }

@@ -12,5 +12,6 @@ export const main = defineCommand({
     budget: () => import("./budget.ts").then((m) => m.default),
     keys: () => import("./keys.ts").then((m) => m.default),
     tree: () => import("./tree.ts").then((m) => m.default),
+    events: () => import("./events.ts").then((m) => m.default),
   },
 });

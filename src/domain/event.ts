@@ -64,3 +64,14 @@ export function toEventResponse(event: EventRecord): DashEvent {
     data: event.data,
   };
 }
+
+/** A filter entry: an event type, `agent.*` (every type of a family) or `*`. */
+export const EventFilterEntrySchema = z
+  .string()
+  .regex(/^(\*|[a-z]+\.(\*|[a-z]+))$/, "an event type like agent.spawned, agent.* or *");
+
+/** The event types a filter selects. */
+export function typesMatching(filter: readonly string[]): EventType[] {
+  const patterns = filter.map((f) => new RegExp(`^${f.replace(".", "\\.").replace("*", "[a-z.]*")}$`));
+  return EVENT_TYPES.filter((type) => patterns.some((p) => p.test(type)));
+}

@@ -152,6 +152,38 @@ describe("dash swarm / agent / budget / keys / tree", () => {
   });
 });
 
+describe("dash events", () => {
+  test("lists events since a time as JSON lines or coloured lines; --type takes wildcards", async () => {
+    const since = new Date().toISOString();
+    const swarm = await dashJson<{ id: string }>(["swarm", "create", "ev", "--task", "t", "--agents", "2"]);
+    const [code, text] = await dash(["events", "--since", since, "--type", "swarm.*", "--json"]);
+    expect(code).toBe(EXIT.ok);
+    const events = text.split("\n").map((l) => JSON.parse(l) as { type: string; source: string });
+    expect(events.map((e) => [e.type, e.source])).toEqual([
+      ["swarm.created", swarm.id],
+      ["swarm.started", swarm.id],
+    ]);
+    const [, human] = await dash(["events", "--since", since, "--type", "agent.spawned", "--count", "1"]);
+    expect(human).toMatch(/^\d\d:\d\d:\d\d\.\d{3} {2}agent\.spawned {5}\S+ {2}name=ev-1 task=t status=idle$/);
+    expect((await dash(["events", "--type", "agent.nope"]))[0]).toBe(EXIT.usage);
+  });
+
+  test("--follow streams new events live and stops after --count", async () => {
+    const following = dash(["events", "--follow", "--type", "agent.spawned", "--count", "3", "--json"]);
+    await Bun.sleep(100);
+    await api.json("POST", "/api/swarm", api.keys.write, { name: "live", task: "t", initialAgents: 3 });
+    const [code, text] = await following;
+    expect(code).toBe(EXIT.ok);
+    expect(text.split("\n").map((l) => (JSON.parse(l) as { data: { name: string } }).data.name)).toEqual([
+      "live-1",
+      "live-2",
+      "live-3",
+    ]);
+    const [refused] = await dash(["events", "--follow"], "dash_api_key_0000000000000000000000000000000x");
+    expect(refused).toBe(EXIT.auth);
+  });
+});
+
 describe("connection", () => {
   test("flags beat env beat the credentials file; its key goes only to its own server", () => {
     writeFileSync(
