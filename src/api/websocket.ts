@@ -109,10 +109,7 @@ function replayThenLive(ws: ServerWebSocket<SocketData>, deps: ApiDeps): void {
   }
   subscribe(ws, filter);
   // Where live begins: a client resumes after this id (or later) and misses nothing in between.
-  const newest = deps.store.db
-    .query<{ id: string }, []>("SELECT id FROM events ORDER BY id DESC LIMIT 1")
-    .get();
-  ws.send(control({ op: "ready", lastEventId: newest?.id ?? null }));
+  ws.send(control({ op: "ready", lastEventId: deps.store.lastEventId() }));
 }
 
 export function eventsWebSocket(

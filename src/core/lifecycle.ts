@@ -8,12 +8,11 @@ import {
 } from "../domain/agent.ts";
 import type { BudgetRecord, Currency } from "../domain/budget.ts";
 import { ConcurrencyConflictError, DashError, InvalidTransitionError } from "../domain/errors.ts";
-import { fromUnits, usdToMicros } from "../domain/money.ts";
-import { FINISHED_AGENT_STATUSES } from "../domain/states.ts";
+import { usdToMicros } from "../domain/money.ts";
 import { type CreateSwarmInput, CreateSwarmSchema, type SwarmRecord } from "../domain/swarm.ts";
 import { parseOrThrow } from "../domain/validate.ts";
 import type { Store, WriteResult } from "../storage/store.ts";
-import { decideAllocation, decideProgress, usageEvent } from "./reports.ts";
+import { assertBudgetLeft, decideAllocation, decideProgress, usageEvent } from "./reports.ts";
 import { decideScale } from "./scale.ts";
 import { decideSpawn, draftAgent, planSwarm } from "./swarm.ts";
 import { type AgentMove, decideAgentMove, decideSwarmMove, type SwarmMove } from "./transitions.ts";
@@ -77,7 +76,7 @@ export class Lifecycle {
   /** Adds an idle agent to a live swarm, within the per-swarm cap (checked inside the transaction). */
   async spawnAgent(input: SpawnAgentInput): Promise<AgentRecord> {
     const swarm = await this.store.getSwarm(input.swarmId);
-    await this.assertBudgetLeft(input.swarmId);
+    assertBudgetLeft(input.swarmId, await this.store.getBudget("swarm", input.swarmId));
     const agent = draftAgent(
       {
         swarmId: input.swarmId,
@@ -116,14 +115,9 @@ export class Lifecycle {
         },
       );
     }
-    // Only growth needs money: a swarm over budget can still be scaled down (or to zero).
-    const unfinished = (await this.store.listAgents({ swarmId: id })).filter(
-      (a) => !FINISHED_AGENT_STATUSES.has(a.status),
-    );
-    if (target > unfinished.length) await this.assertBudgetLeft(id);
     return this.commit(
-      this.store.scaleSwarm(id, (swarm, unfinished) =>
-        decideScale(swarm, unfinished, { target, max, now: this.now(), expectedVersion }),
+      this.store.scaleSwarm(id, (swarm, unfinished, budget) =>
+        decideScale(swarm, unfinished, budget, { target, max, now: this.now(), expectedVersion }),
       ),
     );
   }
@@ -165,21 +159,6 @@ export class Lifecycle {
         decideAllocation(budget, amount, expectedVersion),
       ),
     );
-  }
-
-  /**
-   * New work is refused once a swarm's budget is spent (403 BUDGET_EXCEEDED). Spend only grows,
-   * so checking before the write cannot let an over-budget spawn through.
-   */
-  private async assertBudgetLeft(swarmId: string): Promise<void> {
-    const budget = await this.store.getBudget("swarm", swarmId);
-    if (!budget || budget.spentUnits < budget.allocatedUnits) return;
-    throw new DashError("BUDGET_EXCEEDED", `swarm ${swarmId} has spent its budget: allocate more first`, {
-      swarmId,
-      allocated: fromUnits(budget.allocatedUnits, budget.currency),
-      spent: fromUnits(budget.spentUnits, budget.currency),
-      currency: budget.currency,
-    });
   }
 
   /** Refused state-machine moves since start, by `entity:from->to` (for tests and /metrics). */

@@ -78,3 +78,17 @@ export function decideAllocation(
   };
   return { patch: { allocatedUnits }, events: [{ type: "budget.allocated", source: budget.entityId, data }] };
 }
+
+/**
+ * New work is refused once a swarm's budget is spent (403 BUDGET_EXCEEDED). Spend only grows, so
+ * a check that passes before a write cannot let an over-budget spawn through.
+ */
+export function assertBudgetLeft(swarmId: string, budget: BudgetRecord | null): void {
+  if (!budget || budget.spentUnits < budget.allocatedUnits) return;
+  throw new DashError("BUDGET_EXCEEDED", `swarm ${swarmId} has spent its budget: allocate more first`, {
+    swarmId,
+    allocated: fromUnits(budget.allocatedUnits, budget.currency),
+    spent: fromUnits(budget.spentUnits, budget.currency),
+    currency: budget.currency,
+  });
+}

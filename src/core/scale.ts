@@ -1,9 +1,11 @@
 import type { AgentRecord } from "../domain/agent.ts";
+import type { BudgetRecord } from "../domain/budget.ts";
 import { DashError, InvalidTransitionError } from "../domain/errors.ts";
 import type { NewEvent } from "../domain/event.ts";
 import { FINISHED_SWARM_STATUSES } from "../domain/states.ts";
 import type { SwarmRecord } from "../domain/swarm.ts";
 import type { ScaleChange } from "../storage/store.ts";
+import { assertBudgetLeft } from "./reports.ts";
 import { agentSpawnedEvent, draftAgent } from "./swarm.ts";
 import { checkVersion, decideAgentMove } from "./transitions.ts";
 
@@ -15,6 +17,7 @@ import { checkVersion, decideAgentMove } from "./transitions.ts";
 export function decideScale(
   swarm: SwarmRecord,
   unfinished: AgentRecord[],
+  budget: BudgetRecord | null,
   input: { target: number; max: number; now: number; expectedVersion?: number },
 ): ScaleChange {
   const { target, max, now } = input;
@@ -23,6 +26,8 @@ export function decideScale(
     throw new InvalidTransitionError("swarm", swarm.id, swarm.status, "scaled", "the swarm has finished");
   }
   const add = Math.max(0, target - unfinished.length);
+  // Only growth needs money: a swarm over budget can still be scaled down (or to zero).
+  if (add > 0) assertBudgetLeft(swarm.id, budget);
   if (swarm.agentCount + add > max) {
     throw new DashError(
       "VALIDATION_ERROR",

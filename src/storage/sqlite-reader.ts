@@ -92,6 +92,13 @@ export class SqliteReader {
     return this.readEvents(query);
   }
 
+  /** The newest committed event id, or null on an empty table. */
+  lastEventId(): string | null {
+    return (
+      this.db.query<{ id: string }, []>("SELECT id FROM events ORDER BY id DESC LIMIT 1").get()?.id ?? null
+    );
+  }
+
   /** listEvents without the promise: the WebSocket replay must not yield (see api/websocket.ts). */
   readEvents(query: EventQuery = {}) {
     const where: string[] = [];

@@ -95,7 +95,10 @@ export class SqliteStore extends SqliteReader implements Store {
     );
   }
 
-  async scaleSwarm(id: string, decide: (swarm: SwarmRecord, unfinished: AgentRecord[]) => ScaleChange) {
+  async scaleSwarm(
+    id: string,
+    decide: (swarm: SwarmRecord, unfinished: AgentRecord[], budget: BudgetRecord | null) => ScaleChange,
+  ) {
     return immediate(this.db, () => {
       const swarm = this.swarm(id);
       if (!swarm) throw notFound("swarm", id);
@@ -105,7 +108,7 @@ export class SqliteStore extends SqliteReader implements Store {
         )
         .all(id)
         .map(agentFromRow);
-      const { patch, added, stopped, events } = decide(swarm, unfinished);
+      const { patch, added, stopped, events } = decide(swarm, unfinished, this.budget("swarm", id));
       const now = this.now();
       updateRow(this.db, "swarms", SWARM_COLUMNS, swarm, patch, now);
       for (const agent of added) insertRow(this.db, "agents", agentToRow(agent));

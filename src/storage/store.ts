@@ -38,10 +38,10 @@ export interface Store {
     id: string,
     decide: (swarm: SwarmRecord) => Change<SwarmPatch>,
   ): Promise<WriteResult<SwarmRecord>>;
-  /** Scales a swarm: reads it and its unfinished agents, adds and stops agents, one transaction. */
+  /** Scales a swarm: reads it, its unfinished agents and budget, adds and stops agents, one transaction. */
   scaleSwarm(
     id: string,
-    decide: (swarm: SwarmRecord, unfinished: AgentRecord[]) => ScaleChange,
+    decide: (swarm: SwarmRecord, unfinished: AgentRecord[], budget: BudgetRecord | null) => ScaleChange,
   ): Promise<WriteResult<SwarmRecord>>;
   /** Adds usage to the agent and, with `+=`, to every budget above it (agent, swarm, project…). */
   addUsage(id: string, usage: UsageDelta, decide: (agent: AgentRecord) => NewEvent[]): Promise<UsageResult>;

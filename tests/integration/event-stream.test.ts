@@ -2,18 +2,11 @@ import { afterAll, expect, test } from "bun:test";
 import { EventStream } from "../../src/client/events.ts";
 import type { DashEvent } from "../../src/domain/event.ts";
 import { testServer } from "../api-helpers.ts";
+import { until } from "../helpers.ts";
 
 const api = await testServer();
 afterAll(() => api.close());
 const connection = { url: api.server.url.origin, key: api.keys.read, keySource: "test" };
-
-async function until(check: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await Bun.sleep(5);
-  }
-}
 
 test("gapless resume: ≥ 10,000 events from 8 writers, 20+ random drops, every event once and in id order", async () => {
   const { lifecycle, store } = api.t;
@@ -49,7 +42,7 @@ test("gapless resume: ≥ 10,000 events from 8 writers, 20+ random drops, every 
   await dropper;
   const expected = (await store.listEvents({ afterId: start })).map((e) => e.id);
   expect(expected.length).toBeGreaterThanOrEqual(10_000);
-  await until(() => received.length >= expected.length);
+  await until(() => received.length >= expected.length, 20_000);
   stream.stop();
   expect(reconnects).toBeGreaterThanOrEqual(20);
   expect(received.map((e) => e.id)).toEqual(expected);

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { type DashEvent, EventSchema } from "../../src/domain/event.ts";
 import { SwarmResponseSchema } from "../../src/domain/swarm.ts";
 import { testServer } from "../api-helpers.ts";
+import { until } from "../helpers.ts";
 
 const api = await testServer();
 afterAll(() => api.close());
@@ -35,14 +36,6 @@ function connect(query: string, init?: { headers?: Record<string, string>; proto
     else conn.events.push(EventSchema.parse(body));
   });
   return conn;
-}
-
-async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await Bun.sleep(5);
-  }
 }
 
 const createSwarm = async (name: string, agents = 2) =>
