@@ -27,7 +27,16 @@ export const ConfigSchema = z.strictObject({
     })
     .prefault({}),
   websocket: z
-    .strictObject({ heartbeatMs: z.number().int().min(1000).max(3_600_000).default(30_000) })
+    .strictObject({
+      heartbeatMs: z.number().int().min(1000).max(3_600_000).default(30_000),
+      /** Unsent bytes past which a slow `/events` client is closed with 4429. */
+      maxBufferBytes: z
+        .number()
+        .int()
+        .min(64 * 1024)
+        .max(256 * 1024 * 1024)
+        .default(4 * 1024 * 1024),
+    })
     .prefault({}),
   events: z
     .strictObject({

@@ -44,7 +44,7 @@ export async function startApp(
         swarmCreatesPerMinute: config.limits.swarmCreatesPerMinute,
       },
       corsOrigins: config.cors.origins,
-      websocket: { heartbeatMs: config.websocket.heartbeatMs, maxBufferBytes: 4 * 1024 * 1024 },
+      websocket: config.websocket,
     });
   } catch (error) {
     store.close();

@@ -2,6 +2,7 @@ import type { Database } from "bun:sqlite";
 import type { EventBus } from "../bus/bus.ts";
 import type { Lifecycle } from "../core/lifecycle.ts";
 import { fromUnits } from "../domain/money.ts";
+import type { SocketStats } from "./websocket-watch.ts";
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
@@ -27,6 +28,8 @@ function labels(pairs: Record<string, string>): string {
 export class Metrics {
   private readonly requests = new Map<string, Series>();
   private readonly eventCounts = new Map<string, number>();
+  /** Kept up to date by the `/events` SocketWatch. */
+  readonly sockets: SocketStats = { open: 0, droppedDead: 0, closedSlow: 0 };
 
   constructor(bus?: EventBus) {
     bus?.subscribe((event) => this.eventCounts.set(event.type, (this.eventCounts.get(event.type) ?? 0) + 1));
@@ -103,6 +106,11 @@ export class Metrics {
     }
     family("dash_write_conflicts_total", "counter", "Optimistic-lock conflicts since start.");
     out.push(`dash_write_conflicts_total ${lifecycle.conflicts}`);
+    family("dash_websocket_clients", "gauge", "Open /events connections.");
+    out.push(`dash_websocket_clients ${this.sockets.open}`);
+    family("dash_websocket_closed_total", "counter", "/events connections the server closed, by reason.");
+    out.push(`dash_websocket_closed_total{reason="dead"} ${this.sockets.droppedDead}`);
+    out.push(`dash_websocket_closed_total{reason="slow"} ${this.sockets.closedSlow}`);
     family("dash_process_resident_memory_bytes", "gauge", "Resident set size of the server.");
     out.push(`dash_process_resident_memory_bytes ${process.memoryUsage.rss()}`);
     return `${out.join("\n")}\n`;

@@ -159,6 +159,10 @@ export function startServer(deps: ApiDeps, options: ServerOptions): Server<Socke
     routes[route.path] = { ...routes[route.path], [route.method]: wrap(route, deps, limiters, cors) };
   }
   const patterns = ROUTES.map((r) => ({ pattern: patternOf(r.path), path: r.path, method: r.method }));
+  const events = eventsWebSocket(
+    deps,
+    options.websocket ?? { heartbeatMs: 30_000, maxBufferBytes: 4 * 1024 * 1024 },
+  );
   const server = Bun.serve<SocketData>({
     port: options.port,
     hostname: options.hostname,
@@ -167,10 +171,7 @@ export function startServer(deps: ApiDeps, options: ServerOptions): Server<Socke
     maxRequestBodySize: 1024 * 1024 * 1024,
     routes,
     // Requests no route takes: CORS preflights, 405 (with Allow) and 404. Logged like the others.
-    websocket: eventsWebSocket(
-      deps,
-      options.websocket ?? { heartbeatMs: 30_000, maxBufferBytes: 4 * 1024 * 1024 },
-    ),
+    websocket: events.handler,
     fetch(request, server) {
       if (new URL(request.url).pathname === "/events") return upgradeEvents(request, server, deps);
       const started = performance.now();
@@ -201,6 +202,6 @@ export function startServer(deps: ApiDeps, options: ServerOptions): Server<Socke
       return errorResponse(error, deps.log, crypto.randomUUID());
     },
   });
-  publishEvents(server, deps);
+  publishEvents(server, deps, events.watch);
   return server;
 }

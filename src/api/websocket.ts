@@ -2,21 +2,11 @@ import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import { z } from "zod";
 import { API_KEY_PATTERN, type ApiKeyRecord } from "../domain/api-key.ts";
 import { DashError } from "../domain/errors.ts";
-import {
-  EVENT_TYPES,
-  EventFilterEntrySchema,
-  type EventRecord,
-  toEventResponse,
-  typesMatching,
-} from "../domain/event.ts";
+import { EVENT_TYPES, EventFilterEntrySchema, typesMatching } from "../domain/event.ts";
 import { authenticate } from "../safety/api-keys.ts";
 import type { ApiDeps } from "./route.ts";
-
-/** Close codes of `/events` (4000-4999 are the application's). */
-export const WS_CLOSE = {
-  badRequest: 4400,
-  unauthorized: 4401,
-} as const;
+import { frame, pumpReplay, type ReplayData } from "./websocket-replay.ts";
+import { SocketWatch, type WatchedData, type WatchOptions, WS_CLOSE } from "./websocket-watch.ts";
 
 export const FilterSchema = z
   .array(EventFilterEntrySchema)
@@ -28,15 +18,12 @@ const ClientMessageSchema = z.discriminatedUnion("op", [
   z.strictObject({ op: z.literal("ping") }),
 ]);
 
-export interface SocketData {
+export interface SocketData extends ReplayData, WatchedData {
   key: ApiKeyRecord | null;
   refusal: { code: number; reason: string } | null;
-  filter: string[];
-  since?: string;
 }
 
 const topic = (type: string) => `events:${type}`;
-const frame = (event: EventRecord) => JSON.stringify(toEventResponse(event));
 const control = (body: Record<string, unknown>) => JSON.stringify(body);
 
 /** The API key from `?token=`, `Authorization: Bearer`, or one of the Sec-WebSocket-Protocol values. */
@@ -61,13 +48,18 @@ export async function upgradeEvents(
 ): Promise<Response | undefined> {
   const url = new URL(request.url);
   const { token, protocol } = tokenOf(request, url);
-  const data: SocketData = { key: null, refusal: null, filter: ["*"] };
+  const data: SocketData = { key: null, refusal: null, filter: ["*"], replaying: false, alive: true };
   try {
     data.key = await authenticate(deps.store, token, "read");
     const filter = url.searchParams.get("filter");
     if (filter) data.filter = FilterSchema.parse(filter.split(",").map((f) => f.trim()));
     const since = url.searchParams.get("since");
-    if (since) data.since = SinceSchema.parse(since);
+    if (since) {
+      const parsed = SinceSchema.parse(since);
+      if (z.ulid().safeParse(parsed).success) data.cursor = parsed;
+      else data.sinceTime = Date.parse(parsed);
+      data.replaying = true;
+    }
   } catch (error) {
     const code =
       error instanceof DashError && error.code === "UNAUTHORIZED"
@@ -90,43 +82,42 @@ function subscribe(ws: ServerWebSocket<SocketData>, filter: string[]): void {
   ws.data.filter = filter;
 }
 
-/**
- * Replay from the events table, then live. Everything from the read to the subscribe runs without
- * yielding, and events are published on this same thread after their COMMIT, so none can fall in
- * between: the switch has no gap and no duplicate.
- */
-function replayThenLive(ws: ServerWebSocket<SocketData>, deps: ApiDeps): void {
-  const { since, filter } = ws.data;
-  if (since) {
-    const isId = z.ulid().safeParse(since).success;
-    const types = typesMatching(filter);
-    const events = deps.store.readEvents({
-      afterId: isId ? since : undefined,
-      since: isId ? undefined : Date.parse(since),
-      types: types.length === EVENT_TYPES.length ? undefined : types,
-    });
-    for (const event of events) ws.send(frame(event));
-  }
-  subscribe(ws, filter);
-  // Where live begins: a client resumes after this id (or later) and misses nothing in between.
+/** Where live begins: a client resumes after this id (or later) and misses nothing in between. */
+function goLive(ws: ServerWebSocket<SocketData>, deps: ApiDeps): void {
+  subscribe(ws, ws.data.filter);
   ws.send(control({ op: "ready", lastEventId: deps.store.lastEventId() }));
 }
 
 export function eventsWebSocket(
   deps: ApiDeps,
-  options: { heartbeatMs: number; maxBufferBytes: number },
-): WebSocketHandler<SocketData> {
-  return {
-    // Bun pings every idle connection and closes one that has not answered within the timeout.
-    idleTimeout: Math.max(1, Math.round((options.heartbeatMs * 2) / 1000)),
-    sendPings: true,
-    backpressureLimit: options.maxBufferBytes,
+  options: WatchOptions,
+): { handler: WebSocketHandler<SocketData>; watch: SocketWatch<SocketData> } {
+  const watch = new SocketWatch<SocketData>(options, deps.metrics.sockets);
+  const handler: WebSocketHandler<SocketData> = {
+    // The heartbeat is SocketWatch's; Bun's own idle timer would also cut quiet, healthy readers.
+    idleTimeout: 0,
+    sendPings: false,
+    // The hard stop behind SocketWatch.closeSlow: Bun cuts a socket whose backlog reaches twice the
+    // bound rather than drop a message and keep it open (which would be a silent gap).
+    backpressureLimit: options.maxBufferBytes * 2,
     closeOnBackpressureLimit: true,
     open(ws) {
       if (ws.data.refusal) return ws.close(ws.data.refusal.code, ws.data.refusal.reason);
-      replayThenLive(ws, deps);
+      watch.add(ws);
+      if (ws.data.replaying) pumpReplay(ws, deps, options.maxBufferBytes, (live) => goLive(live, deps));
+      else goLive(ws, deps);
+    },
+    drain(ws) {
+      if (ws.data.replaying) pumpReplay(ws, deps, options.maxBufferBytes, (live) => goLive(live, deps));
+    },
+    pong(ws) {
+      ws.data.alive = true;
+    },
+    close(ws) {
+      watch.remove(ws);
     },
     message(ws, raw) {
+      ws.data.alive = true;
       let message: z.infer<typeof ClientMessageSchema>;
       try {
         message = ClientMessageSchema.parse(JSON.parse(String(raw)));
@@ -138,15 +129,23 @@ export function eventsWebSocket(
         return;
       }
       if (message.op === "ping") return void ws.send(control({ op: "pong" }));
-      subscribe(ws, message.filter);
+      // While replaying, the new filter applies to the pages still to come and to the live switch.
+      if (ws.data.replaying) ws.data.filter = message.filter;
+      else subscribe(ws, message.filter);
       ws.send(control({ op: "subscribed", filter: message.filter }));
     },
   };
+  return { handler, watch };
 }
 
 /** Each committed event goes out in one publish, whatever the number of listeners. */
-export function publishEvents(server: Server<SocketData>, deps: ApiDeps): () => void {
+export function publishEvents(
+  server: Server<SocketData>,
+  deps: ApiDeps,
+  watch: SocketWatch<SocketData>,
+): () => void {
   return deps.lifecycle.bus.subscribe((event) => {
     server.publish(topic(event.type), frame(event));
+    watch.closeSlow();
   });
 }
