@@ -3,11 +3,8 @@
  * not share its CPU and event loop), a database holding 1,000 agents, and concurrent keep-alive
  * clients on loopback. Next to each figure: its PRD target for p95.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Subprocess } from "bun";
 import { type LoadOptions, type LoadResult, runLoad } from "./load.ts";
+import { withBenchServer } from "./serve.ts";
 import { printSummaries } from "./stats.ts";
 
 const WORKERS = 32;
@@ -15,36 +12,10 @@ const WORKERS = 32;
 const DURATION_MS = 5_000;
 const MAX_REQUESTS = 100_000;
 const WARMUP = 500;
-const MAIN = join(import.meta.dir, "..", "src", "main.ts");
 
 interface Credentials {
   url: string;
   key: string;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * The first start writes `$DASH_HOME/credentials` after the server listens; with `--port 0` its
- * url is the only place the chosen port shows up (besides stdout). Then /health must say ok.
- */
-async function waitReady(server: Subprocess, home: string, timeoutMs = 15_000): Promise<Credentials> {
-  const deadline = performance.now() + timeoutMs;
-  const path = join(home, "credentials");
-  while (performance.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`dash serve exited with code ${server.exitCode}`);
-    if (existsSync(path)) {
-      try {
-        const credentials = JSON.parse(readFileSync(path, "utf8")) as Credentials;
-        const health = await fetch(`${credentials.url}/health`);
-        if (health.ok) return credentials;
-      } catch {
-        // Half-written file or not answering yet: try again.
-      }
-    }
-    await sleep(50);
-  }
-  throw new Error(`dash serve did not answer /health within ${timeoutMs} ms`);
 }
 
 /** 10 swarms × 100 agents (the per-swarm maximum), then checks the database holds exactly 1,000. */
@@ -61,66 +32,12 @@ async function seed({ url, key }: Credentials): Promise<void> {
   if (agents.length !== 1000) throw new Error(`expected 1000 agents after seeding, found ${agents.length}`);
 }
 
-/** The server's resident memory: now and peak from /proc on Linux, else its own /metrics gauge. */
-async function serverRss(pid: number, { url, key }: Credentials): Promise<string> {
-  const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-  const status = `/proc/${pid}/status`;
-  if (existsSync(status)) {
-    const text = readFileSync(status, "utf8");
-    const kb = (field: string) =>
-      Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? Number.NaN);
-    return `${mib(kb("VmRSS") * 1024)} (peak ${mib(kb("VmHWM") * 1024)})`;
-  }
-  const metrics = await (
-    await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${key}` } })
-  ).text();
-  const bytes = /^dash_process_resident_memory_bytes (\d+)/m.exec(metrics)?.[1];
-  return bytes ? mib(Number(bytes)) : "unknown";
-}
-
-/** SIGTERM is the graceful path `dash serve` implements; SIGKILL only if it hangs. */
-async function stopServer(server: Subprocess): Promise<string> {
-  const started = performance.now();
-  server.kill("SIGTERM");
-  const exited = await Promise.race([server.exited.then(() => true), sleep(5_000).then(() => false)]);
-  if (!exited) {
-    server.kill("SIGKILL");
-    await server.exited;
-    return "did not stop within 5 s of SIGTERM; killed";
-  }
-  return `stopped ${Math.round(performance.now() - started)} ms after SIGTERM, exit code ${server.exitCode}`;
-}
-
 export async function benchHttp(): Promise<void> {
-  const home = mkdtempSync(join(tmpdir(), "dash-bench-http-"));
   // Rate limits would answer 429 within a second; info logs would write one line per request.
-  writeFileSync(
-    join(home, "config.yaml"),
-    "limits: { rateLimitPerMinute: 100000000, swarmCreatesPerMinute: 100000000 }\nlog: { level: warn }\n",
-  );
-  // Inherited DASH_* variables (a developer's DASH_PORT or DASH_DB_PATH) must not leak in.
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value !== undefined && !name.startsWith("DASH_")) env[name] = value;
-  }
-  let server: Subprocess | undefined;
-  // Ctrl-C or a kill skips `finally`: without this the server would outlive the bench (nothing
-  // ties a child to its parent) and the temp DASH_HOME would stay behind.
-  const interrupted = (signal: NodeJS.Signals) => {
-    server?.kill("SIGKILL");
-    rmSync(home, { recursive: true, force: true });
-    process.exit(signal === "SIGINT" ? 130 : 143);
-  };
-  process.once("SIGINT", interrupted);
-  process.once("SIGTERM", interrupted);
-  try {
-    server = Bun.spawn([process.execPath, MAIN, "serve", "--port", "0", "--host", "127.0.0.1"], {
-      env: { ...env, DASH_HOME: home, DASH_RATE_LIMIT: "100000000" },
-      // stdout carries the admin key, which has no business in bench output; warnings do.
-      stdout: "ignore",
-      stderr: "inherit",
-    });
-    const credentials = await waitReady(server, home);
+  const config =
+    "limits: { rateLimitPerMinute: 100000000, swarmCreatesPerMinute: 100000000 }\nlog: { level: warn }\n";
+  await withBenchServer(config, async (server) => {
+    const credentials = { url: server.url, key: server.key };
     await seed(credentials);
     const { url, key } = credentials;
     const read = { headers: { Authorization: `Bearer ${key}` } };
@@ -160,13 +77,8 @@ export async function benchHttp(): Promise<void> {
       );
       console.log(`${r.name}: ${byStatus.join(", ")}`);
     }
-    console.log(`server RSS: ${await serverRss(server.pid, credentials)}`);
-  } finally {
-    process.off("SIGINT", interrupted);
-    process.off("SIGTERM", interrupted);
-    if (server) console.log(`server ${await stopServer(server)}`);
-    rmSync(home, { recursive: true, force: true });
-  }
+    console.log(`server RSS: ${await server.rss()}`);
+  });
 }
 
 if (import.meta.main) await benchHttp();

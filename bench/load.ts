@@ -4,7 +4,7 @@
  * Latencies therefore include queueing inside the server at that concurrency, which is what a
  * busy server's clients see.
  */
-import { percentile, type Summary } from "./stats.ts";
+import { type Summary, summarize } from "./stats.ts";
 
 export interface LoadOptions {
   name: string;
@@ -79,15 +79,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     },
   );
   const elapsed = performance.now() - started;
-  const sorted = Array.from(latencies.subarray(0, done)).sort((a, b) => a - b);
   return {
-    name: options.name,
-    count: done,
-    perSecond: done / (elapsed / 1000),
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99),
-    max: sorted.at(-1) ?? Number.NaN,
+    ...summarize(options.name, latencies.subarray(0, done), elapsed),
     failures,
     failed: [...failures.values()].reduce((a, b) => a + b, 0),
     bodyBytes,

@@ -15,6 +15,20 @@ export interface Summary {
   max: number;
 }
 
+/** Figures of a set of latencies (ms) taken over `elapsedMs`. */
+export function summarize(name: string, latencies: ArrayLike<number>, elapsedMs: number): Summary {
+  const sorted = Array.from(latencies).sort((a, b) => a - b);
+  return {
+    name,
+    count: sorted.length,
+    perSecond: sorted.length / (elapsedMs / 1000),
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    p99: percentile(sorted, 99),
+    max: sorted.at(-1) ?? Number.NaN,
+  };
+}
+
 /** Times `op` `count` times in sequence; latencies in milliseconds. */
 export async function measure(name: string, count: number, op: (i: number) => unknown): Promise<Summary> {
   const latencies = new Float64Array(count);
@@ -24,17 +38,7 @@ export async function measure(name: string, count: number, op: (i: number) => un
     await op(i);
     latencies[i] = performance.now() - t0;
   }
-  const elapsed = performance.now() - started;
-  const sorted = Array.from(latencies).sort((a, b) => a - b);
-  return {
-    name,
-    count,
-    perSecond: count / (elapsed / 1000),
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99),
-    max: sorted.at(-1) ?? Number.NaN,
-  };
+  return summarize(name, latencies, performance.now() - started);
 }
 
 /** `extra` adds columns after the figures (a target, an error count) for the benches that have them. */

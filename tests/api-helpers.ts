@@ -13,7 +13,7 @@ export async function testServer(options: Partial<ServerOptions> = {}) {
   const t = testLifecycle();
   const lines: string[] = [];
   const log = createLogger("debug", {}, (l) => lines.push(l));
-  const server = startServer(
+  const { server, stop } = startServer(
     { store: t.store, lifecycle: t.lifecycle, log, startedAt: Date.now(), metrics: new Metrics(t.bus) },
     {
       port: 0,
@@ -68,7 +68,7 @@ export async function testServer(options: Partial<ServerOptions> = {}) {
       return [res.status, (await res.json()) as T];
     },
     close: async () => {
-      await server.stop(true);
+      await stop(true);
       t.close();
     },
   };

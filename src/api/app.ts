@@ -58,12 +58,16 @@ export async function startApp(
     );
   }
   const retention = startRetention(store, config.events, logger.onError("event retention failed"));
-  const adminKey = await ensureAdminKey(store, config.home, server.url.origin);
+  const adminKey = await ensureAdminKey(store, config.home, server.server.url.origin);
   if (adminKey) logger.info("created the first admin API key", { credentials: `${config.home}/credentials` });
-  logger.info("dash serving", { version: VERSION, url: server.url.href, database: config.databasePath });
+  logger.info("dash serving", {
+    version: VERSION,
+    url: server.server.url.href,
+    database: config.databasePath,
+  });
   let stopping: Promise<void> | undefined;
   return {
-    url: server.url,
+    url: server.server.url,
     adminKey,
     log: logger,
     stop: () => {

@@ -146,7 +146,13 @@ function patternOf(path: string): RegExp {
   return new RegExp(`^${path.replace(/:[a-zA-Z]+/g, "[^/]+")}$`);
 }
 
-export function startServer(deps: ApiDeps, options: ServerOptions): Server<SocketData> {
+export interface DashServer {
+  server: Server<SocketData>;
+  /** Closes the event streams (1001), then lets HTTP requests in flight finish. */
+  stop: (force?: boolean) => Promise<void>;
+}
+
+export function startServer(deps: ApiDeps, options: ServerOptions): DashServer {
   const limits = options.limits ?? { perMinute: 100, swarmCreatesPerMinute: 10 };
   const limiters = {
     keys: new RateLimiter({ perMinute: limits.perMinute }, options.clock),
@@ -202,6 +208,13 @@ export function startServer(deps: ApiDeps, options: ServerOptions): Server<Socke
       return errorResponse(error, deps.log, crypto.randomUUID());
     },
   });
-  publishEvents(server, deps, events.watch);
-  return server;
+  const unpublish = publishEvents(server, deps, events.watch);
+  return {
+    server,
+    stop: async (force = false) => {
+      unpublish();
+      events.watch.closeAll();
+      await server.stop(force);
+    },
+  };
 }

@@ -59,6 +59,14 @@ export class SocketWatch<T extends WatchedData> {
     this.timer = undefined;
   }
 
+  /** On shutdown: 1001 tells clients to come back later (ours reconnect and resume). */
+  closeAll(): void {
+    for (const ws of this.sockets) {
+      this.remove(ws);
+      ws.close(1001, "server shutting down");
+    }
+  }
+
   heartbeat(): void {
     for (const ws of this.sockets) {
       if (!ws.data.alive) {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorResponseSchema } from "../../src/domain/error-response.ts";
 import { tempHome } from "../helpers.ts";
@@ -14,7 +14,7 @@ afterAll(() => work.cleanup());
 
 const serve = (home: string) => startServe(bin, home);
 
-test("dash serve answers /health on loopback, 404s in the PRD envelope, and stops cleanly on SIGTERM", async () => {
+test("dash serve answers /health on loopback, 404s in the PRD envelope, and stops cleanly on SIGTERM, event streams too", async () => {
   const home = mkdtempSync(join(work.dir, "home-"));
   const { proc, url, log, drained } = await serve(home);
   expect(new URL(url).hostname).toBe("127.0.0.1");
@@ -24,7 +24,13 @@ test("dash serve answers /health on loopback, 404s in the PRD envelope, and stop
   const missing = await fetch(new URL("/api/nothing-here", url));
   expect(missing.status).toBe(404);
   expect(ErrorResponseSchema.parse(await missing.json()).error.code).toBe("NOT_FOUND");
+  // A follower (a dashboard, `dash events --follow`) must not hold the shutdown open.
+  const { key } = JSON.parse(readFileSync(join(home, "credentials"), "utf8")) as { key: string };
+  const ws = new WebSocket(new URL(`/events?token=${key}`, url.replace("http", "ws")));
+  const closed = new Promise<number>((resolve) => ws.addEventListener("close", (e) => resolve(e.code)));
+  await new Promise((resolve) => ws.addEventListener("open", resolve));
   proc.kill("SIGTERM");
+  expect(await closed).toBe(1001);
   expect(await proc.exited).toBe(0);
   await drained;
   expect(log()).toContain('"shutting down"');
