@@ -1,15 +1,25 @@
 import { existsSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
+import { homedir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { CurrencySchema } from "./domain/budget.ts";
 import { DashError } from "./domain/errors.ts";
 import { DEFAULT_MODEL } from "./domain/swarm.ts";
+import { RuntimePresetSchema } from "./runtimes/presets.ts";
 
 /**
  * Configuration: `$DASH_HOME/config.yaml` (Bun.YAML), then the environment variables of PRD
  * appendix B on top. Every section is strict so a misspelt key is reported, not ignored.
  */
+/**
+ * A coding-agent CLI takes a few hundred MB and bursts of CPU: 8 per core, and at most one per
+ * 512 MiB of memory, and never fewer than 2.
+ */
+function defaultConcurrency(): number {
+  const byMemory = Math.floor(totalmem() / (512 * 1024 * 1024));
+  return Math.max(2, Math.min(navigator.hardwareConcurrency * 8, byMemory));
+}
+
 const LogLevelSchema = z.enum(["debug", "info", "warn", "error"]);
 const port = z.number().int().min(0).max(65_535);
 
@@ -54,6 +64,17 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       runtime: z.string().min(1).default("claude-code"),
       model: z.string().min(1).default(DEFAULT_MODEL),
+    })
+    .prefault({}),
+  /** Named runtime presets added to (or replacing) the built-in ones, DESIGN.md §4. */
+  runtimes: z.record(z.string().min(1).max(100), RuntimePresetSchema).default({}),
+  agents: z
+    .strictObject({
+      /** Agents running at once; the rest wait as idle. Default from cores and memory. */
+      maxConcurrency: z.number().int().min(1).max(10_000).default(defaultConcurrency),
+      killGraceMs: z.number().int().min(0).max(600_000).default(5000),
+      retryBackoffMs: z.number().int().min(0).max(600_000).default(1000),
+      pollMs: z.number().int().min(10).max(10_000).default(100),
     })
     .prefault({}),
   openclaw: z
@@ -119,6 +140,8 @@ function fromEnv(env: Env): Record<string, Record<string, unknown>> {
     set("limits", "rateLimitPerMinute", integer("DASH_RATE_LIMIT", env.DASH_RATE_LIMIT));
   if (env.DASH_WS_HEARTBEAT)
     set("websocket", "heartbeatMs", integer("DASH_WS_HEARTBEAT", env.DASH_WS_HEARTBEAT));
+  if (env.DASH_MAX_CONCURRENCY)
+    set("agents", "maxConcurrency", integer("DASH_MAX_CONCURRENCY", env.DASH_MAX_CONCURRENCY));
   if (env.OPENCLAW_GATEWAY_URL) set("openclaw", "gatewayUrl", env.OPENCLAW_GATEWAY_URL);
   // The PRD's OPENCLAW_API_KEY is accepted as the gateway token (DESIGN.md §4).
   const token = env.OPENCLAW_GATEWAY_TOKEN || env.OPENCLAW_API_KEY;
@@ -133,6 +156,7 @@ const ENV_NAMES: Record<string, string> = {
   "limits.maxAgentsPerSwarm": "DASH_MAX_AGENTS",
   "limits.rateLimitPerMinute": "DASH_RATE_LIMIT",
   "websocket.heartbeatMs": "DASH_WS_HEARTBEAT",
+  "agents.maxConcurrency": "DASH_MAX_CONCURRENCY",
   "openclaw.gatewayUrl": "OPENCLAW_GATEWAY_URL",
 };
 

@@ -1,6 +1,14 @@
 #!/usr/bin/env bun
-import { main } from "./cli/index.ts";
-import { runCli } from "./cli/run.ts";
-import { VERSION } from "./version.ts";
+// Hidden modes first, each importing only what it needs: a shim per running agent must stay small.
+const [mode, arg] = process.argv.slice(2);
+if (mode === "__shim" && arg) {
+  const { runShim } = await import("./runtimes/shim.ts");
+  process.exitCode = await runShim(arg);
+} else {
+  const { main } = await import("./cli/index.ts");
+  const { runCli } = await import("./cli/run.ts");
+  const { VERSION } = await import("./version.ts");
+  process.exitCode = await runCli(main, process.argv.slice(2), VERSION);
+}
 
-process.exitCode = await runCli(main, process.argv.slice(2), VERSION);
+export {};

@@ -2,8 +2,10 @@ import { EventBus } from "../bus/bus.ts";
 import type { Config } from "../config.ts";
 import { Lifecycle } from "../core/lifecycle.ts";
 import { startRetention } from "../core/retention.ts";
+import { Scheduler } from "../core/scheduler.ts";
 import { DashError } from "../domain/errors.ts";
 import { createLogger, type Logger } from "../log.ts";
+import { builtInPresets } from "../runtimes/presets.ts";
 import { ensureAdminKey, importConfigKeys } from "../safety/api-keys.ts";
 import { SqliteStore } from "../storage/sqlite.ts";
 import { VERSION } from "../version.ts";
@@ -28,10 +30,11 @@ export async function startApp(
   const logger = log ?? createLogger(config.log.level, { service: "dash" });
   const store = SqliteStore.open(config.databasePath);
   let server: ReturnType<typeof startServer>;
+  let lifecycle: Lifecycle;
   try {
     await importConfigKeys(store, config.api.keys);
     const bus = new EventBus(logger.onError("event listener failed"));
-    const lifecycle = new Lifecycle(store, bus, {
+    lifecycle = new Lifecycle(store, bus, {
       maxAgentsPerSwarm: config.limits.maxAgentsPerSwarm,
       defaultBudget: { amount: config.budget.defaultAmount, currency: config.budget.currency },
     });
@@ -57,6 +60,18 @@ export async function startApp(
         : `cannot listen on ${listen.host}:${listen.port}: ${(error as Error).message}`,
     );
   }
+  const scheduler = new Scheduler(
+    lifecycle,
+    {
+      home: config.home,
+      url: server.server.url.origin,
+      presets: { ...builtInPresets(), ...config.runtimes },
+      defaultRuntime: config.defaults.runtime,
+      ...config.agents,
+    },
+    logger.child({ component: "scheduler" }),
+  );
+  await scheduler.start();
   const retention = startRetention(store, config.events, logger.onError("event retention failed"));
   const adminKey = await ensureAdminKey(store, config.home, server.server.url.origin);
   if (adminKey) logger.info("created the first admin API key", { credentials: `${config.home}/credentials` });
@@ -73,6 +88,7 @@ export async function startApp(
     stop: () => {
       stopping ??= (async () => {
         retention.stop();
+        await scheduler.stop();
         await server.stop();
         store.close();
         logger.info("stopped");

@@ -15,7 +15,13 @@ import type { Store, WriteResult } from "../storage/store.ts";
 import { assertBudgetLeft, decideAllocation, decideProgress, usageEvent } from "./reports.ts";
 import { decideScale } from "./scale.ts";
 import { decideSpawn, draftAgent, planSwarm } from "./swarm.ts";
-import { type AgentMove, decideAgentMove, decideSwarmMove, type SwarmMove } from "./transitions.ts";
+import {
+  type AgentMove,
+  type AgentRun,
+  decideAgentMove,
+  decideSwarmMove,
+  type SwarmMove,
+} from "./transitions.ts";
 
 export interface LifecycleOptions {
   now?: () => number;
@@ -122,11 +128,27 @@ export class Lifecycle {
     );
   }
 
-  async reportProgress(id: string, report: ProgressReport, expectedVersion?: number): Promise<AgentRecord> {
+  async reportProgress(
+    id: string,
+    report: ProgressReport,
+    expectedVersion?: number,
+    run?: AgentRun,
+  ): Promise<AgentRecord> {
     const progress = parseOrThrow(ProgressReportSchema, report, "progress report");
     return this.commit(
-      this.store.updateAgent(id, (agent) => decideProgress(agent, progress, expectedVersion)),
+      this.store.updateAgent(id, (agent) => {
+        const change = decideProgress(agent, progress, expectedVersion);
+        return { ...change, patch: { ...change.patch, ...run } };
+      }),
     );
+  }
+
+  /**
+   * What a run says without changing state: its session id, its latest result, how far its log
+   * has been read. No event: these show up with the move that ends the run.
+   */
+  async noteRun(id: string, note: AgentRun & { sessionId?: string; result?: unknown }): Promise<AgentRecord> {
+    return this.commit(this.store.updateAgent(id, () => ({ patch: note, events: [] })));
   }
 
   /**
@@ -136,13 +158,17 @@ export class Lifecycle {
   async recordUsage(
     id: string,
     report: UsageReport,
+    logOffset?: number,
   ): Promise<{ agent: AgentRecord; budgets: BudgetRecord[] }> {
     const usage = parseOrThrow(UsageReportSchema, report, "usage report");
     const costMicros = usdToMicros(usage.costUsd);
     const delta = { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, costMicros };
-    const { record, budgets, events } = await this.store.addUsage(id, delta, (agent) => [
-      usageEvent(agent, usage, costMicros),
-    ]);
+    const { record, budgets, events } = await this.store.addUsage(
+      id,
+      delta,
+      (agent) => [usageEvent(agent, usage, costMicros)],
+      logOffset,
+    );
     this.bus.publish(events);
     return { agent: record, budgets };
   }

@@ -52,6 +52,9 @@ export function draftAgent(draft: AgentDraft, now: number): NewAgent {
     completedAt: null,
     retryCount: 0,
     maxRetries: draft.maxRetries,
+    logOffset: 0,
+    pid: null,
+    exitCode: null,
   };
 }
 

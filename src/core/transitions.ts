@@ -23,7 +23,12 @@ export interface AgentMove {
   result?: unknown;
   error?: unknown;
   reason?: string;
+  /** What the supervisor records with the move (not in the event): see AgentRun. */
+  run?: AgentRun;
 }
+
+/** Process bookkeeping the supervisor writes in the same transaction as a move or a report. */
+export type AgentRun = Pick<AgentPatch, "logOffset" | "pid" | "exitCode">;
 
 export function agentEventType(from: AgentStatus, to: AgentStatus): EventType {
   if (to === "spawning") return from === "failed" ? "agent.retrying" : "agent.starting";
@@ -68,6 +73,7 @@ export function decideAgentMove(agent: AgentRecord, move: AgentMove, now: number
   if (FINISHED_AGENT_STATUSES.has(to)) patch.completedAt = now;
   if (move.result !== undefined) patch.result = move.result;
   if (move.error !== undefined) patch.error = move.error;
+  Object.assign(patch, move.run);
   const data: Record<string, unknown> = {
     agentId: agent.id,
     swarmId: agent.swarmId,

@@ -26,6 +26,11 @@ export interface AgentRecord {
   completedAt: number | null;
   retryCount: number;
   maxRetries: number;
+  /** Bytes of the output log already ingested as reports (the supervisor's resume point). */
+  logOffset: number;
+  /** The shim process of the current attempt (its process group id). */
+  pid: number | null;
+  exitCode: number | null;
   version: number;
 }
 

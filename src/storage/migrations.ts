@@ -1,4 +1,5 @@
 import initialSchema from "../../migrations/001_initial_schema.sql" with { type: "text" };
+import agentProcesses from "../../migrations/002_agent_processes.sql" with { type: "text" };
 
 /**
  * The migrations this build knows, embedded so the binary needs no `migrations/` folder beside it.
@@ -6,4 +7,5 @@ import initialSchema from "../../migrations/001_initial_schema.sql" with { type:
  */
 export const EMBEDDED_MIGRATIONS: ReadonlyArray<{ file: string; text: string }> = [
   { file: "001_initial_schema.sql", text: initialSchema },
+  { file: "002_agent_processes.sql", text: agentProcesses },
 ];

@@ -40,6 +40,9 @@ export function agentFromRow(r: Row): AgentRecord {
     completedAt: numOrNull(r.completed_at),
     retryCount: num(r.retry_count),
     maxRetries: num(r.max_retries),
+    logOffset: num(r.log_offset),
+    pid: numOrNull(r.pid),
+    exitCode: numOrNull(r.exit_code),
     version: num(r.version),
   };
 }
@@ -121,6 +124,9 @@ export const AGENT_COLUMNS: Record<string, [string, ((v: unknown) => unknown)?]>
   startedAt: ["started_at"],
   completedAt: ["completed_at"],
   retryCount: ["retry_count"],
+  logOffset: ["log_offset"],
+  pid: ["pid"],
+  exitCode: ["exit_code"],
 };
 
 export const SWARM_COLUMNS: Record<string, [string, ((v: unknown) => unknown)?]> = {

@@ -154,15 +154,17 @@ export class SqliteStore extends SqliteReader implements Store {
     id: string,
     usage: UsageDelta,
     decide: (agent: AgentRecord) => NewEvent[],
+    logOffset?: number,
   ): Promise<UsageResult> {
     return immediate(this.db, () => {
       const now = this.now();
       const row = this.db
         .query<Row, SQLQueryBindings[]>(
           `UPDATE agents SET cost_prompt_tokens = cost_prompt_tokens + ?, cost_completion_tokens = cost_completion_tokens + ?,
-             cost_micros = cost_micros + ?, updated_at = ?, version = version + 1 WHERE id = ? RETURNING *`,
+             cost_micros = cost_micros + ?, log_offset = coalesce(?, log_offset), updated_at = ?,
+             version = version + 1 WHERE id = ? RETURNING *`,
         )
-        .get(usage.promptTokens, usage.completionTokens, usage.costMicros, now, id);
+        .get(usage.promptTokens, usage.completionTokens, usage.costMicros, logOffset ?? null, now, id);
       if (!row) throw notFound("agent", id);
       const agent = agentFromRow(row);
       // Every budget above the agent gets `spent = spent + delta` (never read-modify-write):

@@ -44,7 +44,12 @@ export interface Store {
     decide: (swarm: SwarmRecord, unfinished: AgentRecord[], budget: BudgetRecord | null) => ScaleChange,
   ): Promise<WriteResult<SwarmRecord>>;
   /** Adds usage to the agent and, with `+=`, to every budget above it (agent, swarm, project…). */
-  addUsage(id: string, usage: UsageDelta, decide: (agent: AgentRecord) => NewEvent[]): Promise<UsageResult>;
+  addUsage(
+    id: string,
+    usage: UsageDelta,
+    decide: (agent: AgentRecord) => NewEvent[],
+    logOffset?: number,
+  ): Promise<UsageResult>;
   updateBudget(
     entityType: BudgetEntity,
     entityId: string,
@@ -121,6 +126,9 @@ export type AgentPatch = Partial<
     | "startedAt"
     | "completedAt"
     | "retryCount"
+    | "logOffset"
+    | "pid"
+    | "exitCode"
   >
 >;
 export type SwarmPatch = Partial<

@@ -54,7 +54,7 @@ describe("the compiled dash binary", () => {
     const r = dash(["migrate", "--json"], home, cwd);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toEqual({ applied: [1], version: 1 });
+    expect(JSON.parse(r.out)).toEqual({ applied: [1, 2], version: 2 });
     expect(existsSync(join(home, "dash.db"))).toBe(true);
     expect(existsSync(marker)).toBe(false);
   });
@@ -63,7 +63,10 @@ describe("the compiled dash binary", () => {
     const home = newHome();
     expect(dash(["migrate"], home).out).toContain("applied 001 initial_schema");
     const status = JSON.parse(dash(["migrate", "--status", "--json"], home).out);
-    expect(status.migrations).toMatchObject([{ version: 1, applied: true, intact: true }]);
+    expect(status.migrations).toMatchObject([
+      { version: 1, applied: true, intact: true },
+      { version: 2, applied: true, intact: true },
+    ]);
     expect(dash(["migrate", "--rollback", "0"], home).out).toContain("rolled back 001 initial_schema");
     expect(JSON.parse(dash(["migrate", "--status", "--json"], home).out).migrations[0].applied).toBe(false);
     expect(dash(["migrate"], home).code).toBe(0);
@@ -93,7 +96,7 @@ describe("the compiled dash binary", () => {
     const applied = await Promise.all(
       runs.map(async (p) => JSON.parse(await new Response(p.stdout).text()).applied),
     );
-    expect(applied.flat()).toEqual([1]);
+    expect(applied.flat()).toEqual([1, 2]);
   });
 
   test("a bad config value names the key and stops", () => {

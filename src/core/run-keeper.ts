@@ -1,0 +1,179 @@
+import type { AgentRecord } from "../domain/agent.ts";
+import { LIVE_AGENT_STATUSES } from "../domain/states.ts";
+import type { Logger } from "../log.ts";
+import { type AgentRun, lostExit } from "../runtimes/agent-run.ts";
+import { isSameProcess, killGroup } from "../runtimes/process.ts";
+import { readExitStatus } from "../runtimes/run-files.ts";
+import type { ExitStatus, Report } from "../runtimes/runtime.ts";
+import type { Lifecycle } from "./lifecycle.ts";
+
+export interface KeeperOptions {
+  killGraceMs: number;
+  retryBackoffMs: number;
+}
+
+export interface KeeperHooks {
+  relaunch: (agent: AgentRecord) => Promise<void>;
+  schedule: () => Promise<void>;
+}
+
+/**
+ * Follows the running attempts: turns each report line into a write (with the log offset just past
+ * it, in the same transaction, so a restart never applies it twice), stops runs that are killed or
+ * time out, and settles each attempt when its shim has recorded the exit.
+ */
+export class RunKeeper {
+  private readonly runs = new Map<string, AgentRun>();
+  private polling: Promise<void> | null = null;
+  private readonly retries = new Set<ReturnType<typeof setTimeout>>();
+
+  constructor(
+    private readonly lifecycle: Lifecycle,
+    private readonly options: KeeperOptions,
+    private readonly log: Logger,
+    private readonly hooks: KeeperHooks,
+  ) {}
+
+  get size(): number {
+    return this.runs.size;
+  }
+
+  get(agentId: string): AgentRun | undefined {
+    return this.runs.get(agentId);
+  }
+
+  add(run: AgentRun, paused = false): void {
+    this.runs.set(run.agentId, run);
+    if (!paused) this.startClock(run);
+  }
+
+  startClock(run: AgentRun): void {
+    run.startClock(() => void this.stopRun(run, "timeout"));
+  }
+
+  async stopRun(run: AgentRun, why: "kill" | "timeout"): Promise<void> {
+    if (run.stopping) return;
+    run.stopping = why;
+    run.stopClock();
+    await killGroup(run.pid, this.options.killGraceMs);
+  }
+
+  /** One pass over every run; overlapping calls share the pass in progress. */
+  poll(): Promise<void> {
+    this.polling ??= (async () => {
+      for (const run of [...this.runs.values()]) {
+        try {
+          await this.ingest(run);
+          if (this.ended(run)) await this.finish(run);
+        } catch (error) {
+          this.log.warn("following an agent failed", { agentId: run.agentId, error: String(error) });
+        }
+      }
+    })().finally(() => {
+      this.polling = null;
+    });
+    return this.polling;
+  }
+
+  close(): void {
+    for (const timer of this.retries) clearTimeout(timer);
+    for (const run of this.runs.values()) run.close();
+    this.runs.clear();
+  }
+
+  private ended(run: AgentRun): boolean {
+    if (run.child) return run.shimExited;
+    return !isSameProcess(run.pid, run.startTime);
+  }
+
+  private async ingest(run: AgentRun, final = false): Promise<void> {
+    for (const line of run.reader.read(final)) {
+      run.readEnd = line.end;
+      run.keepLine(line.text);
+      for (const report of run.parser.line(line.text)) await this.apply(run, report, line.end);
+    }
+  }
+
+  private async apply(run: AgentRun, report: Report, logOffset: number): Promise<void> {
+    const id = run.agentId;
+    try {
+      if (report.kind === "usage") await this.lifecycle.recordUsage(id, report.usage, logOffset);
+      else if (report.kind === "progress") {
+        const { current, total } = report;
+        await this.lifecycle.reportProgress(id, { current, total }, undefined, { logOffset });
+      } else if (report.kind === "result") {
+        run.result = report.value;
+        await this.lifecycle.noteRun(id, { result: report.value, logOffset });
+      } else if (report.kind === "session")
+        await this.lifecycle.noteRun(id, { sessionId: report.id, logOffset });
+      else run.errorMessage = report.message;
+    } catch (error) {
+      // A report the state machine refuses (progress while paused) is dropped, not retried.
+      this.log.debug("report not applied", { agentId: id, kind: report.kind, error: String(error) });
+    }
+  }
+
+  /** Settles an attempt whose shim has ended: completed, failed (and maybe retried), or nothing if killed. */
+  async finish(run: AgentRun): Promise<void> {
+    await this.ingest(run, true);
+    this.runs.delete(run.agentId);
+    run.close();
+    const exit = readExitStatus(run.files.exit) ?? lostExit();
+    const agent = await this.lifecycle.store.getAgent(run.agentId);
+    await this.revokeToken(run.agentId);
+    if (agent && LIVE_AGENT_STATUSES.has(agent.status)) await this.settle(agent, run, exit);
+    void this.hooks.schedule();
+  }
+
+  private async settle(agent: AgentRecord, run: AgentRun, exit: ExitStatus): Promise<void> {
+    const bookkeeping = { logOffset: run.readEnd ?? agent.logOffset, exitCode: exit.code, pid: null };
+    if (exit.code === 0 && !run.errorMessage && !run.stopping) {
+      await this.lifecycle.moveAgent(agent.id, {
+        to: "completed",
+        result: run.result ?? null,
+        run: bookkeeping,
+      });
+      return;
+    }
+    const timedOut = run.stopping === "timeout";
+    const willRetry = !timedOut && !exit.error && agent.retryCount < agent.maxRetries;
+    const how = exit.lost
+      ? "ended without an exit status (its process was killed, or the machine restarted)"
+      : exit.signal
+        ? `was stopped by ${exit.signal}`
+        : `exited with code ${exit.code}`;
+    const message = timedOut
+      ? `timed out after ${run.timeoutMs} ms and was killed`
+      : (exit.error ?? run.errorMessage ?? `the agent ${how}`);
+    const error = {
+      message,
+      reason: timedOut ? "timeout" : exit.lost ? "lost" : "exit",
+      exitCode: exit.code,
+      signal: exit.signal,
+      lastLines: run.lastLines.slice(-10),
+      willRetry,
+    };
+    await this.lifecycle.moveAgent(agent.id, { to: "failed", error, run: bookkeeping });
+    if (willRetry) this.retryLater(agent.id, agent.retryCount);
+  }
+
+  /** Backoff doubles per attempt, at most 30 s; the retry is the state machine's failed → spawning. */
+  retryLater(agentId: string, attempt: number): void {
+    const delay = Math.min(30_000, this.options.retryBackoffMs * 2 ** attempt);
+    const timer = setTimeout(async () => {
+      this.retries.delete(timer);
+      const spawning = await this.lifecycle.moveAgent(agentId, { to: "spawning" }).catch(() => null);
+      if (spawning) await this.hooks.relaunch(spawning);
+    }, delay);
+    this.retries.add(timer);
+  }
+
+  /** An agent's key ends with its attempt: a leftover process cannot use it afterwards. */
+  private async revokeToken(agentId: string): Promise<void> {
+    const store = this.lifecycle.store;
+    for (const key of await store.listApiKeys()) {
+      if (key.isActive && key.name === `agent ${agentId}`)
+        await store.updateApiKey(key.id, { isActive: false });
+    }
+  }
+}

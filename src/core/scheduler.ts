@@ -1,0 +1,204 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { AgentRecord } from "../domain/agent.ts";
+import { DashError } from "../domain/errors.ts";
+import type { EventRecord } from "../domain/event.ts";
+import type { Logger } from "../log.ts";
+import { AgentRun } from "../runtimes/agent-run.ts";
+import { type RuntimePreset, resolveRuntime } from "../runtimes/presets.ts";
+import { killGroup, signalGroup, startShim } from "../runtimes/process.ts";
+import { runFiles, writeJsonAtomic } from "../runtimes/run-files.ts";
+import { createApiKey } from "../safety/api-keys.ts";
+import type { Lifecycle } from "./lifecycle.ts";
+import { recoverRuns } from "./recovery.ts";
+import { RunKeeper } from "./run-keeper.ts";
+
+export interface SchedulerOptions {
+  home: string;
+  /** Where agents reach this server (DASH_URL). */
+  url: string;
+  presets: Record<string, RuntimePreset>;
+  defaultRuntime: string;
+  maxConcurrency: number;
+  killGraceMs: number;
+  /** First retry delay; doubles per attempt, at most 30 s. */
+  retryBackoffMs: number;
+  /** How often logs are read and exits checked. */
+  pollMs: number;
+}
+
+/**
+ * Starts agents as real processes and follows them (DESIGN.md §4). The database is the truth:
+ * the supervisor reacts to committed events (an agent spawned, paused, resumed, killed; a swarm
+ * started) by acting on processes, and turns what the processes do into writes through the
+ * lifecycle. Stopping the supervisor leaves the agents running; the next start re-attaches.
+ */
+export class Scheduler {
+  readonly keeper: RunKeeper;
+  private unsubscribe: (() => void) | null = null;
+  private poller: ReturnType<typeof setInterval> | null = null;
+  private scheduling: Promise<void> | null = null;
+  private again = false;
+
+  constructor(
+    private readonly lifecycle: Lifecycle,
+    readonly options: SchedulerOptions,
+    private readonly log: Logger,
+  ) {
+    this.keeper = new RunKeeper(lifecycle, options, log, {
+      relaunch: (agent) => this.launch(agent),
+      schedule: () => this.schedule(),
+    });
+  }
+
+  async start(): Promise<void> {
+    this.unsubscribe = this.lifecycle.bus.subscribe((event) => this.onEvent(event));
+    await recoverRuns(this, this.lifecycle, this.log);
+    this.poller = setInterval(() => void this.keeper.poll(), this.options.pollMs);
+    await this.schedule();
+  }
+
+  /** Stops following agents; their processes go on (they outlive the server by design). */
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    if (this.poller) clearInterval(this.poller);
+    await this.scheduling;
+    this.keeper.close();
+  }
+
+  /** Starts idle agents of active swarms while there is room under the concurrency cap. */
+  schedule(): Promise<void> {
+    if (this.scheduling) {
+      this.again = true;
+      return this.scheduling;
+    }
+    this.scheduling = (async () => {
+      do {
+        this.again = false;
+        await this.startIdle().catch(this.log.onError("scheduling agents failed"));
+      } while (this.again);
+      this.scheduling = null;
+    })();
+    return this.scheduling;
+  }
+
+  private async startIdle(): Promise<void> {
+    const room = this.options.maxConcurrency - this.keeper.size;
+    if (room <= 0) return;
+    const idle = await this.lifecycle.store.listAgents({ status: "idle" });
+    const swarms = new Map<string, boolean>();
+    let started = 0;
+    for (const agent of idle) {
+      if (started >= room) return;
+      if (!swarms.has(agent.swarmId)) {
+        swarms.set(agent.swarmId, (await this.lifecycle.store.getSwarm(agent.swarmId))?.status === "active");
+      }
+      if (!swarms.get(agent.swarmId)) continue;
+      const spawning = await this.lifecycle.moveAgent(agent.id, { to: "spawning" }).catch(() => null);
+      if (!spawning) continue; // killed or started meanwhile
+      started++;
+      await this.launch(spawning);
+    }
+  }
+
+  /** The agent's swarm and the runtime its config names (throws a DashError that says what is wrong). */
+  async runtimeFor(agent: AgentRecord) {
+    const swarm = await this.lifecycle.store.getSwarm(agent.swarmId);
+    if (!swarm) throw new DashError("NOT_FOUND", `swarm ${agent.swarmId} not found`);
+    const runtime = resolveRuntime(
+      { ...swarm.config, model: agent.model, task: agent.task, agentId: agent.id },
+      this.options.presets,
+      this.options.defaultRuntime,
+    );
+    return { swarm, runtime };
+  }
+
+  /** Starts the shim of the agent's current attempt; a launch that cannot work fails at once. */
+  async launch(agent: AgentRecord): Promise<void> {
+    try {
+      const { swarm, runtime } = await this.runtimeFor(agent);
+      const program = runtime.argv[0] as string;
+      if (!Bun.which(program)) {
+        throw new DashError(
+          "VALIDATION_ERROR",
+          `${program}: command not found (runtime "${runtime.name}"); install it or pick another runtime: ${Object.keys(this.options.presets).join(", ")}`,
+        );
+      }
+      const files = runFiles(this.options.home, agent.id, agent.retryCount);
+      const cwd = join(this.options.home, "workspaces", agent.swarmId, agent.id);
+      mkdirSync(files.dir, { recursive: true });
+      mkdirSync(cwd, { recursive: true });
+      const token = await createApiKey(this.lifecycle.store, {
+        name: `agent ${agent.id}`,
+        permissions: ["read"],
+      });
+      const env = {
+        ...(process.env as Record<string, string>),
+        ...runtime.env,
+        DASH_URL: this.options.url,
+        DASH_AGENT_ID: agent.id,
+        DASH_SWARM_ID: agent.swarmId,
+        DASH_AGENT_TOKEN: token.key,
+      };
+      writeJsonAtomic(files.spec, {
+        argv: runtime.argv,
+        cwd,
+        env,
+        log: files.log,
+        shim: files.shim,
+        exit: files.exit,
+      });
+      const { child, pid, startTime } = startShim(files.spec);
+      const moved = await this.lifecycle
+        .moveAgent(agent.id, { to: "running", run: { pid, exitCode: null } })
+        .catch(() => null);
+      if (!moved) {
+        // Killed (or its swarm destroyed) while it was starting: it must not run on unseen.
+        await killGroup(pid, this.options.killGraceMs);
+        return;
+      }
+      const run = new AgentRun(
+        agent.id,
+        agent.retryCount,
+        files,
+        pid,
+        startTime,
+        runtime.parser(),
+        agent.logOffset,
+        swarm.config.timeout,
+      );
+      run.child = child;
+      child.exited.then(() => {
+        run.shimExited = true;
+      });
+      this.keeper.add(run);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.log.warn("agent could not start", { agentId: agent.id, error: message });
+      await this.lifecycle
+        .moveAgent(agent.id, { to: "failed", error: { message, reason: "start" } })
+        .catch(this.log.onError("recording a failed start failed"));
+    }
+  }
+
+  private onEvent(event: EventRecord): void {
+    const agentId = typeof event.data.agentId === "string" ? event.data.agentId : null;
+    const run = agentId ? this.keeper.get(agentId) : undefined;
+    switch (event.type) {
+      case "agent.spawned":
+      case "swarm.started":
+      case "swarm.resumed":
+        void this.schedule();
+        return;
+      case "agent.paused":
+        if (run && signalGroup(run.pid, "SIGSTOP")) run.stopClock();
+        return;
+      case "agent.resumed":
+        if (run && signalGroup(run.pid, "SIGCONT")) this.keeper.startClock(run);
+        return;
+      case "agent.killed":
+        if (run) void this.keeper.stopRun(run, "kill");
+        return;
+    }
+  }
+}

@@ -1,0 +1,75 @@
+import type { Subprocess } from "bun";
+import { LogReader } from "./log-reader.ts";
+import type { RunFiles } from "./run-files.ts";
+import type { ExitStatus, OutputParser } from "./runtime.ts";
+
+const LAST_LINES = 20;
+
+/**
+ * One attempt of one agent as the supervisor follows it: its shim, its log read position, what its
+ * output said so far, and its timeout clock (which stops while the agent is paused).
+ */
+export class AgentRun {
+  readonly reader: LogReader;
+  readonly lastLines: string[] = [];
+  result: unknown = undefined;
+  errorMessage: string | null = null;
+  /** Set once the supervisor decided to stop it (kill, timeout): its exit is then expected. */
+  stopping: "kill" | "timeout" | null = null;
+  /** The shim's own process handle when this server started it (not after a restart). */
+  child: Subprocess | null = null;
+  shimExited = false;
+  /** Offset just past the last line read (reports or not): where the next attempt's reading resumes. */
+  readEnd: number | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private timeLeft: number;
+  private timerStarted = 0;
+
+  constructor(
+    readonly agentId: string,
+    readonly attempt: number,
+    readonly files: RunFiles,
+    readonly pid: number,
+    readonly startTime: string,
+    readonly parser: OutputParser,
+    logOffset: number,
+    readonly timeoutMs: number,
+  ) {
+    this.reader = new LogReader(files.log, logOffset);
+    this.timeLeft = timeoutMs;
+  }
+
+  keepLine(text: string): void {
+    this.lastLines.push(text.length > 500 ? `${text.slice(0, 500)}…` : text);
+    if (this.lastLines.length > LAST_LINES) this.lastLines.shift();
+  }
+
+  startClock(onTimeout: () => void): void {
+    if (this.timer) return;
+    this.timerStarted = Date.now();
+    this.timer = setTimeout(onTimeout, Math.max(0, this.timeLeft));
+  }
+
+  /** Time the attempt already ran before this server followed it (after a restart). */
+  spend(ms: number): void {
+    this.timeLeft -= Math.max(0, ms);
+  }
+
+  /** Paused time does not count against the timeout. */
+  stopClock(): void {
+    if (!this.timer) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.timeLeft -= Date.now() - this.timerStarted;
+  }
+
+  close(): void {
+    this.stopClock();
+    this.reader.close();
+  }
+}
+
+/** How an attempt ended, when the shim vanished without saying (SIGKILL to the group, a reboot). */
+export function lostExit(): ExitStatus {
+  return { code: null, signal: null, lost: true, endedAt: Date.now() };
+}

@@ -1,0 +1,88 @@
+import { z } from "zod";
+import { DashError } from "../domain/errors.ts";
+import { ReportProtocolParser } from "./report-protocol.ts";
+import type { OutputParser } from "./runtime.ts";
+import { selfArgv } from "./self.ts";
+
+/**
+ * Runtimes are named presets (DESIGN.md §4): config.yaml's `runtimes` adds or overrides them;
+ * a swarm picks one by name in `config.runtime`, or gives a raw argv in `config.command` (admin).
+ * `{task}`, `{input}`, `{model}` and `{agentId}` in an argv element are replaced by the values,
+ * as whole arguments to execve: never through a shell.
+ */
+export const RUNTIME_KINDS = ["command", "demo"] as const;
+export const RuntimeKindSchema = z.enum(RUNTIME_KINDS);
+export type RuntimeKind = z.infer<typeof RuntimeKindSchema>;
+
+export const RuntimePresetSchema = z.strictObject({
+  kind: RuntimeKindSchema.default("command"),
+  command: z.array(z.string().max(10_000)).min(1).max(1000).optional(),
+  model: z.string().min(1).max(200).optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  /** What the demo agent takes, in seconds, for its whole run. */
+  seconds: z.number().positive().max(3600).optional(),
+});
+export type RuntimePreset = z.infer<typeof RuntimePresetSchema>;
+
+export function builtInPresets(): Record<string, RuntimePreset> {
+  return {
+    command: { kind: "command" },
+    demo: { kind: "demo", command: [...selfArgv(), "__demo-agent", "{seconds}"], seconds: 10 },
+  };
+}
+
+export interface ResolvedRuntime {
+  name: string;
+  kind: RuntimeKind;
+  argv: string[];
+  env: Record<string, string>;
+  parser: () => OutputParser;
+}
+
+const PARSERS: Record<RuntimeKind, () => OutputParser> = {
+  command: () => new ReportProtocolParser(),
+  demo: () => new ReportProtocolParser(),
+};
+
+export interface RuntimeChoice {
+  runtime?: string;
+  command?: string[];
+  model: string;
+  task: string;
+  input?: string;
+  agentId: string;
+}
+
+/** The argv and parser for an agent, or a DashError that names what is missing. */
+export function resolveRuntime(
+  choice: RuntimeChoice,
+  presets: Record<string, RuntimePreset>,
+  defaultRuntime: string,
+): ResolvedRuntime {
+  const name = choice.command ? "command" : (choice.runtime ?? defaultRuntime);
+  const preset = presets[name];
+  if (!preset) {
+    throw new DashError(
+      "VALIDATION_ERROR",
+      `unknown runtime "${name}"; runtimes here: ${Object.keys(presets).sort().join(", ")}`,
+      { field: "config.runtime" },
+    );
+  }
+  const template = choice.command ?? preset.command;
+  if (!template) {
+    throw new DashError("VALIDATION_ERROR", `runtime "${name}" needs config.command (an argv array)`, {
+      field: "config.command",
+    });
+  }
+  const values: Record<string, string> = {
+    task: choice.task,
+    input: choice.input ?? "",
+    model: preset.model ?? choice.model,
+    agentId: choice.agentId,
+    seconds: String(preset.seconds ?? 10),
+  };
+  const argv = template.map((arg) =>
+    arg.replace(/\{(task|input|model|agentId|seconds)\}/g, (_, key) => values[key] ?? ""),
+  );
+  return { name, kind: preset.kind, argv, env: preset.env ?? {}, parser: PARSERS[preset.kind] };
+}

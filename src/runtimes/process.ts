@@ -1,0 +1,104 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { selfArgv } from "./self.ts";
+
+/**
+ * Process-group operations for agent shims. Each shim is a session and process-group leader
+ * (`setsid`), so signalling `-pid` reaches the shim and everything the agent started.
+ */
+
+/** Kernel start time of a process (clock ticks since boot on Linux), or null if it is gone. */
+export function processStartTime(pid: number): string | null {
+  return existsSync("/proc/self/stat") ? startTimeFromProc(pid) : startTimeFromPs(pid);
+}
+
+function startTimeFromProc(pid: number): string | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Field 2 (comm) may hold spaces and parentheses: count fields after its closing ")".
+    return text.slice(text.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Where there is no /proc (macOS): the start time as `ps` prints it, to the second. */
+export function startTimeFromPs(pid: number): string | null {
+  const ps = Bun.spawnSync(["ps", "-o", "lstart=", "-p", String(pid)]);
+  const out = ps.stdout.toString().trim();
+  return ps.exitCode === 0 && out ? out : null;
+}
+
+/** One-letter state from /proc (R, S, T for stopped, Z…), or null where /proc is missing. */
+export function processState(pid: number): string | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return text.slice(text.lastIndexOf(")") + 2).split(" ")[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The same process as when it was recorded: alive, and not a reused pid (start time matches). */
+export function isSameProcess(pid: number, startTime: string): boolean {
+  const state = processState(pid);
+  if (state === "Z") return false;
+  return processStartTime(pid) === startTime;
+}
+
+/** Signals the whole group; false when it no longer exists. */
+export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether any process of the group is still running. Zombies do not count: where PID 1 does not
+ * reap orphans (some containers), a dead agent's process can stay a zombie for good.
+ */
+export function groupAlive(pgid: number): boolean {
+  if (!signalGroup(pgid, 0 as unknown as NodeJS.Signals)) return false;
+  if (!existsSync("/proc/self/stat")) return true;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const text = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const [state, , group] = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      if (Number(group) === pgid && state !== "Z") return true;
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  return false;
+}
+
+/**
+ * SIGTERM to the group, then SIGKILL after `graceMs` if anything of it is left. A stopped group
+ * gets SIGCONT too, or it could not act on the SIGTERM.
+ */
+export async function killGroup(pid: number, graceMs: number): Promise<void> {
+  if (!signalGroup(pid, "SIGTERM")) return;
+  signalGroup(pid, "SIGCONT");
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!groupAlive(pid)) return;
+    await Bun.sleep(25);
+  }
+  signalGroup(pid, "SIGKILL");
+}
+
+/**
+ * Starts the shim for one attempt: detached (its own session and group, so it outlives the
+ * server), with no stdio tied to the server.
+ */
+export function startShim(specPath: string): { child: Bun.Subprocess; pid: number; startTime: string } {
+  const child = Bun.spawn([...selfArgv(), "__shim", specPath], {
+    detached: true,
+    stdio: ["ignore", "ignore", "ignore"],
+  });
+  child.unref();
+  return { child, pid: child.pid, startTime: processStartTime(child.pid) ?? "" };
+}

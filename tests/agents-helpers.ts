@@ -1,0 +1,85 @@
+import { Scheduler } from "../src/core/scheduler.ts";
+import type { SwarmConfig } from "../src/domain/swarm.ts";
+import { createLogger } from "../src/log.ts";
+import { builtInPresets } from "../src/runtimes/presets.ts";
+import { groupAlive } from "../src/runtimes/process.ts";
+import { testLifecycle } from "./helpers.ts";
+
+/** A real scheduler over a real SQLite file in a temp DASH_HOME, with short timings for tests. */
+export async function testScheduler(options: { maxConcurrency?: number } = {}) {
+  const t = testLifecycle();
+  const lines: string[] = [];
+  const make = () =>
+    new Scheduler(
+      t.lifecycle,
+      {
+        home: t.dir,
+        url: "http://127.0.0.1:9",
+        presets: builtInPresets(),
+        defaultRuntime: "command",
+        maxConcurrency: options.maxConcurrency ?? 8,
+        killGraceMs: 500,
+        retryBackoffMs: 50,
+        pollMs: 20,
+      },
+      createLogger("debug", {}, (l) => lines.push(l)),
+    );
+  let scheduler = make();
+  await scheduler.start();
+  const pids = new Set<number>();
+  t.bus.subscribe((e) => {
+    if (e.type === "agent.started") {
+      void t.store.getAgent(String(e.data.agentId)).then((a) => a?.pid && pids.add(a.pid));
+    }
+  });
+
+  /** Creates an active swarm whose agents run `command`. */
+  async function swarm(command: string[], config: Partial<SwarmConfig> = {}, agents = 1) {
+    const created = await t.lifecycle.createSwarm({
+      name: `s-${Math.random().toString(36).slice(2, 8)}`,
+      task: "test task",
+      initialAgents: agents,
+      config: { command, ...config } as SwarmConfig,
+    });
+    await t.lifecycle.moveSwarm(created.swarm.id, { to: "active" });
+    return created;
+  }
+
+  /** Waits until the agent is in one of `statuses` (a finished one by default) and returns it. */
+  async function waitFor(id: string, statuses = ["completed", "failed", "killed"], ms = 15_000) {
+    const end = Date.now() + ms;
+    for (;;) {
+      const agent = await t.store.getAgent(id);
+      if (agent && statuses.includes(agent.status)) return agent;
+      if (Date.now() > end) throw new Error(`agent ${id} is ${agent?.status}, not ${statuses.join("/")}`);
+      await Bun.sleep(10);
+    }
+  }
+
+  return {
+    t,
+    get scheduler() {
+      return scheduler;
+    },
+    lines,
+    /** A crash as the agents see it: this scheduler stops following them; a new one starts and recovers. */
+    stopFollowing: () => scheduler.stop(),
+    startAgain: async () => {
+      scheduler = make();
+      await scheduler.start();
+    },
+    swarm,
+    waitFor,
+    close: async () => {
+      await scheduler.stop();
+      // Nothing a test started may outlive it.
+      for (const pid of pids) if (groupAlive(pid)) process.kill(-pid, "SIGKILL");
+      t.close();
+    },
+  };
+}
+
+/** A shell one-liner's argv: the script is ours, never a task. */
+export const sh = (script: string) => ["sh", "-c", script];
+
+export const line = (value: unknown) => `echo '${JSON.stringify(value)}'`;
