@@ -6,8 +6,10 @@ import { groupAlive } from "../src/runtimes/process.ts";
 import { testLifecycle } from "./helpers.ts";
 
 /** A real scheduler over a real SQLite file in a temp DASH_HOME, with short timings for tests. */
-export async function testScheduler(options: { maxConcurrency?: number } = {}) {
-  const t = testLifecycle();
+export async function testScheduler(
+  options: { maxConcurrency?: number; t?: ReturnType<typeof testLifecycle> } = {},
+) {
+  const t = options.t ?? testLifecycle();
   const lines: string[] = [];
   const make = () =>
     new Scheduler(

@@ -14,7 +14,14 @@ export async function testServer(options: Partial<ServerOptions> = {}) {
   const lines: string[] = [];
   const log = createLogger("debug", {}, (l) => lines.push(l));
   const { server, stop } = startServer(
-    { store: t.store, lifecycle: t.lifecycle, log, startedAt: Date.now(), metrics: new Metrics(t.bus) },
+    {
+      store: t.store,
+      lifecycle: t.lifecycle,
+      log,
+      startedAt: Date.now(),
+      metrics: new Metrics(t.bus),
+      home: t.dir,
+    },
     {
       port: 0,
       hostname: "127.0.0.1",

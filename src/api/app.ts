@@ -38,7 +38,14 @@ export async function startApp(
       maxAgentsPerSwarm: config.limits.maxAgentsPerSwarm,
       defaultBudget: { amount: config.budget.defaultAmount, currency: config.budget.currency },
     });
-    const deps = { store, lifecycle, log: logger, startedAt: Date.now(), metrics: new Metrics(bus) };
+    const deps = {
+      store,
+      lifecycle,
+      log: logger,
+      startedAt: Date.now(),
+      metrics: new Metrics(bus),
+      home: config.home,
+    };
     server = startServer(deps, {
       port: listen.port,
       hostname: listen.host,

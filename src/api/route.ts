@@ -1,3 +1,4 @@
+import type { Server } from "bun";
 import type { z } from "zod";
 import type { Lifecycle } from "../core/lifecycle.ts";
 import type { ApiKeyRecord, Permission } from "../domain/api-key.ts";
@@ -13,6 +14,8 @@ export interface ApiDeps {
   log: Logger;
   startedAt: number;
   metrics: Metrics;
+  /** DASH_HOME: agents' output logs live under it. */
+  home: string;
 }
 
 export interface RouteContext<Q = unknown, B = unknown> {
@@ -27,6 +30,8 @@ export interface RouteContext<Q = unknown, B = unknown> {
   key: ApiKeyRecord | null;
   deps: ApiDeps;
   requestId: string;
+  /** To lift the idle timeout of a response that streams (a followed log). */
+  server: Pick<Server<unknown>, "timeout">;
 }
 
 /**

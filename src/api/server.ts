@@ -10,6 +10,7 @@ import { agentRoutes } from "./routes/agents.ts";
 import { budgetRoutes } from "./routes/budget.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { keyRoutes } from "./routes/keys.ts";
+import { logRoutes } from "./routes/logs.ts";
 import { healthRoute, metaRoutes } from "./routes/meta.ts";
 import { swarmRoutes } from "./routes/swarm.ts";
 import { eventsWebSocket, publishEvents, type SocketData, upgradeEvents } from "./websocket.ts";
@@ -19,6 +20,7 @@ export const ROUTES: readonly Route[] = [
   healthRoute,
   ...swarmRoutes,
   ...agentRoutes,
+  ...logRoutes,
   ...eventRoutes,
   ...budgetRoutes,
   ...keyRoutes,
@@ -122,7 +124,8 @@ function wrap(route: Route, deps: ApiDeps, limiters: Limiters, cors: Cors) {
         ? parseOrThrow(route.query, Object.fromEntries(url.searchParams), "query")
         : {};
       const body = route.body ? parseOrThrow(route.body, await readJson(request), "body") : undefined;
-      const ctx = { request, params: request.params ?? {}, url, query, body, key: auth.key, deps, requestId };
+      const params = request.params ?? {};
+      const ctx = { request, params, url, query, body, key: auth.key, deps, requestId, server };
       const result = await route.handler(ctx);
       response = result instanceof Response ? result : Response.json(result, { status: route.status ?? 200 });
       response.headers.set("X-Request-Id", requestId);

@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import type { AgentResponse } from "../domain/agent.ts";
 import type { AgentStatus } from "../domain/states.ts";
+import { logs } from "./agent-logs.ts";
 import { age, clientArgs, clientFor, idCommand, money, numberArg, output, status } from "./common.ts";
 import { bold, dim, green, table } from "./style.ts";
 
@@ -95,7 +96,10 @@ function action(
 }
 
 export default defineCommand({
-  meta: { name: "agent", description: "List, inspect, spawn, kill, pause and resume agents" },
+  meta: {
+    name: "agent",
+    description: "List, inspect, spawn, kill, pause and resume agents; read their logs",
+  },
   subCommands: {
     list,
     show,
@@ -103,5 +107,6 @@ export default defineCommand({
     kill: action("kill", "Kill an agent", "Killed", (c, id) => c.killAgent(id)),
     pause: action("pause", "Pause a running agent", "Paused", (c, id) => c.pauseAgent(id)),
     resume: action("resume", "Resume a paused agent", "Resumed", (c, id) => c.resumeAgent(id)),
+    logs,
   },
 });

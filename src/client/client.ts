@@ -8,6 +8,7 @@ import { DashError, ERROR_STATUS, type ErrorCode } from "../domain/errors.ts";
 import type { AgentStatus, SwarmStatus } from "../domain/states.ts";
 import { type CreateSwarmInput, SwarmResponseSchema } from "../domain/swarm.ts";
 import {
+  AgentLogsSchema,
   AgentPageSchema,
   ApiKeyListSchema,
   BudgetListSchema,
@@ -118,6 +119,8 @@ export class DashClient {
   resumeSwarm = (id: string) =>
     this.request("POST", `/api/swarm/${enc(id)}/resume`, SwarmResponseSchema, { body: {} });
 
+  agentLogs = (id: string, query: { tail?: number; after?: number } = {}) =>
+    this.request("GET", `/api/agents/${enc(id)}/logs`, AgentLogsSchema, { query });
   listAgents = (query: AgentListQuery = {}) =>
     this.request("GET", "/api/agents", AgentPageSchema, { query: { ...query } });
   /** Every agent matching the query, following the cursor page by page. */

@@ -36,3 +36,12 @@ export const BudgetListSchema = z.object({
 export const ApiKeyListSchema = z.object({ keys: z.array(ApiKeySchema) });
 /** The raw key appears in the create response only, and is never stored or shown again. */
 export const CreatedApiKeySchema = ApiKeySchema.extend({ key: z.string() });
+
+/** GET /api/agents/:id/logs: lines of output, and the byte offset to ask `after` next time. */
+export const AgentLogsSchema = z.object({
+  agentId: z.string(),
+  lines: z.array(z.string()),
+  offset: z.number().int().nonnegative(),
+  /** The agent is finished: no more lines will come. */
+  finished: z.boolean(),
+});

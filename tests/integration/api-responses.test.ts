@@ -80,6 +80,10 @@ const CASES: Record<string, Case> = {
   },
   "POST /api/agents": { key: "write", build: async () => ({ body: { swarmId: (await liveSwarm()).id } }) },
   "GET /api/agents/:id": { key: "read", build: agentId("idle") },
+  "GET /api/agents/:id/logs": {
+    key: "read",
+    build: async () => ({ ...(await agentId("idle")()), query: "tail=5" }),
+  },
   "DELETE /api/agents/:id": { key: "write", build: agentId("running") },
   "POST /api/agents/:id/pause": { key: "write", build: agentId("running") },
   "POST /api/agents/:id/resume": { key: "write", build: agentId("paused") },

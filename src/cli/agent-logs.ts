@@ -1,0 +1,34 @@
+import { defineCommand } from "citty";
+import { clientArgs, clientFor, numberArg } from "./common.ts";
+
+const POLL_MS = 500;
+
+/** `dash agent logs <id> [-f] [--tail N]`: the agent's output; with -f, until it finishes (or Ctrl-C). */
+export const logs = defineCommand({
+  meta: { name: "logs", description: "Print an agent's output (stdout and stderr); -f follows it" },
+  args: {
+    id: { type: "positional", required: true, description: "Agent id" },
+    follow: { type: "boolean", alias: "f", description: "Keep printing new lines until the agent finishes" },
+    tail: { type: "string", description: "Lines from the end to start with (default 100)" },
+    ...clientArgs,
+  },
+  async run({ args }) {
+    const client = clientFor(args);
+    const tail = numberArg("--tail", args.tail, { integer: true, min: 0 });
+    let page = await client.agentLogs(args.id, { tail });
+    const print = (lines: string[]) => {
+      for (const line of lines) console.log(args.json ? JSON.stringify({ line }) : line);
+    };
+    if (!args.follow) {
+      if (args.json) console.log(JSON.stringify(page, null, 2));
+      else print(page.lines);
+      return;
+    }
+    print(page.lines);
+    while (!page.finished) {
+      await Bun.sleep(POLL_MS);
+      page = await client.agentLogs(args.id, { after: page.offset });
+      print(page.lines);
+    }
+  },
+});
