@@ -4,6 +4,9 @@ const [mode, arg] = process.argv.slice(2);
 if (mode === "__shim" && arg) {
   const { runShim } = await import("./runtimes/shim.ts");
   process.exitCode = await runShim(arg);
+} else if (mode === "__demo-agent") {
+  const { runDemoAgent } = await import("./runtimes/demo-agent.ts");
+  process.exitCode = await runDemoAgent(arg);
 } else {
   const { main } = await import("./cli/index.ts");
   const { runCli } = await import("./cli/run.ts");

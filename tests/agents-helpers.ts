@@ -17,7 +17,8 @@ export async function testScheduler(
       {
         home: t.dir,
         url: "http://127.0.0.1:9",
-        presets: builtInPresets(),
+        // The demo agent in one second instead of ten.
+        presets: { ...builtInPresets(), demo: { ...builtInPresets().demo, kind: "demo", seconds: 1 } },
         defaultRuntime: "command",
         maxConcurrency: options.maxConcurrency ?? 8,
         killGraceMs: 500,

@@ -1,5 +1,9 @@
 import { z } from "zod";
 import { DashError } from "../domain/errors.ts";
+import { ClaudeCodeParser } from "./adapters/claude-code.ts";
+import { CodexParser } from "./adapters/codex.ts";
+import { GeminiParser } from "./adapters/gemini.ts";
+import { OpencodeParser } from "./adapters/opencode.ts";
 import { ReportProtocolParser } from "./report-protocol.ts";
 import type { OutputParser } from "./runtime.ts";
 import { selfArgv } from "./self.ts";
@@ -10,7 +14,7 @@ import { selfArgv } from "./self.ts";
  * `{task}`, `{input}`, `{model}` and `{agentId}` in an argv element are replaced by the values,
  * as whole arguments to execve: never through a shell.
  */
-export const RUNTIME_KINDS = ["command", "demo"] as const;
+export const RUNTIME_KINDS = ["command", "demo", "claude-code", "codex", "gemini", "opencode"] as const;
 export const RuntimeKindSchema = z.enum(RUNTIME_KINDS);
 export type RuntimeKind = z.infer<typeof RuntimeKindSchema>;
 
@@ -27,6 +31,31 @@ export type RuntimePreset = z.infer<typeof RuntimePresetSchema>;
 export function builtInPresets(): Record<string, RuntimePreset> {
   return {
     command: { kind: "command" },
+    "claude-code": {
+      kind: "claude-code",
+      command: [
+        "claude",
+        "-p",
+        "{task}",
+        "--output-format",
+        "stream-json",
+        "--verbose",
+        "--model",
+        "{model}",
+      ],
+    },
+    codex: {
+      kind: "codex",
+      command: ["codex", "exec", "--json", "--skip-git-repo-check", "-m", "{model}", "{task}"],
+    },
+    gemini: {
+      kind: "gemini",
+      command: ["gemini", "-p", "{task}", "--output-format", "stream-json", "-m", "{model}"],
+    },
+    opencode: {
+      kind: "opencode",
+      command: ["opencode", "run", "--format", "json", "-m", "{model}", "{task}"],
+    },
     demo: { kind: "demo", command: [...selfArgv(), "__demo-agent", "{seconds}"], seconds: 10 },
   };
 }
@@ -39,9 +68,13 @@ export interface ResolvedRuntime {
   parser: () => OutputParser;
 }
 
-const PARSERS: Record<RuntimeKind, () => OutputParser> = {
+const PARSERS: Record<RuntimeKind, (model: string) => OutputParser> = {
   command: () => new ReportProtocolParser(),
   demo: () => new ReportProtocolParser(),
+  "claude-code": (model) => new ClaudeCodeParser(model),
+  codex: (model) => new CodexParser(model),
+  gemini: (model) => new GeminiParser(model),
+  opencode: (model) => new OpencodeParser(model),
 };
 
 export interface RuntimeChoice {
@@ -84,5 +117,6 @@ export function resolveRuntime(
   const argv = template.map((arg) =>
     arg.replace(/\{(task|input|model|agentId|seconds)\}/g, (_, key) => values[key] ?? ""),
   );
-  return { name, kind: preset.kind, argv, env: preset.env ?? {}, parser: PARSERS[preset.kind] };
+  const parser = () => PARSERS[preset.kind](values.model as string);
+  return { name, kind: preset.kind, argv, env: preset.env ?? {}, parser };
 }

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { EventBus } from "../../src/bus/bus.ts";
-import { Lifecycle } from "../../src/core/lifecycle.ts";
 import { type AgentResponse, AgentResponseSchema } from "../../src/domain/agent.ts";
 import { SwarmResponseSchema } from "../../src/domain/swarm.ts";
 import { BudgetListSchema, SwarmListSchema } from "../../src/domain/wire.ts";
@@ -39,7 +37,8 @@ async function snapshot(url: string, key: string) {
 }
 
 test("kill -9 and restart: every swarm, agent (status, cost) and the $50.23 spent read back the same", async () => {
-  const first = await startServe(bin, home.dir);
+  const env = { DASH_MAX_CONCURRENCY: "100" };
+  const first = await startServe(bin, home.dir, env);
   const { key } = JSON.parse(readFileSync(join(home.dir, "credentials"), "utf8")) as { key: string };
   const call = (method: string, path: string, body?: unknown) =>
     fetch(new URL(path, first.url), {
@@ -48,43 +47,36 @@ test("kill -9 and restart: every swarm, agent (status, cost) and the $50.23 spen
       body: body === undefined ? undefined : JSON.stringify(body),
     });
 
+  // Real agents: each reports $2.5115 of usage (20 × = $50.23), then per swarm: keeps running,
+  // completes, fails, keeps running and is paused, keeps running and is killed.
+  const usage = `echo '{"dash":"usage","promptTokens":1000,"completionTokens":200,"costUsd":2.5115}'`;
+  const behaviours = ["sleep 120", "exit 0", "exit 1", "sleep 120", "sleep 120"];
   const swarmIds: string[] = [];
-  for (let i = 1; i <= 5; i++) {
+  for (const [i, then] of behaviours.entries()) {
     const res = await call("POST", "/api/swarm", {
-      name: `story-${i}`,
-      task: `task ${i}`,
+      name: `story-${i + 1}`,
+      task: `task ${i + 1}`,
       initialAgents: 4,
       budget: { amount: 20 },
+      config: { command: ["sh", "-c", `${usage}; ${then}`], maxRetries: 0, timeout: 600_000 },
     });
     expect(res.status).toBe(201);
     swarmIds.push(SwarmResponseSchema.parse(await res.json()).id);
   }
-  // A runtime's side of the story (issue 6 wires it): another process on the same database file
-  // starts the agents and records their spend, $50.23 in all, while the server runs.
-  const store = SqliteStore.open(join(home.dir, "dash.db"));
-  const lifecycle = new Lifecycle(store, new EventBus());
-  const agents = await store.listAgents();
+  const settled = async () => {
+    const { agents } = await snapshot(first.url, key);
+    return agents.every((a) => a.cost.amount > 0 && ["running", "completed", "failed"].includes(a.status));
+  };
+  const deadline = Date.now() + 20_000;
+  while (!(await settled()) && Date.now() < deadline) await Bun.sleep(100);
+  const agents = (await snapshot(first.url, key)).agents;
   expect(agents).toHaveLength(20);
-  const cents = [
-    251, 252, 251, 251, 251, 251, 252, 251, 251, 251, 251, 251, 251, 251, 251, 251, 251, 251, 251, 252,
-  ];
-  expect(cents.reduce((a, b) => a + b, 0)).toBe(5023);
-  for (const [i, agent] of agents.entries()) {
-    await lifecycle.moveAgent(agent.id, { to: "spawning" });
-    await lifecycle.moveAgent(agent.id, { to: "running", sessionId: `session-${i}` });
-    await lifecycle.recordUsage(agent.id, {
-      promptTokens: 1000 + i,
-      completionTokens: 200 + i,
-      costUsd: (cents[i] as number) / 100,
-    });
-    if (i % 5 === 1) await lifecycle.moveAgent(agent.id, { to: "completed", result: { ok: i } });
-    if (i % 5 === 2) await lifecycle.moveAgent(agent.id, { to: "failed", error: { message: "boom" } });
-  }
-  store.close();
-  // The server's own writes: pause some agents, kill others.
-  for (const [i, agent] of agents.entries()) {
-    if (i % 5 === 3) expect((await call("POST", `/api/agents/${agent.id}/pause`, {})).status).toBe(200);
-    if (i % 5 === 4) expect((await call("DELETE", `/api/agents/${agent.id}`)).status).toBe(200);
+  // The server's own writes: pause the agents of swarm 4, kill those of swarm 5.
+  for (const agent of agents) {
+    if (agent.swarmId === swarmIds[3])
+      expect((await call("POST", `/api/agents/${agent.id}/pause`, {})).status).toBe(200);
+    if (agent.swarmId === swarmIds[4])
+      expect((await call("DELETE", `/api/agents/${agent.id}`)).status).toBe(200);
   }
   const before = await snapshot(first.url, key);
   expect(before.budget.totals).toEqual([{ currency: "USD", allocated: 100, spent: 50.23, remaining: 49.77 }]);
@@ -102,20 +94,33 @@ test("kill -9 and restart: every swarm, agent (status, cost) and the $50.23 spen
   const acknowledged = (await Promise.all(burst)).filter((id): id is string => id !== null);
   expect(await first.proc.exited).not.toBe(0);
 
-  const second = await startServe(bin, home.dir);
+  const second = await startServe(bin, home.dir, env);
   const after = await snapshot(second.url, key);
   const ids = new Set(after.agents.map((a) => a.id));
   for (const id of acknowledged) expect(ids.has(id)).toBe(true);
   expect(after.swarms.map((s) => s.id)).toEqual(swarmIds);
   const original = after.agents.filter((a) => !a.name.startsWith("late-"));
   expect(original).toEqual(before.agents);
-  expect(after.budget.totals[0]?.spent).toBe(50.23);
+  // Late agents are real too: any that started reported its own $2.5115 on top.
+  const late = after.agents
+    .filter((a) => a.name.startsWith("late-"))
+    .reduce((sum, a) => sum + a.cost.amount, 0);
+  expect(after.budget.totals[0]?.spent).toBeCloseTo(50.23 + late, 9);
   expect(after.swarms.map(({ agentCount: _, ...s }) => s)).toEqual(
     before.swarms.map(({ agentCount: _, ...s }) => s),
   );
   console.log(
     `restart story: ${acknowledged.length}/40 acknowledged spawns in flight at kill -9, all restored`,
   );
+  expect(original.filter((a) => a.swarmId === swarmIds[0]).map((a) => a.status)).toEqual(
+    Array(4).fill("running"),
+  );
+  // No agent of the story may outlive it.
+  for (const id of swarmIds)
+    await fetch(new URL(`/api/swarm/${id}`, second.url), {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${key}` },
+    });
   second.proc.kill("SIGTERM");
   expect(await second.proc.exited).toBe(0);
   const check = SqliteStore.open(join(home.dir, "dash.db"));

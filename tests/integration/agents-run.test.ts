@@ -102,3 +102,18 @@ test("pause stops the whole process group (state T), resume continues it, kill l
   while (existsSync(`/proc/${pid}`) && Date.now() < end) await Bun.sleep(20);
   expect(existsSync(`/proc/${pid}`)).toBe(false);
 });
+
+test("the demo runtime plays an agent through the report protocol: progress, usage, a result", async () => {
+  const created = await s.t.lifecycle.createSwarm({
+    name: "demo",
+    task: "show me",
+    initialAgents: 1,
+    config: { runtime: "demo" } as never,
+  });
+  await s.t.lifecycle.moveSwarm(created.swarm.id, { to: "active" });
+  const agent = await s.waitFor(created.agents[0]?.id as string, undefined, 30_000);
+  expect(agent.status).toBe("completed");
+  expect([agent.progressCurrent, agent.progressTotal]).toEqual([10, 10]);
+  expect(agent.costMicros).toBeGreaterThan(0);
+  expect(agent.result).toEqual({ demo: true, steps: 10 });
+}, 40_000);

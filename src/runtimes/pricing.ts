@@ -1,0 +1,46 @@
+/**
+ * Per-million-token prices (USD) for CLIs and endpoints that report tokens but no cost (Codex,
+ * Gemini CLI, OpenAI-compatible servers). Matched by the longest prefix of the model name; public
+ * list prices as of late 2026. Unknown models cost 0 and say so in the agent's log.
+ */
+export interface Price {
+  input: number;
+  output: number;
+}
+
+export const PRICES: Record<string, Price> = {
+  "gpt-5.5": { input: 1.25, output: 10 },
+  "gpt-5-mini": { input: 0.25, output: 2 },
+  "gpt-5-nano": { input: 0.05, output: 0.4 },
+  "gpt-5": { input: 1.25, output: 10 },
+  "gpt-4.1-mini": { input: 0.4, output: 1.6 },
+  "gpt-4.1": { input: 2, output: 8 },
+  "gpt-4o-mini": { input: 0.15, output: 0.6 },
+  "gpt-4o": { input: 2.5, output: 10 },
+  o3: { input: 2, output: 8 },
+  "o4-mini": { input: 1.1, output: 4.4 },
+  "claude-opus-4": { input: 15, output: 75 },
+  "claude-sonnet-4": { input: 3, output: 15 },
+  "claude-haiku-4": { input: 1, output: 5 },
+  "claude-3-5-haiku": { input: 0.8, output: 4 },
+  "gemini-2.5-pro": { input: 1.25, output: 10 },
+  "gemini-2.5-flash-lite": { input: 0.1, output: 0.4 },
+  "gemini-2.5-flash": { input: 0.3, output: 2.5 },
+};
+
+export function priceOf(model: string, prices: Record<string, Price> = PRICES): Price | null {
+  const name = model.toLowerCase().replace(/^[^/]+\//, ""); // "openai/gpt-5" → "gpt-5"
+  let best: string | null = null;
+  for (const prefix of Object.keys(prices)) {
+    if (name.startsWith(prefix) && (best === null || prefix.length > best.length)) best = prefix;
+  }
+  return best === null ? null : (prices[best] as Price);
+}
+
+/** Dollars for these tokens, rounded to the micro-dollar the ledger keeps. */
+export function costOf(model: string, promptTokens: number, completionTokens: number): number {
+  const price = priceOf(model);
+  if (!price) return 0;
+  const usd = (promptTokens * price.input + completionTokens * price.output) / 1_000_000;
+  return Math.round(usd * 1_000_000) / 1_000_000;
+}
