@@ -120,7 +120,7 @@ export class RunKeeper {
     run.close();
     const exit = readExitStatus(run.files.exit) ?? lostExit();
     const agent = await this.lifecycle.store.getAgent(run.agentId);
-    await this.revokeToken(run.agentId);
+    await this.revokeToken(run);
     if (agent && LIVE_AGENT_STATUSES.has(agent.status)) await this.settle(agent, run, exit);
     void this.hooks.schedule();
   }
@@ -169,8 +169,11 @@ export class RunKeeper {
   }
 
   /** An agent's key ends with its attempt: a leftover process cannot use it afterwards. */
-  private async revokeToken(agentId: string): Promise<void> {
+  private async revokeToken(run: AgentRun): Promise<void> {
     const store = this.lifecycle.store;
+    if (run.tokenId) return void (await store.updateApiKey(run.tokenId, { isActive: false }));
+    // Followed since a restart: find it by name (rare, so a scan is fine).
+    const agentId = run.agentId;
     for (const key of await store.listApiKeys()) {
       if (key.isActive && key.name === `agent ${agentId}`)
         await store.updateApiKey(key.id, { isActive: false });

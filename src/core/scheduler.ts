@@ -168,6 +168,7 @@ export class Scheduler {
         swarm.config.timeout,
       );
       run.child = child;
+      run.tokenId = token.record.id;
       child.exited.then(() => {
         run.shimExited = true;
       });

@@ -19,6 +19,8 @@ export class AgentRun {
   /** The shim's own process handle when this server started it (not after a restart). */
   child: Subprocess | null = null;
   shimExited = false;
+  /** The attempt's DASH_AGENT_TOKEN key, revoked when it ends (unknown after a restart). */
+  tokenId: string | null = null;
   /** Offset just past the last line read (reports or not): where the next attempt's reading resumes. */
   readEnd: number | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;

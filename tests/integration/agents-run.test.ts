@@ -24,6 +24,9 @@ test("a command agent that reports progress and usage ends completed with exactl
   expect(agent.result).toEqual({ answer: 42 });
   expect(agent.exitCode).toBe(0);
   expect((await s.t.store.getBudget("swarm", swarm.id))?.spentUnits).toBe(20_000);
+  // Its DASH_AGENT_TOKEN ended with the attempt.
+  const keys = (await s.t.store.listApiKeys()).filter((k) => k.name === `agent ${agent.id}`);
+  expect(keys.map((k) => k.isActive)).toEqual([false]);
   const types = s.t.published.filter((e) => e.source === agent.id).map((e) => e.type);
   expect(types).toEqual([
     "agent.spawned",
