@@ -93,6 +93,8 @@ export function eventsWebSocket(
   options: WatchOptions,
 ): { handler: WebSocketHandler<SocketData>; watch: SocketWatch<SocketData> } {
   const watch = new SocketWatch<SocketData>(options, deps.metrics.sockets);
+  const replay = (ws: ServerWebSocket<SocketData>) =>
+    pumpReplay(ws, deps, options.maxBufferBytes, (live) => goLive(live, deps));
   const handler: WebSocketHandler<SocketData> = {
     // The heartbeat is SocketWatch's; Bun's own idle timer would also cut quiet, healthy readers.
     idleTimeout: 0,
@@ -104,11 +106,11 @@ export function eventsWebSocket(
     open(ws) {
       if (ws.data.refusal) return ws.close(ws.data.refusal.code, ws.data.refusal.reason);
       watch.add(ws);
-      if (ws.data.replaying) pumpReplay(ws, deps, options.maxBufferBytes, (live) => goLive(live, deps));
+      if (ws.data.replaying) replay(ws);
       else goLive(ws, deps);
     },
     drain(ws) {
-      if (ws.data.replaying) pumpReplay(ws, deps, options.maxBufferBytes, (live) => goLive(live, deps));
+      if (ws.data.replaying) replay(ws);
     },
     pong(ws) {
       ws.data.alive = true;

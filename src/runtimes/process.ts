@@ -6,9 +6,12 @@ import { selfArgv } from "./self.ts";
  * (`setsid`), so signalling `-pid` reaches the shim and everything the agent started.
  */
 
+/** Linux and others with /proc; checked once, not on every poll. */
+const HAS_PROC = existsSync("/proc/self/stat");
+
 /** Kernel start time of a process (clock ticks since boot on Linux), or null if it is gone. */
 export function processStartTime(pid: number): string | null {
-  return existsSync("/proc/self/stat") ? startTimeFromProc(pid) : startTimeFromPs(pid);
+  return HAS_PROC ? startTimeFromProc(pid) : startTimeFromPs(pid);
 }
 
 function startTimeFromProc(pid: number): string | null {
@@ -61,7 +64,7 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
  */
 export function groupAlive(pgid: number): boolean {
   if (!signalGroup(pgid, 0 as unknown as NodeJS.Signals)) return false;
-  if (!existsSync("/proc/self/stat")) return true;
+  if (!HAS_PROC) return true;
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {

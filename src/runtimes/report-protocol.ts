@@ -15,6 +15,9 @@ const ReportLineSchema = z.discriminatedUnion("dash", [
   z.object({ dash: z.literal("error"), message: z.string().max(10_000) }),
 ]);
 
+/** A token count or cost from a CLI's JSON: a finite non-negative number, else 0 (formats drift). */
+export const count = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0);
+
 export function parseJsonLine(text: string): Record<string, unknown> | null {
   const trimmed = text.trim();
   if (!trimmed.startsWith("{")) return null;

@@ -1,7 +1,5 @@
-import { parseJsonLine } from "../report-protocol.ts";
+import { count, parseJsonLine } from "../report-protocol.ts";
 import type { OutputParser, Report } from "../runtime.ts";
-
-const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0);
 
 /**
  * `claude -p --output-format stream-json --verbose` (agent-cli-formats.md): the session id from
@@ -31,11 +29,11 @@ export class ClaudeCodeParser implements OutputParser {
         usage: {
           model: modelUsage[0] ?? this.model,
           promptTokens:
-            num(usage.input_tokens) +
-            num(usage.cache_creation_input_tokens) +
-            num(usage.cache_read_input_tokens),
-          completionTokens: num(usage.output_tokens),
-          costUsd: num(json.total_cost_usd ?? json.cost_usd),
+            count(usage.input_tokens) +
+            count(usage.cache_creation_input_tokens) +
+            count(usage.cache_read_input_tokens),
+          completionTokens: count(usage.output_tokens),
+          costUsd: count(json.total_cost_usd ?? json.cost_usd),
         },
       },
     ];

@@ -1,8 +1,6 @@
 import { costOf } from "../pricing.ts";
-import { parseJsonLine } from "../report-protocol.ts";
+import { count, parseJsonLine } from "../report-protocol.ts";
 import type { OutputParser, Report } from "../runtime.ts";
-
-const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0);
 
 /**
  * `codex exec --json`: the session is `thread_id`; usage comes per turn (`turn.completed`, where
@@ -20,8 +18,8 @@ export class CodexParser implements OutputParser {
         return typeof json.thread_id === "string" ? [{ kind: "session", id: json.thread_id }] : [];
       case "turn.completed": {
         const usage = (json.usage ?? {}) as Record<string, unknown>;
-        const promptTokens = num(usage.input_tokens);
-        const completionTokens = num(usage.output_tokens) + num(usage.reasoning_output_tokens);
+        const promptTokens = count(usage.input_tokens);
+        const completionTokens = count(usage.output_tokens) + count(usage.reasoning_output_tokens);
         const costUsd = costOf(this.model, promptTokens, completionTokens);
         return [{ kind: "usage", usage: { model: this.model, promptTokens, completionTokens, costUsd } }];
       }

@@ -1,8 +1,6 @@
 import { costOf } from "../pricing.ts";
-import { parseJsonLine } from "../report-protocol.ts";
+import { count, parseJsonLine } from "../report-protocol.ts";
 import type { OutputParser, Report } from "../runtime.ts";
-
-const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0);
 
 /**
  * `gemini -p --output-format stream-json`: session from `init`, the assistant's text deltas make
@@ -29,8 +27,8 @@ export class GeminiParser implements OutputParser {
       return [{ kind: "error", message: String(json.message) }];
     if (json.type !== "result") return [];
     const stats = (json.stats ?? {}) as Record<string, unknown>;
-    const promptTokens = num(stats.input_tokens);
-    const completionTokens = num(stats.output_tokens);
+    const promptTokens = count(stats.input_tokens);
+    const completionTokens = count(stats.output_tokens);
     const reports: Report[] = [
       {
         kind: "usage",

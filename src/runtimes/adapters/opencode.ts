@@ -1,7 +1,5 @@
-import { parseJsonLine } from "../report-protocol.ts";
+import { count, parseJsonLine } from "../report-protocol.ts";
 import type { OutputParser, Report } from "../runtime.ts";
-
-const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0);
 
 /**
  * `opencode run --format json`: cost and tokens are per step (`step_finish`), so each becomes one
@@ -29,9 +27,9 @@ export class OpencodeParser implements OutputParser {
         kind: "usage",
         usage: {
           model: this.model,
-          promptTokens: num(tokens.input) + num(cache.read) + num(cache.write),
-          completionTokens: num(tokens.output) + num(tokens.reasoning),
-          costUsd: num(part.cost),
+          promptTokens: count(tokens.input) + count(cache.read) + count(cache.write),
+          completionTokens: count(tokens.output) + count(tokens.reasoning),
+          costUsd: count(part.cost),
         },
       });
     } else if (json.type === "text" && typeof part.text === "string") {
