@@ -38,6 +38,15 @@ if (!bun) {
 
 if (run(bun, ["install", "--frozen-lockfile"]) !== 0) process.exit(1);
 
+// The real agent CLIs that tests/integration/agent-clis.test.ts runs, pinned in their own lockfile
+// (kept out of the app's dependencies: they are large and only tests use them).
+const clis = join(root, "tests", "agent-clis");
+if (mode === "test" && !existsSync(join(clis, "node_modules", ".package-lock.json"))) {
+  console.log("Installing the agent CLIs the tests run (tests/agent-clis)…");
+  if (run("npm", ["ci", "--prefix", clis, "--no-audit", "--no-fund", "--loglevel=error"]) !== 0)
+    process.exit(1);
+}
+
 if (mode === "test") process.exit(run(bun, ["test", "--coverage", ...rest]));
 if (mode === "serve") process.exit(run(bun, ["src/main.ts", "serve", ...rest]));
 console.error(`usage: node scripts/bootstrap.mjs <serve|test> [args…]`);

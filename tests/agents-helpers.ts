@@ -1,13 +1,17 @@
 import { Scheduler } from "../src/core/scheduler.ts";
 import type { SwarmConfig } from "../src/domain/swarm.ts";
 import { createLogger } from "../src/log.ts";
-import { builtInPresets } from "../src/runtimes/presets.ts";
+import { builtInPresets, type RuntimePreset } from "../src/runtimes/presets.ts";
 import { groupAlive } from "../src/runtimes/process.ts";
 import { testLifecycle } from "./helpers.ts";
 
 /** A real scheduler over a real SQLite file in a temp DASH_HOME, with short timings for tests. */
 export async function testScheduler(
-  options: { maxConcurrency?: number; t?: ReturnType<typeof testLifecycle> } = {},
+  options: {
+    maxConcurrency?: number;
+    t?: ReturnType<typeof testLifecycle>;
+    presets?: Record<string, RuntimePreset>;
+  } = {},
 ) {
   const t = options.t ?? testLifecycle();
   const lines: string[] = [];
@@ -18,7 +22,11 @@ export async function testScheduler(
         home: t.dir,
         url: "http://127.0.0.1:9",
         // The demo agent in one second instead of ten.
-        presets: { ...builtInPresets(), demo: { ...builtInPresets().demo, kind: "demo", seconds: 1 } },
+        presets: {
+          ...builtInPresets(),
+          demo: { ...builtInPresets().demo, kind: "demo", seconds: 1 },
+          ...options.presets,
+        },
         defaultRuntime: "command",
         maxConcurrency: options.maxConcurrency ?? 8,
         killGraceMs: 500,

@@ -135,6 +135,8 @@ export class Scheduler {
       const env = {
         ...(process.env as Record<string, string>),
         ...runtime.env,
+        // Some CLIs (opencode) take their working directory from PWD, not getcwd().
+        PWD: cwd,
         DASH_URL: this.options.url,
         DASH_AGENT_ID: agent.id,
         DASH_SWARM_ID: agent.swarmId,

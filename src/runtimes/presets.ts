@@ -35,6 +35,9 @@ export function builtInPresets(): Record<string, RuntimePreset> {
       kind: "claude-code",
       command: [
         "claude",
+        // Edits inside the agent's workspace without asking (there is no one to ask in -p mode).
+        "--permission-mode",
+        "acceptEdits",
         "-p",
         "{task}",
         "--output-format",
@@ -46,7 +49,8 @@ export function builtInPresets(): Record<string, RuntimePreset> {
     },
     codex: {
       kind: "codex",
-      command: ["codex", "exec", "--json", "--skip-git-repo-check", "-m", "{model}", "{task}"],
+      // exec's default sandbox is read-only: --full-auto lets it write in its workspace.
+      command: ["codex", "exec", "--json", "--skip-git-repo-check", "--full-auto", "-m", "{model}", "{task}"],
     },
     gemini: {
       kind: "gemini",

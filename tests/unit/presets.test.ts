@@ -9,6 +9,8 @@ test("presets fill placeholders as whole argv elements, once, with no shell anyw
   const claude = resolveRuntime({ ...choice, runtime: "claude-code" }, builtInPresets(), "command");
   expect(claude.argv).toEqual([
     "claude",
+    "--permission-mode",
+    "acceptEdits",
     "-p",
     "fix {model} $(rm -rf /)",
     "--output-format",

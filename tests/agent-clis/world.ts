@@ -1,0 +1,166 @@
+/**
+ * One run of the real agent CLIs under Dash, meant to run inside a network namespace with only
+ * loopback (`unshare -n`, see tests/integration/agent-clis.test.ts), so nothing can leave the
+ * machine: the fake provider and a real scheduler over a real SQLite file live in this process,
+ * the CLIs are the pinned npm packages of this folder, started by the built-in presets' argv.
+ * Prints one JSON line: every agent's record, its log and what is in its workspace.
+ */
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { builtInPresets, type RuntimePreset } from "../../src/runtimes/presets.ts";
+import { testScheduler } from "../agents-helpers.ts";
+import { startFakeProvider } from "../fake-provider.ts";
+
+export interface WorldAgent {
+  scenario: string;
+  status: string;
+  sessionId: string | null;
+  promptTokens: number;
+  completionTokens: number;
+  costMicros: number;
+  result: unknown;
+  error: unknown;
+  exitCode: number | null;
+  retryCount: number;
+  log: string;
+  workspace: string[];
+}
+
+/** Scenario name → runtime preset, model and task (the fake provider reads its markers). */
+const SCENARIOS: Record<string, { runtime: string; model: string; task: string }> = {
+  "claude tool use": {
+    runtime: "claude-code",
+    model: "claude-sonnet-4-5",
+    task: "TASK: claude TOOL:out.txt",
+  },
+  "claude api error": { runtime: "claude-code", model: "claude-sonnet-4-5", task: "TASK: claude FAIL:400" },
+  "codex tool use": { runtime: "codex", model: "gpt-5.5", task: "TASK: codex TOOL:out.txt" },
+  "codex api error": { runtime: "codex", model: "gpt-5.5", task: "TASK: codex FAIL:400" },
+  "opencode tool use": { runtime: "opencode", model: "fake/m1", task: "TASK: opencode TOOL:out.txt" },
+  "opencode api error": { runtime: "opencode", model: "fake/m1", task: "TASK: opencode FAIL:400" },
+};
+
+const BIN = join(import.meta.dir, "node_modules", ".bin");
+
+/** The built-in presets with the CLIs of this folder and every config directory in a temp HOME. */
+function presets(providerUrl: string): Record<string, RuntimePreset> {
+  const home = mkdtempSync(join(tmpdir(), "dash-clis-"));
+  const builtIn = builtInPresets();
+  const withBinary = (preset: RuntimePreset, name: string) => [
+    join(BIN, name),
+    ...(preset.command ?? []).slice(1),
+  ];
+  const common = { HOME: home, XDG_CONFIG_HOME: join(home, ".config"), XDG_DATA_HOME: join(home, ".local") };
+  const codexHome = join(home, "codex");
+  Bun.spawnSync(["mkdir", "-p", codexHome]);
+  writeFileSync(join(codexHome, "config.toml"), codexConfig(providerUrl));
+  const opencodeConfig = {
+    provider: {
+      fake: {
+        npm: "@ai-sdk/openai-compatible",
+        name: "Fake",
+        options: { baseURL: `${providerUrl}/v1`, apiKey: "sk-test" },
+        models: { m1: { name: "m1", cost: { input: 1, output: 2 } } },
+      },
+    },
+  };
+  return {
+    "claude-code": {
+      ...builtIn["claude-code"],
+      kind: "claude-code",
+      command: withBinary(builtIn["claude-code"] as RuntimePreset, "claude"),
+      env: {
+        ...common,
+        ANTHROPIC_BASE_URL: providerUrl,
+        ANTHROPIC_API_KEY: "sk-test",
+        CLAUDE_CONFIG_DIR: join(home, "claude"),
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+        DISABLE_TELEMETRY: "1",
+        DISABLE_AUTOUPDATER: "1",
+      },
+    },
+    codex: {
+      ...builtIn.codex,
+      kind: "codex",
+      // Codex will not set up its own sandbox helpers under /tmp (where this CODEX_HOME is).
+      command: withBinary(builtIn.codex as RuntimePreset, "codex").flatMap((arg) =>
+        arg === "--full-auto" ? ["-s", "danger-full-access"] : [arg],
+      ),
+      env: { ...common, CODEX_HOME: codexHome, FAKE_KEY: "sk-test" },
+    },
+    opencode: {
+      ...builtIn.opencode,
+      kind: "opencode",
+      command: withBinary(builtIn.opencode as RuntimePreset, "opencode"),
+      env: {
+        ...common,
+        OPENCODE_CONFIG_CONTENT: JSON.stringify(opencodeConfig),
+        OPENCODE_DISABLE_MODELS_FETCH: "1",
+        OPENCODE_DISABLE_AUTOUPDATE: "1",
+        OPENCODE_DISABLE_DEFAULT_PLUGINS: "1",
+        OPENCODE_DISABLE_LSP_DOWNLOAD: "1",
+        OPENCODE_DISABLE_SHARE: "1",
+      },
+    },
+  };
+}
+
+function codexConfig(providerUrl: string): string {
+  return `model = "gpt-5.5"
+model_provider = "fake"
+check_for_update_on_startup = false
+[model_providers.fake]
+name = "fake"
+base_url = "${providerUrl}/v1"
+env_key = "FAKE_KEY"
+wire_api = "responses"
+supports_websockets = false
+[features]
+plugins = false
+apps = false
+remote_plugin = false
+in_app_updates = false
+[analytics]
+enabled = false
+`;
+}
+
+const provider = startFakeProvider();
+const s = await testScheduler({ presets: presets(provider.url), maxConcurrency: 8 });
+const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(SCENARIOS);
+const started = await Promise.all(
+  names.map(async (scenario) => {
+    const { runtime, model, task } = SCENARIOS[scenario] ?? { runtime: "?", model: "?", task: "?" };
+    const { swarm, agents } = await s.t.lifecycle.createSwarm({
+      name: scenario.replaceAll(" ", "-"),
+      task,
+      initialAgents: 1,
+      config: { runtime, model, maxRetries: 0, timeout: 120_000 },
+    });
+    await s.t.lifecycle.moveSwarm(swarm.id, { to: "active" });
+    return { scenario, id: agents[0]?.id as string, swarmId: swarm.id };
+  }),
+);
+const out: WorldAgent[] = [];
+for (const { scenario, id, swarmId } of started) {
+  const agent = await s.waitFor(id, ["completed", "failed", "killed"], 150_000);
+  const workspace = join(s.t.dir, "workspaces", swarmId, id);
+  out.push({
+    scenario,
+    status: agent.status,
+    sessionId: agent.sessionId,
+    promptTokens: agent.promptTokens,
+    completionTokens: agent.completionTokens,
+    costMicros: agent.costMicros,
+    result: agent.result,
+    error: agent.error,
+    exitCode: agent.exitCode,
+    retryCount: agent.retryCount,
+    log: readFileSync(join(s.t.dir, "runs", id, "output.log"), "utf8"),
+    workspace: readdirSync(workspace),
+  });
+}
+await s.close();
+provider.stop();
+console.log(JSON.stringify({ agents: out, requests: provider.requests.map((r) => `${r.path} ${r.status}`) }));
