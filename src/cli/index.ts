@@ -13,5 +13,6 @@ export const main = defineCommand({
     keys: () => import("./keys.ts").then((m) => m.default),
     tree: () => import("./tree.ts").then((m) => m.default),
     events: () => import("./events.ts").then((m) => m.default),
+    demo: () => import("./demo.ts").then((m) => m.default),
   },
 });
