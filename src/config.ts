@@ -6,6 +6,7 @@ import { CurrencySchema } from "./domain/budget.ts";
 import { DashError } from "./domain/errors.ts";
 import { DEFAULT_MODEL } from "./domain/swarm.ts";
 import { RuntimePresetSchema } from "./runtimes/presets.ts";
+import { PriceSchema } from "./runtimes/pricing.ts";
 
 /**
  * Configuration: `$DASH_HOME/config.yaml` (Bun.YAML), then the environment variables of PRD
@@ -68,6 +69,8 @@ export const ConfigSchema = z.strictObject({
     .prefault({}),
   /** Named runtime presets added to (or replacing) the built-in ones, DESIGN.md §4. */
   runtimes: z.record(z.string().min(1).max(100), RuntimePresetSchema).default({}),
+  /** Per-million-token USD prices by model name prefix, over the built-in table (runtimes/pricing.ts). */
+  pricing: z.record(z.string().min(1).max(200), PriceSchema).default({}),
   agents: z
     .strictObject({
       /** Agents running at once; the rest wait as idle. Default from cores and memory. */

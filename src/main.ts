@@ -7,6 +7,9 @@ if (mode === "__shim" && arg) {
 } else if (mode === "__demo-agent") {
   const { runDemoAgent } = await import("./runtimes/demo-agent.ts");
   process.exitCode = await runDemoAgent(arg);
+} else if (mode === "__openai-agent") {
+  const { runOpenAIAgent } = await import("./runtimes/openai-agent.ts");
+  process.exitCode = await runOpenAIAgent(arg ?? "", process.argv[4]);
 } else {
   const { main } = await import("./cli/index.ts");
   const { runCli } = await import("./cli/run.ts");

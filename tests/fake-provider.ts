@@ -18,6 +18,7 @@ export interface FakeRequest {
   path: string;
   body: Record<string, unknown>;
   status: number;
+  authorization: string | null;
 }
 
 export type Turn =
@@ -60,7 +61,12 @@ export function startFakeProvider(): FakeProvider {
       const body = (await request.json().catch(() => ({}))) as Record<string, unknown>;
       const text = JSON.stringify(body);
       const response = answer(path, body, text, busyCounts);
-      requests.push({ path, body, status: response.status });
+      requests.push({
+        path,
+        body,
+        status: response.status,
+        authorization: request.headers.get("authorization"),
+      });
       return response;
     },
   });

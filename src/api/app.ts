@@ -6,6 +6,7 @@ import { Scheduler } from "../core/scheduler.ts";
 import { DashError } from "../domain/errors.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { builtInPresets } from "../runtimes/presets.ts";
+import { modelKey, PRICES } from "../runtimes/pricing.ts";
 import { ensureAdminKey, importConfigKeys } from "../safety/api-keys.ts";
 import { SqliteStore } from "../storage/sqlite.ts";
 import { VERSION } from "../version.ts";
@@ -74,6 +75,12 @@ export async function startApp(
       url: server.server.url.origin,
       presets: { ...builtInPresets(), ...config.runtimes },
       defaultRuntime: config.defaults.runtime,
+      prices: {
+        ...PRICES,
+        ...Object.fromEntries(
+          Object.entries(config.pricing).map(([model, price]) => [modelKey(model), price]),
+        ),
+      },
       ...config.agents,
     },
     logger.child({ component: "scheduler" }),

@@ -6,6 +6,7 @@ import type { EventRecord } from "../domain/event.ts";
 import type { Logger } from "../log.ts";
 import { AgentRun } from "../runtimes/agent-run.ts";
 import { type RuntimePreset, resolveRuntime } from "../runtimes/presets.ts";
+import type { Price } from "../runtimes/pricing.ts";
 import { killGroup, signalGroup, startShim } from "../runtimes/process.ts";
 import { runFiles, writeJsonAtomic } from "../runtimes/run-files.ts";
 import { createApiKey } from "../safety/api-keys.ts";
@@ -19,6 +20,8 @@ export interface SchedulerOptions {
   url: string;
   presets: Record<string, RuntimePreset>;
   defaultRuntime: string;
+  /** Per-million-token prices by model prefix (built-in table plus config.yaml's `pricing:`). */
+  prices?: Record<string, Price>;
   maxConcurrency: number;
   killGraceMs: number;
   /** First retry delay; doubles per attempt, at most 30 s. */
@@ -109,6 +112,7 @@ export class Scheduler {
       { ...swarm.config, model: agent.model, task: agent.task, agentId: agent.id },
       this.options.presets,
       this.options.defaultRuntime,
+      this.options.prices,
     );
     return { swarm, runtime };
   }

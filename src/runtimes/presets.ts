@@ -4,6 +4,7 @@ import { ClaudeCodeParser } from "./adapters/claude-code.ts";
 import { CodexParser } from "./adapters/codex.ts";
 import { GeminiParser } from "./adapters/gemini.ts";
 import { OpencodeParser } from "./adapters/opencode.ts";
+import { modelKey, PRICES, type Price, PriceSchema, priceOf } from "./pricing.ts";
 import { ReportProtocolParser } from "./report-protocol.ts";
 import type { OutputParser } from "./runtime.ts";
 import { selfArgv } from "./self.ts";
@@ -14,7 +15,15 @@ import { selfArgv } from "./self.ts";
  * `{task}`, `{input}`, `{model}` and `{agentId}` in an argv element are replaced by the values,
  * as whole arguments to execve: never through a shell.
  */
-export const RUNTIME_KINDS = ["command", "demo", "claude-code", "codex", "gemini", "opencode"] as const;
+export const RUNTIME_KINDS = [
+  "command",
+  "demo",
+  "claude-code",
+  "codex",
+  "gemini",
+  "opencode",
+  "openai",
+] as const;
 export const RuntimeKindSchema = z.enum(RUNTIME_KINDS);
 export type RuntimeKind = z.infer<typeof RuntimeKindSchema>;
 
@@ -25,6 +34,16 @@ export const RuntimePresetSchema = z.strictObject({
   env: z.record(z.string(), z.string()).optional(),
   /** What the demo agent takes, in seconds, for its whole run. */
   seconds: z.number().positive().max(3600).optional(),
+  /** USD per million tokens for this preset's model, over the `pricing:` table. */
+  price: PriceSchema.optional(),
+  // The openai kind: an OpenAI-compatible endpoint and the env variable that holds its key.
+  baseUrl: z.url().optional(),
+  apiKeyEnv: z.string().min(1).max(200).optional(),
+  stream: z.boolean().optional(),
+  maxAttempts: z.number().int().min(1).max(20).optional(),
+  retryBaseMs: z.number().int().min(0).max(60_000).optional(),
+  system: z.string().max(100_000).optional(),
+  maxTokens: z.number().int().positive().optional(),
 });
 export type RuntimePreset = z.infer<typeof RuntimePresetSchema>;
 
@@ -61,6 +80,11 @@ export function builtInPresets(): Record<string, RuntimePreset> {
       command: ["opencode", "run", "--format", "json", "-m", "{model}", "{task}"],
     },
     demo: { kind: "demo", command: [...selfArgv(), "__demo-agent", "{seconds}"], seconds: 10 },
+    openai: {
+      kind: "openai",
+      baseUrl: process.env.OPENAI_BASE_URL || "https://api.openai.com/v1",
+      apiKeyEnv: "OPENAI_API_KEY",
+    },
   };
 }
 
@@ -72,13 +96,14 @@ export interface ResolvedRuntime {
   parser: () => OutputParser;
 }
 
-const PARSERS: Record<RuntimeKind, (model: string) => OutputParser> = {
+const PARSERS: Record<RuntimeKind, (model: string, prices: Record<string, Price>) => OutputParser> = {
   command: () => new ReportProtocolParser(),
   demo: () => new ReportProtocolParser(),
   "claude-code": (model) => new ClaudeCodeParser(model),
-  codex: (model) => new CodexParser(model),
-  gemini: (model) => new GeminiParser(model),
+  codex: (model, prices) => new CodexParser(model, prices),
+  gemini: (model, prices) => new GeminiParser(model, prices),
   opencode: (model) => new OpencodeParser(model),
+  openai: () => new ReportProtocolParser(),
 };
 
 export interface RuntimeChoice {
@@ -95,6 +120,7 @@ export function resolveRuntime(
   choice: RuntimeChoice,
   presets: Record<string, RuntimePreset>,
   defaultRuntime: string,
+  prices: Record<string, Price> = PRICES,
 ): ResolvedRuntime {
   const name = choice.command ? "command" : (choice.runtime ?? defaultRuntime);
   const preset = presets[name];
@@ -105,6 +131,9 @@ export function resolveRuntime(
       { field: "config.runtime" },
     );
   }
+  const model = preset.model ?? choice.model;
+  const table = preset.price ? { ...prices, [modelKey(model)]: preset.price } : prices;
+  if (preset.kind === "openai" && !choice.command) return openaiRuntime(name, preset, choice, model, table);
   const template = choice.command ?? preset.command;
   if (!template) {
     throw new DashError("VALIDATION_ERROR", `runtime "${name}" needs config.command (an argv array)`, {
@@ -114,13 +143,41 @@ export function resolveRuntime(
   const values: Record<string, string> = {
     task: choice.task,
     input: choice.input ?? "",
-    model: preset.model ?? choice.model,
+    model,
     agentId: choice.agentId,
     seconds: String(preset.seconds ?? 10),
   };
   const argv = template.map((arg) =>
     arg.replace(/\{(task|input|model|agentId|seconds)\}/g, (_, key) => values[key] ?? ""),
   );
-  const parser = () => PARSERS[preset.kind](values.model as string);
+  const parser = () => PARSERS[preset.kind](model, table);
   return { name, kind: preset.kind, argv, env: preset.env ?? {}, parser };
+}
+
+/** The dash binary itself talks to the endpoint (openai-agent.ts), with its settings in DASH_OPENAI. */
+function openaiRuntime(
+  name: string,
+  preset: RuntimePreset,
+  choice: RuntimeChoice,
+  model: string,
+  prices: Record<string, Price>,
+): ResolvedRuntime {
+  const settings = {
+    baseUrl: preset.baseUrl ?? "https://api.openai.com/v1",
+    apiKeyEnv: preset.apiKeyEnv ?? "OPENAI_API_KEY",
+    model,
+    stream: preset.stream,
+    maxAttempts: preset.maxAttempts,
+    retryBaseMs: preset.retryBaseMs,
+    system: preset.system,
+    maxTokens: preset.maxTokens,
+    price: priceOf(model, prices),
+  };
+  return {
+    name,
+    kind: "openai",
+    argv: [...selfArgv(), "__openai-agent", choice.task, ...(choice.input ? [choice.input] : [])],
+    env: { ...preset.env, DASH_OPENAI: JSON.stringify(settings) },
+    parser: () => new ReportProtocolParser(),
+  };
 }

@@ -1,12 +1,17 @@
+import { z } from "zod";
+
 /**
  * Per-million-token prices (USD) for CLIs and endpoints that report tokens but no cost (Codex,
  * Gemini CLI, OpenAI-compatible servers). Matched by the longest prefix of the model name; public
  * list prices as of late 2026. Unknown models cost 0 and say so in the agent's log.
  */
-export interface Price {
-  input: number;
-  output: number;
-}
+export const PriceSchema = z.strictObject({
+  /** USD per million prompt tokens. */
+  input: z.number().min(0).max(10_000),
+  /** USD per million completion tokens. */
+  output: z.number().min(0).max(10_000),
+});
+export type Price = z.infer<typeof PriceSchema>;
 
 export const PRICES: Record<string, Price> = {
   "gpt-5.5": { input: 1.25, output: 10 },
@@ -28,8 +33,11 @@ export const PRICES: Record<string, Price> = {
   "gemini-2.5-flash": { input: 0.3, output: 2.5 },
 };
 
+/** How a model is looked up in a price table: lower case, without a provider prefix ("openai/gpt-5" → "gpt-5"). */
+export const modelKey = (model: string) => model.toLowerCase().replace(/^[^/]+\//, "");
+
 export function priceOf(model: string, prices: Record<string, Price> = PRICES): Price | null {
-  const name = model.toLowerCase().replace(/^[^/]+\//, ""); // "openai/gpt-5" → "gpt-5"
+  const name = modelKey(model);
   let best: string | null = null;
   for (const prefix of Object.keys(prices)) {
     if (name.startsWith(prefix) && (best === null || prefix.length > best.length)) best = prefix;
@@ -38,8 +46,13 @@ export function priceOf(model: string, prices: Record<string, Price> = PRICES): 
 }
 
 /** Dollars for these tokens, rounded to the micro-dollar the ledger keeps. */
-export function costOf(model: string, promptTokens: number, completionTokens: number): number {
-  const price = priceOf(model);
+export function costOf(
+  model: string,
+  promptTokens: number,
+  completionTokens: number,
+  prices: Record<string, Price> = PRICES,
+): number {
+  const price = priceOf(model, prices);
   if (!price) return 0;
   const usd = (promptTokens * price.input + completionTokens * price.output) / 1_000_000;
   return Math.round(usd * 1_000_000) / 1_000_000;

@@ -32,7 +32,7 @@ test("presets fill placeholders as whole argv elements, once, with no shell anyw
 
 test("an unknown runtime or a command preset without argv is a clear validation error", () => {
   expect(() => resolveRuntime({ ...choice, runtime: "nope" }, builtInPresets(), "command")).toThrow(
-    /unknown runtime "nope"; runtimes here: claude-code, codex, command, demo, gemini, opencode/,
+    /unknown runtime "nope"; runtimes here: claude-code, codex, command, demo, gemini, openai, opencode/,
   );
   expect(() => resolveRuntime(choice, builtInPresets(), "command")).toThrow(DashError);
 });
@@ -73,4 +73,64 @@ test("every built-in preset resolves to an argv and a parser of its kind", () =>
     "__demo-agent",
     "10",
   ]);
+});
+
+test("the openai kind runs the dash binary with its settings in DASH_OPENAI, priced by table or preset", () => {
+  const presets = {
+    ...builtInPresets(),
+    mine: {
+      kind: "openai" as const,
+      baseUrl: "http://127.0.0.1:1/v1",
+      stream: true,
+      price: { input: 9, output: 9 },
+    },
+  };
+  const table = { "gpt-4o": { input: 1, output: 2 } };
+  const builtIn = resolveRuntime(
+    { ...choice, model: "openai/gpt-4o", runtime: "openai", input: "in" },
+    presets,
+    "command",
+    table,
+  );
+  expect(builtIn.argv.slice(-3)).toEqual(["__openai-agent", "fix {model} $(rm -rf /)", "in"]);
+  const settings = JSON.parse(builtIn.env.DASH_OPENAI as string);
+  expect(settings).toMatchObject({
+    apiKeyEnv: "OPENAI_API_KEY",
+    model: "openai/gpt-4o",
+    price: { input: 1, output: 2 },
+  });
+  expect(settings.baseUrl).toMatch(/^https?:\/\//);
+  const mine = resolveRuntime({ ...choice, model: "Llama-3", runtime: "mine" }, presets, "command", table);
+  expect(JSON.parse(mine.env.DASH_OPENAI as string)).toMatchObject({
+    stream: true,
+    price: { input: 9, output: 9 },
+  });
+  expect(mine.parser().line('{"dash":"progress","current":1,"total":2}')).toHaveLength(1);
+});
+
+test("Codex and Gemini parsers price with the table they are given (config pricing:)", () => {
+  const table = { "gpt-5.5": { input: 100, output: 0 } };
+  const codex = resolveRuntime(
+    { ...choice, model: "gpt-5.5", runtime: "codex" },
+    builtInPresets(),
+    "command",
+    table,
+  );
+  expect(
+    codex.parser().line('{"type":"turn.completed","usage":{"input_tokens":10000,"output_tokens":5}}'),
+  ).toEqual([
+    { kind: "usage", usage: { model: "gpt-5.5", promptTokens: 10000, completionTokens: 5, costUsd: 1 } },
+  ]);
+  const gemini = resolveRuntime(
+    { ...choice, model: "gpt-5.5", runtime: "gemini" },
+    builtInPresets(),
+    "command",
+    table,
+  );
+  expect(
+    gemini.parser().line('{"type":"result","status":"success","stats":{"input_tokens":10000}}'),
+  ).toContainEqual({
+    kind: "usage",
+    usage: { model: "gpt-5.5", promptTokens: 10000, completionTokens: 0, costUsd: 1 },
+  });
 });

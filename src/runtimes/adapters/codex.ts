@@ -1,4 +1,4 @@
-import { costOf } from "../pricing.ts";
+import { costOf, PRICES, type Price } from "../pricing.ts";
 import { count, parseJsonLine } from "../report-protocol.ts";
 import type { OutputParser, Report } from "../runtime.ts";
 
@@ -8,7 +8,10 @@ import type { OutputParser, Report } from "../runtime.ts";
  * `agent_message` is the result; `turn.failed` and `error` lines fail the run.
  */
 export class CodexParser implements OutputParser {
-  constructor(private readonly model: string) {}
+  constructor(
+    private readonly model: string,
+    private readonly prices: Record<string, Price> = PRICES,
+  ) {}
 
   line(text: string): Report[] {
     const json = parseJsonLine(text);
@@ -20,7 +23,7 @@ export class CodexParser implements OutputParser {
         const usage = (json.usage ?? {}) as Record<string, unknown>;
         const promptTokens = count(usage.input_tokens);
         const completionTokens = count(usage.output_tokens) + count(usage.reasoning_output_tokens);
-        const costUsd = costOf(this.model, promptTokens, completionTokens);
+        const costUsd = costOf(this.model, promptTokens, completionTokens, this.prices);
         return [{ kind: "usage", usage: { model: this.model, promptTokens, completionTokens, costUsd } }];
       }
       case "item.completed": {

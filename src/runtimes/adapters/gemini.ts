@@ -1,4 +1,4 @@
-import { costOf } from "../pricing.ts";
+import { costOf, PRICES, type Price } from "../pricing.ts";
 import { count, parseJsonLine } from "../report-protocol.ts";
 import type { OutputParser, Report } from "../runtime.ts";
 
@@ -10,7 +10,10 @@ import type { OutputParser, Report } from "../runtime.ts";
 export class GeminiParser implements OutputParser {
   private text = "";
 
-  constructor(private model: string) {}
+  constructor(
+    private model: string,
+    private readonly prices: Record<string, Price> = PRICES,
+  ) {}
 
   line(text: string): Report[] {
     const json = parseJsonLine(text);
@@ -36,7 +39,7 @@ export class GeminiParser implements OutputParser {
           model: this.model,
           promptTokens,
           completionTokens,
-          costUsd: costOf(this.model, promptTokens, completionTokens),
+          costUsd: costOf(this.model, promptTokens, completionTokens, this.prices),
         },
       },
     ];
