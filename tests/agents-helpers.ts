@@ -45,11 +45,12 @@ export async function testScheduler(
   });
 
   /** Creates an active swarm whose agents run `command`. */
-  async function swarm(command: string[], config: Partial<SwarmConfig> = {}, agents = 1) {
+  async function swarm(command: string[], config: Partial<SwarmConfig> = {}, agents = 1, budgetUsd?: number) {
     const created = await t.lifecycle.createSwarm({
       name: `s-${Math.random().toString(36).slice(2, 8)}`,
       task: "test task",
       initialAgents: agents,
+      ...(budgetUsd ? { budget: { amount: budgetUsd, currency: "USD" as const } } : {}),
       config: { command, ...config } as SwarmConfig,
     });
     await t.lifecycle.moveSwarm(created.swarm.id, { to: "active" });

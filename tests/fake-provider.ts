@@ -6,6 +6,7 @@
  * - a prompt containing `TOOL:<file>` gets a tool call that writes <file>, and after the tool
  *   result a final text;
  * - `FAIL:<status>` gets that HTTP status with the provider's error body, every time;
+ * - `SLOW:<ms>` makes the first request with that marker wait <ms> before its answer;
  * - `BUSY:<n>` gets 429 (Retry-After: 0) for the first n requests with that prompt, then an answer;
  * - anything else gets the text `done: <first 40 characters of the prompt>`.
  * Token counts are fixed per answer (USAGE) so tests can check what the CLIs printed.
@@ -45,12 +46,16 @@ export function decide(text: string, hasToolResult: boolean, busyCounts: Map<str
 export interface FakeProvider {
   url: string;
   requests: FakeRequest[];
+  /** Every request body as it arrives, before it is answered. */
+  arrived: string[];
   stop: () => void;
 }
 
 export function startFakeProvider(): FakeProvider {
   const requests: FakeRequest[] = [];
   const busyCounts = new Map<string, number>();
+  const arrived: string[] = [];
+  const slowSeen = new Set<string>();
   const server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -60,6 +65,12 @@ export function startFakeProvider(): FakeProvider {
       if (request.method !== "POST") return new Response("not found", { status: 404 });
       const body = (await request.json().catch(() => ({}))) as Record<string, unknown>;
       const text = JSON.stringify(body);
+      arrived.push(text);
+      const slow = /SLOW:(\d+)/.exec(text);
+      if (slow && !slowSeen.has(slow[0])) {
+        slowSeen.add(slow[0]);
+        await Bun.sleep(Number(slow[1]));
+      }
       const response = answer(path, body, text, busyCounts);
       requests.push({
         path,
@@ -70,7 +81,7 @@ export function startFakeProvider(): FakeProvider {
       return response;
     },
   });
-  return { url: `http://127.0.0.1:${server.port}`, requests, stop: () => server.stop(true) };
+  return { url: `http://127.0.0.1:${server.port}`, requests, arrived, stop: () => server.stop(true) };
 }
 
 function answer(

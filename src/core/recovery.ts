@@ -27,8 +27,10 @@ export async function recoverRuns(scheduler: Scheduler, lifecycle: Lifecycle, lo
     }
   }
   for (const agent of await store.listAgents({ status: "failed" })) {
-    const error = agent.error as { willRetry?: boolean } | null;
-    if (error?.willRetry && agent.retryCount < agent.maxRetries) scheduler.keeper.retryLater(agent.id, 0);
+    const error = agent.error as { willRetry?: boolean; reason?: string } | null;
+    if (!error?.willRetry || agent.retryCount >= agent.maxRetries) continue;
+    const resume = error.reason === "lost" ? await scheduler.keeper.sessionToResume(agent) : null;
+    scheduler.keeper.retryLater(agent.id, 0, resume);
   }
 }
 

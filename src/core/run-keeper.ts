@@ -13,7 +13,9 @@ export interface KeeperOptions {
 }
 
 export interface KeeperHooks {
-  relaunch: (agent: AgentRecord) => Promise<void>;
+  relaunch: (agent: AgentRecord, resume: string | null) => Promise<void>;
+  /** Whether the agent's runtime can continue its reported session (then a lost run is resumed). */
+  resumable: (agent: AgentRecord) => Promise<boolean>;
   schedule: () => Promise<void>;
 }
 
@@ -154,16 +156,24 @@ export class RunKeeper {
       willRetry,
     };
     await this.lifecycle.moveAgent(agent.id, { to: "failed", error, run: bookkeeping });
-    if (willRetry) this.retryLater(agent.id, agent.retryCount);
+    if (willRetry)
+      this.retryLater(agent.id, agent.retryCount, exit.lost ? await this.sessionToResume(agent) : null);
+  }
+
+  /** A lost run that reported a session is continued, not started over, when its runtime can. */
+  async sessionToResume(agent: AgentRecord): Promise<string | null> {
+    if (!agent.sessionId) return null;
+    return (await this.hooks.resumable(agent).catch(() => false)) ? agent.sessionId : null;
   }
 
   /** Backoff doubles per attempt, at most 30 s; the retry is the state machine's failed → spawning. */
-  retryLater(agentId: string, attempt: number): void {
+  retryLater(agentId: string, attempt: number, resume: string | null = null): void {
     const delay = Math.min(30_000, this.options.retryBackoffMs * 2 ** attempt);
+    const reason = resume ? `resuming session ${resume}: its process was lost` : undefined;
     const timer = setTimeout(async () => {
       this.retries.delete(timer);
-      const spawning = await this.lifecycle.moveAgent(agentId, { to: "spawning" }).catch(() => null);
-      if (spawning) await this.hooks.relaunch(spawning);
+      const spawning = await this.lifecycle.moveAgent(agentId, { to: "spawning", reason }).catch(() => null);
+      if (spawning) await this.hooks.relaunch(spawning, resume);
     }, delay);
     this.retries.add(timer);
   }

@@ -49,7 +49,8 @@ export class Scheduler {
     private readonly log: Logger,
   ) {
     this.keeper = new RunKeeper(lifecycle, options, log, {
-      relaunch: (agent) => this.launch(agent),
+      relaunch: (agent, resume) => this.launch(agent, resume),
+      resumable: async (agent) => (await this.runtimeFor(agent, agent.sessionId)).runtime.resumes,
       schedule: () => this.schedule(),
     });
   }
@@ -104,23 +105,46 @@ export class Scheduler {
     }
   }
 
-  /** The agent's swarm and the runtime its config names (throws a DashError that says what is wrong). */
-  async runtimeFor(agent: AgentRecord) {
+  /**
+   * The agent's swarm and the runtime its config names (throws a DashError that says what is wrong).
+   * `resume` is the session of a lost run, continued by presets that can (Claude's --resume).
+   */
+  async runtimeFor(agent: AgentRecord, resume: string | null = null) {
     const swarm = await this.lifecycle.store.getSwarm(agent.swarmId);
     if (!swarm) throw new DashError("NOT_FOUND", `swarm ${agent.swarmId} not found`);
+    const budgetUsd = await this.remainingUsd(agent.swarmId);
     const runtime = resolveRuntime(
-      { ...swarm.config, model: agent.model, task: agent.task, agentId: agent.id },
+      {
+        ...swarm.config,
+        model: agent.model,
+        task: agent.task,
+        agentId: agent.id,
+        session: resume,
+        budgetUsd: budgetUsd !== null && budgetUsd > 0 ? budgetUsd : null,
+      },
       this.options.presets,
       this.options.defaultRuntime,
       this.options.prices,
     );
-    return { swarm, runtime };
+    return { swarm, runtime, budgetUsd };
+  }
+
+  /** What remains of the swarm's USD budget (a spending cap for runtimes that take one); null for tokens. */
+  private async remainingUsd(swarmId: string): Promise<number | null> {
+    const budget = await this.lifecycle.store.getBudget("swarm", swarmId);
+    return budget?.currency === "USD" ? (budget.allocatedUnits - budget.spentUnits) / 1e6 : null;
   }
 
   /** Starts the shim of the agent's current attempt; a launch that cannot work fails at once. */
-  async launch(agent: AgentRecord): Promise<void> {
+  async launch(agent: AgentRecord, resume: string | null = null): Promise<void> {
     try {
-      const { swarm, runtime } = await this.runtimeFor(agent);
+      const { swarm, runtime, budgetUsd } = await this.runtimeFor(agent, resume);
+      if (budgetUsd !== null && budgetUsd <= 0) {
+        throw new DashError(
+          "BUDGET_EXCEEDED",
+          `the swarm's USD budget is spent; allocate more (POST /api/budget/allocate) before starting agents`,
+        );
+      }
       const program = runtime.argv[0] as string;
       if (!Bun.which(program)) {
         throw new DashError(

@@ -34,6 +34,10 @@ export const RuntimePresetSchema = z.strictObject({
   env: z.record(z.string(), z.string()).optional(),
   /** What the demo agent takes, in seconds, for its whole run. */
   seconds: z.number().positive().max(3600).optional(),
+  /** Added to argv when a lost run is resumed; `{session}` is the session id the run reported. */
+  resumeArgs: z.array(z.string().max(1000)).max(20).optional(),
+  /** Added to argv when the swarm has a USD budget; `{budgetUsd}` is what remains of it. */
+  budgetArgs: z.array(z.string().max(1000)).max(20).optional(),
   /** USD per million tokens for this preset's model, over the `pricing:` table. */
   price: PriceSchema.optional(),
   // The openai kind: an OpenAI-compatible endpoint and the env variable that holds its key.
@@ -65,6 +69,8 @@ export function builtInPresets(): Record<string, RuntimePreset> {
         "--model",
         "{model}",
       ],
+      resumeArgs: ["--resume", "{session}"],
+      budgetArgs: ["--max-budget-usd", "{budgetUsd}"],
     },
     codex: {
       kind: "codex",
@@ -94,6 +100,8 @@ export interface ResolvedRuntime {
   argv: string[];
   env: Record<string, string>;
   parser: () => OutputParser;
+  /** The run continues the reported session (the preset knows how) instead of starting over. */
+  resumes: boolean;
 }
 
 const PARSERS: Record<RuntimeKind, (model: string, prices: Record<string, Price>) => OutputParser> = {
@@ -113,7 +121,14 @@ export interface RuntimeChoice {
   task: string;
   input?: string;
   agentId: string;
+  /** Resume this session (a lost run that reported one), if the preset can. */
+  session?: string | null;
+  /** What remains of the swarm's USD budget, for presets that take a spending cap. */
+  budgetUsd?: number | null;
 }
+
+const RESUME_TASK =
+  "Your previous run of this task was interrupted. Continue where you left off.\n\nThe task:\n";
 
 /** The argv and parser for an agent, or a DashError that names what is missing. */
 export function resolveRuntime(
@@ -140,18 +155,25 @@ export function resolveRuntime(
       field: "config.command",
     });
   }
+  const resumes = Boolean(choice.session && preset.resumeArgs && !choice.command);
   const values: Record<string, string> = {
-    task: choice.task,
+    task: resumes ? RESUME_TASK + choice.task : choice.task,
+    session: choice.session ?? "",
+    budgetUsd: String(choice.budgetUsd ?? ""),
     input: choice.input ?? "",
     model,
     agentId: choice.agentId,
     seconds: String(preset.seconds ?? 10),
   };
-  const argv = template.map((arg) =>
-    arg.replace(/\{(task|input|model|agentId|seconds)\}/g, (_, key) => values[key] ?? ""),
+  const extra = [
+    ...(resumes ? (preset.resumeArgs ?? []) : []),
+    ...(choice.budgetUsd != null && !choice.command ? (preset.budgetArgs ?? []) : []),
+  ];
+  const argv = [...template, ...extra].map((arg) =>
+    arg.replace(/\{(task|input|model|agentId|seconds|session|budgetUsd)\}/g, (_, key) => values[key] ?? ""),
   );
   const parser = () => PARSERS[preset.kind](model, table);
-  return { name, kind: preset.kind, argv, env: preset.env ?? {}, parser };
+  return { name, kind: preset.kind, argv, env: preset.env ?? {}, parser, resumes };
 }
 
 /** The dash binary itself talks to the endpoint (openai-agent.ts), with its settings in DASH_OPENAI. */
@@ -179,5 +201,6 @@ function openaiRuntime(
     argv: [...selfArgv(), "__openai-agent", choice.task, ...(choice.input ? [choice.input] : [])],
     env: { ...preset.env, DASH_OPENAI: JSON.stringify(settings) },
     parser: () => new ReportProtocolParser(),
+    resumes: false,
   };
 }

@@ -36,9 +36,12 @@ const ExitStatusSchema = z.object({
   endedAt: z.number(),
 });
 
-/** Write then rename, so a reader never sees half a file (the server may be killed at any time). */
+/**
+ * Write then rename, so a reader never sees half a file (the server may be killed at any time).
+ * Owner-only: a launch spec holds the agent's key and the environment it runs with.
+ */
 export function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileSync(`${path}.tmp`, JSON.stringify(value));
+  writeFileSync(`${path}.tmp`, JSON.stringify(value), { mode: 0o600 });
   renameSync(`${path}.tmp`, path);
 }
 

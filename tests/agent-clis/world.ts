@@ -9,6 +9,8 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { builtInPresets, type RuntimePreset } from "../../src/runtimes/presets.ts";
+import { groupAlive } from "../../src/runtimes/process.ts";
+import { runFiles } from "../../src/runtimes/run-files.ts";
 import { testScheduler } from "../agents-helpers.ts";
 import { startFakeProvider } from "../fake-provider.ts";
 
@@ -25,6 +27,9 @@ export interface WorldAgent {
   retryCount: number;
   log: string;
   workspace: string[];
+  /** The argv of the agent's last attempt, as the shim got it. */
+  argv: string[];
+  events: Array<{ type: string; reason?: unknown }>;
 }
 
 /** Scenario name → runtime preset, model and task (the fake provider reads its markers). */
@@ -33,6 +38,11 @@ const SCENARIOS: Record<string, { runtime: string; model: string; task: string }
     runtime: "claude-code",
     model: "claude-sonnet-4-5",
     task: "TASK: claude TOOL:out.txt",
+  },
+  "claude resume": {
+    runtime: "claude-code",
+    model: "claude-sonnet-4-5",
+    task: "TASK: claude resume SLOW:60000",
   },
   "claude api error": { runtime: "claude-code", model: "claude-sonnet-4-5", task: "TASK: claude FAIL:400" },
   "codex tool use": { runtime: "codex", model: "gpt-5.5", task: "TASK: codex TOOL:out.txt" },
@@ -44,8 +54,7 @@ const SCENARIOS: Record<string, { runtime: string; model: string; task: string }
 const BIN = join(import.meta.dir, "node_modules", ".bin");
 
 /** The built-in presets with the CLIs of this folder and every config directory in a temp HOME. */
-function presets(providerUrl: string): Record<string, RuntimePreset> {
-  const home = mkdtempSync(join(tmpdir(), "dash-clis-"));
+function presets(providerUrl: string, home: string): Record<string, RuntimePreset> {
   const builtIn = builtInPresets();
   const withBinary = (preset: RuntimePreset, name: string) => [
     join(BIN, name),
@@ -127,26 +136,33 @@ enabled = false
 }
 
 const provider = startFakeProvider();
-const s = await testScheduler({ presets: presets(provider.url), maxConcurrency: 8 });
-const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(SCENARIOS);
-const started = await Promise.all(
-  names.map(async (scenario) => {
-    const { runtime, model, task } = SCENARIOS[scenario] ?? { runtime: "?", model: "?", task: "?" };
-    const { swarm, agents } = await s.t.lifecycle.createSwarm({
-      name: scenario.replaceAll(" ", "-"),
-      task,
-      initialAgents: 1,
-      config: { runtime, model, maxRetries: 0, timeout: 120_000 },
-    });
-    await s.t.lifecycle.moveSwarm(swarm.id, { to: "active" });
-    return { scenario, id: agents[0]?.id as string, swarmId: swarm.id };
-  }),
-);
-const out: WorldAgent[] = [];
-for (const { scenario, id, swarmId } of started) {
-  const agent = await s.waitFor(id, ["completed", "failed", "killed"], 150_000);
-  const workspace = join(s.t.dir, "workspaces", swarmId, id);
-  out.push({
+const cliHome = mkdtempSync(join(tmpdir(), "dash-clis-"));
+const s = await testScheduler({ presets: presets(provider.url, cliHome), maxConcurrency: 8 });
+
+async function start(scenario: string, maxRetries = 0) {
+  const { runtime, model, task } = SCENARIOS[scenario] ?? { runtime: "?", model: "?", task: "?" };
+  const { swarm, agents } = await s.t.lifecycle.createSwarm({
+    name: scenario.replaceAll(" ", "-"),
+    task,
+    initialAgents: 1,
+    budget: { amount: 5, currency: "USD" },
+    config: { runtime, model, maxRetries, timeout: 120_000 },
+  });
+  await s.t.lifecycle.moveSwarm(swarm.id, { to: "active" });
+  return { scenario, id: agents[0]?.id as string, swarmId: swarm.id };
+}
+
+async function settle({ scenario, id, swarmId }: Awaited<ReturnType<typeof start>>): Promise<WorldAgent> {
+  let agent = await s.waitFor(id, ["completed", "failed", "killed"], 150_000);
+  // A failure that will be retried is not the end.
+  while (agent.status === "failed" && (agent.error as { willRetry?: boolean }).willRetry) {
+    await Bun.sleep(50);
+    agent = await s.waitFor(id, ["completed", "failed", "killed"], 150_000);
+  }
+  const spec = JSON.parse(readFileSync(runFiles(s.t.dir, id, agent.retryCount).spec, "utf8")) as {
+    argv: string[];
+  };
+  return {
     scenario,
     status: agent.status,
     sessionId: agent.sessionId,
@@ -158,9 +174,53 @@ for (const { scenario, id, swarmId } of started) {
     exitCode: agent.exitCode,
     retryCount: agent.retryCount,
     log: readFileSync(join(s.t.dir, "runs", id, "output.log"), "utf8"),
-    workspace: readdirSync(workspace),
-  });
+    workspace: readdirSync(join(s.t.dir, "workspaces", swarmId, id)),
+    argv: spec.argv,
+    events: s.t.published
+      .filter((e) => e.source === id)
+      .map((e) => ({ type: e.type, reason: e.data.reason })),
+  };
 }
+
+/**
+ * A crash mid-run: the server stops following, the agent's whole process group is SIGKILLed while
+ * Claude waits on the model, a new server recovers: the lost run is resumed with --resume.
+ */
+async function crashAndResume(): Promise<WorldAgent> {
+  const run = await start("claude resume", 1);
+  const until = async (check: () => boolean | Promise<boolean>) => {
+    for (let i = 0; i < 3000 && !(await check()); i++) await Bun.sleep(20);
+  };
+  await until(() => provider.arrived.some((body) => body.includes("claude resume SLOW")));
+  await until(async () => Boolean((await s.t.store.getAgent(run.id))?.sessionId));
+  // Claude writes its transcript a moment after the request: a kill before that leaves nothing to
+  // resume (the resumed attempt then fails and the next retry starts over). Here: kill after it.
+  const session = (await s.t.store.getAgent(run.id))?.sessionId as string;
+  const transcript = new Bun.Glob(`claude/projects/*/${session}.jsonl`);
+  await until(() => [...transcript.scanSync({ cwd: cliHome })].length > 0);
+  await s.stopFollowing();
+  const pid = (await s.t.store.getAgent(run.id))?.pid as number;
+  process.kill(-pid, "SIGKILL");
+  await until(() => !groupAlive(pid));
+  await s.startAgain();
+  return settle(run);
+}
+
+const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(SCENARIOS);
+const out = await Promise.all(names.filter((n) => n !== "claude resume").map((name) => start(name))).then(
+  (runs) => Promise.all(runs.map(settle)),
+);
+if (names.includes("claude resume")) out.push(await crashAndResume());
 await s.close();
 provider.stop();
-console.log(JSON.stringify({ agents: out, requests: provider.requests.map((r) => `${r.path} ${r.status}`) }));
+const resumed = provider.arrived.find((body) => body.includes("previous run of this task was interrupted"));
+console.log(
+  JSON.stringify({
+    agents: out,
+    requests: provider.requests.map((r) => `${r.path} ${r.status}`),
+    // What the resumed Claude sent the model: the lost run's conversation, then the continuation.
+    resumedMessages: resumed ? (JSON.parse(resumed) as { messages: unknown[] }).messages : [],
+  }),
+);
+// The fake may still hold a SLOW request of the killed run.
+process.exit(0);

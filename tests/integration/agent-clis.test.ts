@@ -14,6 +14,7 @@ import { ROOT } from "../helpers.ts";
 const DIR = join(ROOT, "tests", "agent-clis");
 let agents: WorldAgent[] = [];
 let requests: string[] = [];
+let resumedMessages: unknown[] = [];
 
 beforeAll(async () => {
   for (const cli of ["claude", "codex", "opencode"]) {
@@ -38,7 +39,7 @@ beforeAll(async () => {
     world.exited,
   ]);
   if (code !== 0) throw new Error(`the agent world exited with ${code}:\n${err.slice(-3000)}`);
-  ({ agents, requests } = JSON.parse(out.trim().split("\n").at(-1) as string));
+  ({ agents, requests, resumedMessages } = JSON.parse(out.trim().split("\n").at(-1) as string));
 }, 240_000);
 
 /** The JSON lines the CLI printed (its own output, as the agent's log has it). */
@@ -81,6 +82,27 @@ describe("Claude Code", () => {
     expect(run.costMicros).toBe(Math.round(result.total_cost_usd * 1e6));
     expect(run.costMicros).toBeGreaterThan(0);
     expect(run.result).toBe("wrote the file. claude TOOL:out.txt");
+  });
+
+  test("it gets --max-budget-usd from what remains of the swarm's budget", () => {
+    const argv = agent("claude tool use").argv;
+    expect(argv.slice(argv.indexOf("--max-budget-usd"))).toEqual(["--max-budget-usd", "5"]);
+  });
+
+  test("a run lost in a crash is resumed with --resume <session>, its conversation kept, and said in an event", () => {
+    const run = agent("claude resume");
+    expect(run.status).toBe("completed");
+    expect(run.retryCount).toBe(1);
+    expect(run.argv).toContain("--resume");
+    expect(run.argv[run.argv.indexOf("--resume") + 1]).toBe(run.sessionId as string);
+    const retry = run.events.find((e) => e.type === "agent.retrying");
+    expect(String(retry?.reason)).toBe(`resuming session ${run.sessionId}: its process was lost`);
+    // The model saw the lost run's prompt first, then the continuation.
+    expect(JSON.stringify(resumedMessages[0])).toContain("TASK: claude resume");
+    expect(JSON.stringify(resumedMessages.at(-1))).toContain("previous run of this task was interrupted");
+    // Only the resumed attempt's tokens count (the lost one never got an answer).
+    const result = printed(run).find((l) => l.type === "result") as { total_cost_usd: number };
+    expect(run.costMicros).toBe(Math.round(result.total_cost_usd * 1e6));
   });
 
   test("an API error fails the agent with the CLI's message and exit code", () => {

@@ -120,3 +120,19 @@ test("the demo runtime plays an agent through the report protocol: progress, usa
   expect(agent.costMicros).toBeGreaterThan(0);
   expect(agent.result).toEqual({ demo: true, steps: 10 });
 }, 40_000);
+
+test("an attempt does not start on a spent USD budget: the retry fails with a message that says so", async () => {
+  const script = [
+    line({ dash: "usage", promptTokens: 1, completionTokens: 1, costUsd: 0.02 }),
+    "exit 1",
+  ].join("; ");
+  const { agents } = await s.swarm(sh(script), { maxRetries: 1 }, 1, 0.01);
+  const id = agents[0]?.id as string;
+  let agent = await s.waitFor(id, ["failed"]);
+  while (agent.retryCount < 1 || (agent.error as { reason?: string }).reason !== "start") {
+    await Bun.sleep(10);
+    agent = await s.waitFor(id, ["failed"]);
+  }
+  expect((agent.error as { message: string }).message).toContain("USD budget is spent");
+  expect(agent.costMicros).toBe(20_000);
+});

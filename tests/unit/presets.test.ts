@@ -134,3 +134,30 @@ test("Codex and Gemini parsers price with the table they are given (config prici
     usage: { model: "gpt-5.5", promptTokens: 10000, completionTokens: 0, costUsd: 1 },
   });
 });
+
+test("a lost Claude run is resumed with its session and a continuation prompt; a USD budget caps it", () => {
+  const claude = resolveRuntime(
+    { ...choice, runtime: "claude-code", session: "sess-1", budgetUsd: 2.5 },
+    builtInPresets(),
+    "command",
+  );
+  expect(claude.resumes).toBe(true);
+  expect(claude.argv.slice(-4)).toEqual(["--resume", "sess-1", "--max-budget-usd", "2.5"]);
+  expect(claude.argv[claude.argv.indexOf("-p") + 1]).toStartWith(
+    "Your previous run of this task was interrupted",
+  );
+  // A preset without resumeArgs starts over; a raw command never gets extra arguments.
+  const codex = resolveRuntime(
+    { ...choice, runtime: "codex", session: "t-1", budgetUsd: 1 },
+    builtInPresets(),
+    "command",
+  );
+  expect(codex.resumes).toBe(false);
+  expect(codex.argv).not.toContain("t-1");
+  const raw = resolveRuntime(
+    { ...choice, command: ["run", "{task}"], session: "s", budgetUsd: 1 },
+    builtInPresets(),
+    "x",
+  );
+  expect(raw.argv).toEqual(["run", "fix {model} $(rm -rf /)"]);
+});
