@@ -14,7 +14,7 @@ import {
   status,
   UsageError,
 } from "./common.ts";
-import { bold, dim, green, table } from "./style.ts";
+import { bold, dim, green, table, yellow } from "./style.ts";
 
 const idArg = { id: { type: "positional", required: true, description: "Swarm id" } } as const;
 
@@ -22,7 +22,7 @@ function swarmRow(s: SwarmResponse): string[] {
   const used = s.budget.allocated > 0 ? (s.budget.spent / s.budget.allocated) * 100 : 0;
   return [
     s.id,
-    s.name,
+    s.demo ? `${s.name} ${yellow("(demo)")}` : s.name,
     status(s.status),
     String(s.agentCount),
     `${money(s.budget.spent, s.budget.currency)} / ${money(s.budget.allocated, s.budget.currency)}`,
@@ -95,7 +95,7 @@ const show = defineCommand({
       [
         `${bold(swarm.name)} ${dim(swarm.id)}  ${status(swarm.status)}`,
         `task:     ${swarm.task}`,
-        `strategy: ${swarm.strategy}    agents: ${swarm.agentCount}    created ${age(swarm.createdAt)} ago`,
+        `strategy: ${swarm.strategy}    runtime: ${swarm.runtime ?? "default"}${swarm.demo ? yellow(" (DEMO LOAD: made-up work, no model is called)") : ""}    agents: ${swarm.agentCount}    created ${age(swarm.createdAt)} ago`,
         `budget:   ${money(swarm.budget.spent, swarm.budget.currency)} of ${money(swarm.budget.allocated, swarm.budget.currency)}  ${bar(swarm.budget.allocated > 0 ? (swarm.budget.spent / swarm.budget.allocated) * 100 : 0, 20)}`,
         "",
         agentTable(agents),

@@ -66,6 +66,10 @@ export const SwarmResponseSchema = z.object({
   strategy: StrategySchema,
   agentCount: z.number().int().nonnegative(),
   budget: SwarmBudgetSchema,
+  /** The runtime preset its agents run ("command" for a raw argv; null: the server's default). */
+  runtime: z.string().nullable(),
+  /** Demo load (the `demo` runtime): made-up work, no model is called (DESIGN.md §4). */
+  demo: z.boolean(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   /** Beyond PRD §5.2: the row version, to send back as `expectedVersion` (optimistic locking). */
@@ -82,6 +86,8 @@ export function toSwarmResponse(swarm: SwarmRecord, budget: SwarmBudget): SwarmR
     strategy: swarm.strategy,
     agentCount: swarm.agentCount,
     budget,
+    runtime: swarm.config.command ? "command" : (swarm.config.runtime ?? null),
+    demo: !swarm.config.command && swarm.config.runtime === "demo",
     createdAt: new Date(swarm.createdAt).toISOString(),
     updatedAt: new Date(swarm.updatedAt).toISOString(),
     version: swarm.version,

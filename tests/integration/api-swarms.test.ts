@@ -171,3 +171,15 @@ describe("budget", () => {
     expect((await spawn()).status).toBe(201);
   });
 });
+
+test("a swarm says which runtime it runs and whether it is demo load", async () => {
+  const created = async (body: unknown) => {
+    const res = await post("/api/swarm", body);
+    expect(res.status).toBe(201);
+    return SwarmResponseSchema.parse(await res.json());
+  };
+  const demo = await created({ name: "d", task: "t", config: { runtime: "demo" }, initialAgents: 1 });
+  expect([demo.runtime, demo.demo]).toEqual(["demo", true]);
+  const plain = await created({ name: "p", task: "t", initialAgents: 1 });
+  expect([plain.runtime, plain.demo]).toEqual([null, false]);
+});
