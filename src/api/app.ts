@@ -5,7 +5,7 @@ import { startRetention } from "../core/retention.ts";
 import { Scheduler } from "../core/scheduler.ts";
 import { DashError } from "../domain/errors.ts";
 import { createLogger, type Logger } from "../log.ts";
-import { builtInPresets } from "../runtimes/presets.ts";
+import { presetsWith } from "../runtimes/presets.ts";
 import { modelKey, PRICES } from "../runtimes/pricing.ts";
 import { ensureAdminKey, importConfigKeys } from "../safety/api-keys.ts";
 import { SqliteStore } from "../storage/sqlite.ts";
@@ -73,7 +73,7 @@ export async function startApp(
     {
       home: config.home,
       url: server.server.url.origin,
-      presets: { ...builtInPresets(), ...config.runtimes },
+      presets: presetsWith(config.runtimes),
       defaultRuntime: config.defaults.runtime,
       prices: {
         ...PRICES,

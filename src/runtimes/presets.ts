@@ -94,6 +94,18 @@ export function builtInPresets(): Record<string, RuntimePreset> {
   };
 }
 
+/**
+ * The presets a server offers: the built-in ones, then config.yaml's, each on top of the built-in
+ * preset of its kind (so `{ kind: claude-code, model: … }` keeps Claude's argv, resume and budget
+ * arguments).
+ */
+export function presetsWith(custom: Record<string, RuntimePreset>): Record<string, RuntimePreset> {
+  const builtIn = builtInPresets();
+  const merged = { ...builtIn };
+  for (const [name, preset] of Object.entries(custom)) merged[name] = { ...builtIn[preset.kind], ...preset };
+  return merged;
+}
+
 export interface ResolvedRuntime {
   name: string;
   kind: RuntimeKind;

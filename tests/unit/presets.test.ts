@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { DashError } from "../../src/domain/errors.ts";
-import { builtInPresets, resolveRuntime } from "../../src/runtimes/presets.ts";
+import { builtInPresets, presetsWith, resolveRuntime } from "../../src/runtimes/presets.ts";
 import { reportOf } from "../../src/runtimes/report-protocol.ts";
 
 const choice = { model: "claude-sonnet-4", task: "fix {model} $(rm -rf /)", agentId: "A1" };
@@ -160,4 +160,17 @@ test("a lost Claude run is resumed with its session and a continuation prompt; a
     "x",
   );
   expect(raw.argv).toEqual(["run", "fix {model} $(rm -rf /)"]);
+});
+
+test("a config preset of a CLI kind keeps that CLI's argv, resume and budget arguments", () => {
+  const presets = presetsWith({ reviewer: { kind: "claude-code", model: "claude-opus-4-1" } });
+  const reviewer = resolveRuntime(
+    { ...choice, runtime: "reviewer", session: "s-9", budgetUsd: 1 },
+    presets,
+    "command",
+  );
+  expect(reviewer.argv[0]).toBe("claude");
+  expect(reviewer.argv).toContain("claude-opus-4-1");
+  expect(reviewer.argv.slice(-4)).toEqual(["--resume", "s-9", "--max-budget-usd", "1"]);
+  expect(Object.keys(presets)).toContain("openai");
 });
