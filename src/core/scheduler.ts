@@ -1,5 +1,3 @@
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import type { AgentRecord } from "../domain/agent.ts";
 import { DashError } from "../domain/errors.ts";
 import type { EventRecord } from "../domain/event.ts";
@@ -8,8 +6,7 @@ import { AgentRun } from "../runtimes/agent-run.ts";
 import { type RuntimePreset, resolveRuntime } from "../runtimes/presets.ts";
 import type { Price } from "../runtimes/pricing.ts";
 import { killGroup, signalGroup, startShim } from "../runtimes/process.ts";
-import { runFiles, writeJsonAtomic } from "../runtimes/run-files.ts";
-import { createApiKey } from "../safety/api-keys.ts";
+import { prepareAttempt } from "./attempt.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import { recoverRuns } from "./recovery.ts";
 import { RunKeeper } from "./run-keeper.ts";
@@ -139,45 +136,13 @@ export class Scheduler {
   async launch(agent: AgentRecord, resume: string | null = null): Promise<void> {
     try {
       const { swarm, runtime, budgetUsd } = await this.runtimeFor(agent, resume);
-      if (budgetUsd !== null && budgetUsd <= 0) {
-        throw new DashError(
-          "BUDGET_EXCEEDED",
-          `the swarm's USD budget is spent; allocate more (POST /api/budget/allocate) before starting agents`,
-        );
-      }
-      const program = runtime.argv[0] as string;
-      if (!Bun.which(program)) {
-        throw new DashError(
-          "VALIDATION_ERROR",
-          `${program}: command not found (runtime "${runtime.name}"); install it or pick another runtime: ${Object.keys(this.options.presets).join(", ")}`,
-        );
-      }
-      const files = runFiles(this.options.home, agent.id, agent.retryCount);
-      const cwd = join(this.options.home, "workspaces", agent.swarmId, agent.id);
-      mkdirSync(files.dir, { recursive: true });
-      mkdirSync(cwd, { recursive: true });
-      const token = await createApiKey(this.lifecycle.store, {
-        name: `agent ${agent.id}`,
-        permissions: ["read"],
-      });
-      const env = {
-        ...(process.env as Record<string, string>),
-        ...runtime.env,
-        // Some CLIs (opencode) take their working directory from PWD, not getcwd().
-        PWD: cwd,
-        DASH_URL: this.options.url,
-        DASH_AGENT_ID: agent.id,
-        DASH_SWARM_ID: agent.swarmId,
-        DASH_AGENT_TOKEN: token.key,
-      };
-      writeJsonAtomic(files.spec, {
-        argv: runtime.argv,
-        cwd,
-        env,
-        log: files.log,
-        shim: files.shim,
-        exit: files.exit,
-      });
+      const { files, tokenId } = await prepareAttempt(
+        this.lifecycle.store,
+        this.options,
+        agent,
+        runtime,
+        budgetUsd,
+      );
       const { child, pid, startTime } = startShim(files.spec);
       const moved = await this.lifecycle
         .moveAgent(agent.id, { to: "running", run: { pid, exitCode: null } })
@@ -198,7 +163,7 @@ export class Scheduler {
         swarm.config.timeout,
       );
       run.child = child;
-      run.tokenId = token.record.id;
+      run.tokenId = tokenId;
       child.exited.then(() => {
         run.shimExited = true;
       });

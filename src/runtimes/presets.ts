@@ -4,7 +4,8 @@ import { ClaudeCodeParser } from "./adapters/claude-code.ts";
 import { CodexParser } from "./adapters/codex.ts";
 import { GeminiParser } from "./adapters/gemini.ts";
 import { OpencodeParser } from "./adapters/opencode.ts";
-import { modelKey, PRICES, type Price, PriceSchema, priceOf } from "./pricing.ts";
+import { openaiRuntime } from "./openai-runtime.ts";
+import { modelKey, PRICES, type Price, PriceSchema } from "./pricing.ts";
 import { ReportProtocolParser } from "./report-protocol.ts";
 import type { OutputParser } from "./runtime.ts";
 import { selfArgv } from "./self.ts";
@@ -186,33 +187,4 @@ export function resolveRuntime(
   );
   const parser = () => PARSERS[preset.kind](model, table);
   return { name, kind: preset.kind, argv, env: preset.env ?? {}, parser, resumes };
-}
-
-/** The dash binary itself talks to the endpoint (openai-agent.ts), with its settings in DASH_OPENAI. */
-function openaiRuntime(
-  name: string,
-  preset: RuntimePreset,
-  choice: RuntimeChoice,
-  model: string,
-  prices: Record<string, Price>,
-): ResolvedRuntime {
-  const settings = {
-    baseUrl: preset.baseUrl ?? "https://api.openai.com/v1",
-    apiKeyEnv: preset.apiKeyEnv ?? "OPENAI_API_KEY",
-    model,
-    stream: preset.stream,
-    maxAttempts: preset.maxAttempts,
-    retryBaseMs: preset.retryBaseMs,
-    system: preset.system,
-    maxTokens: preset.maxTokens,
-    price: priceOf(model, prices),
-  };
-  return {
-    name,
-    kind: "openai",
-    argv: [...selfArgv(), "__openai-agent", choice.task, ...(choice.input ? [choice.input] : [])],
-    env: { ...preset.env, DASH_OPENAI: JSON.stringify(settings) },
-    parser: () => new ReportProtocolParser(),
-    resumes: false,
-  };
 }
