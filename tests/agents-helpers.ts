@@ -11,6 +11,8 @@ export async function testScheduler(
     maxConcurrency?: number;
     t?: ReturnType<typeof testLifecycle>;
     presets?: Record<string, RuntimePreset>;
+    /** DASH_URL as the agents see it (a real server's, when they call the API). */
+    url?: string;
   } = {},
 ) {
   const t = options.t ?? testLifecycle();
@@ -20,7 +22,7 @@ export async function testScheduler(
       t.lifecycle,
       {
         home: t.dir,
-        url: "http://127.0.0.1:9",
+        url: options.url ?? "http://127.0.0.1:9",
         // The demo agent in one second instead of ten.
         presets: {
           ...builtInPresets(),

@@ -44,6 +44,8 @@ export interface Route<Q = unknown, B = unknown> {
   path: string;
   permission: Permission | "public";
   summary: string;
+  /** An agent's scoped key may call this write route (the handler checks the scope). */
+  agentScoped?: boolean;
   /** Which extra rate limit applies besides the general one. */
   limit?: "swarmCreate";
   query?: z.ZodType<Q>;

@@ -73,6 +73,11 @@ async function authorize(route: Route, request: Request, ip: string, deps: ApiDe
       granted: key.permissions,
     });
   }
+  if (key.scope && route.method !== "GET" && !route.agentScoped) {
+    throw new DashError("FORBIDDEN", "An agent's key can only read, and spawn agents in its own swarm", {
+      scope: key.scope,
+    });
+  }
   if (route.limit !== "swarmCreate") return { key, decision: general };
   const creates = limiters.swarmCreate.take(key.id);
   if (!creates.allowed) throw new RateLimitedError(creates, "swarm creations");

@@ -36,7 +36,11 @@ export async function prepareAttempt(
   const cwd = join(options.home, "workspaces", agent.swarmId, agent.id);
   mkdirSync(files.dir, { recursive: true });
   mkdirSync(cwd, { recursive: true });
-  const token = await createApiKey(store, { name: `agent ${agent.id}`, permissions: ["read"] });
+  const token = await createApiKey(store, {
+    name: `agent ${agent.id}`,
+    permissions: ["read", "write"],
+    scope: { swarmId: agent.swarmId, agentId: agent.id },
+  });
   const env = {
     ...(process.env as Record<string, string>),
     ...runtime.env,

@@ -9,6 +9,12 @@ export const RawApiKeySchema = z
   .string()
   .regex(API_KEY_PATTERN, "must look like dash_api_key_<32 base64url chars>");
 
+/** What an agent's own key may touch: reads, and spawning children in its swarm. */
+export interface KeyScope {
+  swarmId: string;
+  agentId: string;
+}
+
 /** An api_keys row: only the SHA-256 of the key is ever stored. */
 export interface ApiKeyRecord {
   id: string;
@@ -19,6 +25,8 @@ export interface ApiKeyRecord {
   lastUsedAt: number | null;
   expiresAt: number | null;
   isActive: boolean;
+  /** Set on an agent's DASH_AGENT_TOKEN; null for operator keys. */
+  scope: KeyScope | null;
 }
 
 export const ApiKeySchema = z.object({
@@ -29,6 +37,8 @@ export const ApiKeySchema = z.object({
   lastUsedAt: z.iso.datetime().nullable(),
   expiresAt: z.iso.datetime().nullable(),
   active: z.boolean(),
+  /** An agent's own key: it reads, and spawns children only in this swarm. */
+  scope: z.object({ swarmId: z.string(), agentId: z.string() }).nullable(),
 });
 export type ApiKey = z.infer<typeof ApiKeySchema>;
 
@@ -42,6 +52,7 @@ export function toApiKeyResponse(key: ApiKeyRecord): ApiKey {
     lastUsedAt: iso(key.lastUsedAt),
     expiresAt: iso(key.expiresAt),
     active: key.isActive,
+    scope: key.scope,
   };
 }
 

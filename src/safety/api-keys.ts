@@ -1,6 +1,12 @@
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { API_KEY_PATTERN, type ApiKeyRecord, hashApiKey, type Permission } from "../domain/api-key.ts";
+import {
+  API_KEY_PATTERN,
+  type ApiKeyRecord,
+  hashApiKey,
+  type KeyScope,
+  type Permission,
+} from "../domain/api-key.ts";
 import { DashError } from "../domain/errors.ts";
 import { newId } from "../domain/ids.ts";
 import type { Store } from "../storage/store.ts";
@@ -24,7 +30,7 @@ export function allows(granted: readonly Permission[], required: Permission): bo
 
 export async function createApiKey(
   store: Store,
-  input: { name: string; permissions: Permission[]; expiresAt?: number | null },
+  input: { name: string; permissions: Permission[]; expiresAt?: number | null; scope?: KeyScope | null },
   now = Date.now(),
 ): Promise<{ key: string; record: ApiKeyRecord }> {
   const key = generateApiKey();
@@ -37,6 +43,7 @@ export async function createApiKey(
     lastUsedAt: null,
     expiresAt: input.expiresAt ?? null,
     isActive: true,
+    scope: input.scope ?? null,
   };
   await store.insertApiKey(record);
   return { key, record };
@@ -100,6 +107,7 @@ export async function importConfigKeys(
       lastUsedAt: null,
       expiresAt: null,
       isActive: true,
+      scope: null,
     });
     imported++;
   }

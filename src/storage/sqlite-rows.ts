@@ -1,5 +1,5 @@
 import type { AgentRecord } from "../domain/agent.ts";
-import type { ApiKeyRecord, Permission } from "../domain/api-key.ts";
+import type { ApiKeyRecord, KeyScope, Permission } from "../domain/api-key.ts";
 import type { BudgetAction, BudgetEntity, BudgetRecord, Currency } from "../domain/budget.ts";
 import type { EventRecord, EventType } from "../domain/event.ts";
 import type { AgentStatus, SwarmStatus } from "../domain/states.ts";
@@ -109,6 +109,7 @@ export function apiKeyFromRow(r: Row): ApiKeyRecord {
     lastUsedAt: numOrNull(r.last_used_at),
     expiresAt: numOrNull(r.expires_at),
     isActive: r.is_active === 1,
+    scope: r.scope === null || r.scope === undefined ? null : (json(r.scope) as KeyScope),
   };
 }
 
@@ -223,5 +224,6 @@ export function apiKeyToRow(k: ApiKeyRecord): Row {
     last_used_at: k.lastUsedAt,
     expires_at: k.expiresAt,
     is_active: k.isActive ? 1 : 0,
+    scope: k.scope === null ? null : JSON.stringify(k.scope),
   };
 }

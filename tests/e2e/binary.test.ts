@@ -54,7 +54,7 @@ describe("the compiled dash binary", () => {
     const r = dash(["migrate", "--json"], home, cwd);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toEqual({ applied: [1, 2], version: 2 });
+    expect(JSON.parse(r.out)).toEqual({ applied: [1, 2, 3], version: 3 });
     expect(existsSync(join(home, "dash.db"))).toBe(true);
     expect(existsSync(marker)).toBe(false);
   });
@@ -66,6 +66,7 @@ describe("the compiled dash binary", () => {
     expect(status.migrations).toMatchObject([
       { version: 1, applied: true, intact: true },
       { version: 2, applied: true, intact: true },
+      { version: 3, applied: true, intact: true },
     ]);
     expect(dash(["migrate", "--rollback", "0"], home).out).toContain("rolled back 001 initial_schema");
     expect(JSON.parse(dash(["migrate", "--status", "--json"], home).out).migrations[0].applied).toBe(false);
@@ -96,7 +97,7 @@ describe("the compiled dash binary", () => {
     const applied = await Promise.all(
       runs.map(async (p) => JSON.parse(await new Response(p.stdout).text()).applied),
     );
-    expect(applied.flat()).toEqual([1, 2]);
+    expect(applied.flat()).toEqual([1, 2, 3]);
   });
 
   test("a bad config value names the key and stops", () => {

@@ -194,6 +194,7 @@ describe("store reads and API keys", () => {
       lastUsedAt: null,
       expiresAt: null,
       isActive: true,
+      scope: null,
     };
     await t.store.insertApiKey(key);
     const stored = t.store.db.query("SELECT * FROM api_keys").all();

@@ -52,13 +52,13 @@ describe("migrations", () => {
 
   test("fresh up, rollback, up again", () => {
     const { db } = freshDb();
-    expect(migrateUp(db).map((m) => m.version)).toEqual([1, 2]);
+    expect(migrateUp(db).map((m) => m.version)).toEqual([1, 2, 3]);
     expect(tables(db)).toEqual(["_migrations", "agents", "api_keys", "budgets", "events", "swarms"]);
     expect(migrateUp(db)).toEqual([]);
     expect(db.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
     expect(db.query("PRAGMA foreign_keys").get()).toEqual({ foreign_keys: 1 });
 
-    expect(rollbackTo(db, 1).map((m) => m.version)).toEqual([2]);
+    expect(rollbackTo(db, 1).map((m) => m.version)).toEqual([3, 2]);
     const columns = () =>
       (db.query("PRAGMA table_info(agents)").all() as { name: string }[]).map((c) => c.name);
     expect(columns()).not.toContain("log_offset");
@@ -66,7 +66,7 @@ describe("migrations", () => {
     expect(tables(db)).toEqual(["_migrations"]);
     expect(migrationStates(db)[0]?.appliedAt).toBeNull();
 
-    expect(migrateUp(db).map((m) => m.version)).toEqual([1, 2]);
+    expect(migrateUp(db).map((m) => m.version)).toEqual([1, 2, 3]);
     expect(columns()).toContain("log_offset");
     const row = db.query("SELECT version, name, checksum FROM _migrations").get() as Record<string, unknown>;
     expect(row).toEqual({
@@ -128,11 +128,14 @@ describe("migrations", () => {
     const { db } = freshDb();
     const good = loadMigrations();
     const bad = parseMigration(
-      "003_broken.sql",
+      `00${good.length + 1}_broken.sql`,
       "-- migrate:up\nCREATE TABLE ok_then (a INTEGER);\nNOT SQL;\n-- migrate:down\n",
     );
     expect(() => migrateUp(db, [...good, bad])).toThrow();
     expect(tables(db)).not.toContain("ok_then");
-    expect(migrationStates(db, [...good, bad]).map((s) => s.appliedAt !== null)).toEqual([true, true, false]);
+    expect(migrationStates(db, [...good, bad]).map((s) => s.appliedAt !== null)).toEqual([
+      ...good.map(() => true),
+      false,
+    ]);
   });
 });

@@ -59,11 +59,22 @@ export const agentRoutes = [
     method: "POST",
     path: "/api/agents",
     permission: "write",
-    summary: "Spawn an agent into a live swarm (idle until a runtime starts it)",
+    agentScoped: true,
+    summary:
+      "Spawn an agent into a live swarm (idle until a runtime starts it); an agent's own key spawns its children",
     body: SpawnAgentSchema,
     response: AgentResponseSchema,
     status: 201,
-    async handler({ body, deps }) {
+    async handler({ body: asked, deps, key }) {
+      // An agent's key (DASH_AGENT_TOKEN) spawns into its own swarm; its children by default.
+      const scope = key?.scope;
+      if (scope && asked.swarmId !== scope.swarmId) {
+        throw new DashError(
+          "FORBIDDEN",
+          `an agent's key can only spawn agents in its own swarm ${scope.swarmId}`,
+        );
+      }
+      const body = scope ? { ...asked, parentId: asked.parentId ?? scope.agentId } : asked;
       if (body.parentId) {
         const parent = await deps.store.getAgent(body.parentId);
         if (!parent || parent.swarmId !== body.swarmId) {
