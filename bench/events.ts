@@ -151,7 +151,7 @@ async function slowConsumer(server: BenchServer): Promise<void> {
 }
 
 export async function benchEvents(): Promise<void> {
-  const config = `limits: { rateLimitPerMinute: 100000000, swarmCreatesPerMinute: 100000000 }\nlog: { level: warn }\nwebsocket: { maxBufferBytes: ${SLOW_BOUND} }\n`;
+  const config = `limits: { rateLimitPerMinute: 100000000, swarmCreatesPerMinute: 100000000 }\nlog: { level: warn }\nwebsocket: { maxBufferBytes: ${SLOW_BOUND} }\nagents: { maxConcurrency: 0 }\n`;
   await withBenchServer(config, async (server) => {
     const rows: Summary[] = [];
     let fan: Summary | undefined;

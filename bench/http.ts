@@ -33,9 +33,10 @@ async function seed({ url, key }: Credentials): Promise<void> {
 }
 
 export async function benchHttp(): Promise<void> {
-  // Rate limits would answer 429 within a second; info logs would write one line per request.
+  // Rate limits would answer 429 within a second; info logs would write one line per request;
+  // the API alone is measured here, so the swarms' agents are not started (bench/agents.ts does).
   const config =
-    "limits: { rateLimitPerMinute: 100000000, swarmCreatesPerMinute: 100000000 }\nlog: { level: warn }\n";
+    "limits: { rateLimitPerMinute: 100000000, swarmCreatesPerMinute: 100000000 }\nlog: { level: warn }\nagents: { maxConcurrency: 0 }\n";
   await withBenchServer(config, async (server) => {
     const credentials = { url: server.url, key: server.key };
     await seed(credentials);

@@ -1,4 +1,5 @@
 /** `bun run bench`: every benchmark in turn. Figures only; nothing here asserts a time. */
+import { benchAgents } from "./agents.ts";
 import { benchEvents } from "./events.ts";
 import { benchHttp } from "./http.ts";
 import { benchWritePath } from "./write-path.ts";
@@ -9,3 +10,4 @@ console.log(
 await benchWritePath();
 await benchHttp();
 await benchEvents();
+await benchAgents();

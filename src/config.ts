@@ -74,7 +74,8 @@ export const ConfigSchema = z.strictObject({
   agents: z
     .strictObject({
       /** Agents running at once; the rest wait as idle. Default from cores and memory. */
-      maxConcurrency: z.number().int().min(1).max(10_000).default(defaultConcurrency),
+      // 0: this server starts no agents (they wait as idle), e.g. to benchmark the API alone.
+      maxConcurrency: z.number().int().min(0).max(10_000).default(defaultConcurrency),
       killGraceMs: z.number().int().min(0).max(600_000).default(5000),
       retryBackoffMs: z.number().int().min(0).max(600_000).default(1000),
       pollMs: z.number().int().min(10).max(10_000).default(100),

@@ -99,6 +99,8 @@ export class Scheduler {
       if (!spawning) continue; // killed or started meanwhile
       started++;
       await this.launch(spawning);
+      // Let requests in between launches: a batch of 100 must not hold the API for seconds.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

@@ -27,6 +27,19 @@ describe("config", () => {
     expect(config.defaults.runtime).toBe("claude-code");
   });
 
+  test("runtimes, pricing and a concurrency of 0 (a server that starts no agents) are read", () => {
+    const dir = home(
+      "runtimes:\n  local: { kind: openai, baseUrl: 'http://127.0.0.1:11434/v1', model: llama3 }\npricing:\n  llama3: { input: 0.1, output: 0.2 }\n",
+    );
+    const config = loadConfig({ DASH_HOME: dir, DASH_MAX_CONCURRENCY: "0" });
+    expect(config.agents.maxConcurrency).toBe(0);
+    expect(config.runtimes.local).toMatchObject({ kind: "openai", model: "llama3" });
+    expect(config.pricing).toEqual({ llama3: { input: 0.1, output: 0.2 } });
+    expect(() => loadConfig({ DASH_HOME: home("pricing:\n  x: { input: -1, output: 0 }\n") })).toThrow(
+      /pricing/,
+    );
+  });
+
   test("config.yaml is read, and environment variables override it", () => {
     const dir = home("server:\n  port: 8000\nlog:\n  level: debug\nlimits:\n  maxAgentsPerSwarm: 20\n");
     expect(loadConfig({ DASH_HOME: dir }).server.port).toBe(8000);
