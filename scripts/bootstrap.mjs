@@ -43,8 +43,10 @@ if (run(bun, ["install", "--frozen-lockfile"]) !== 0) process.exit(1);
 const clis = join(root, "tests", "agent-clis");
 if (mode === "test" && !existsSync(join(clis, "node_modules", ".package-lock.json"))) {
   console.log("Installing the agent CLIs the tests run (tests/agent-clis)…");
-  if (run("npm", ["ci", "--prefix", clis, "--no-audit", "--no-fund", "--loglevel=error"]) !== 0)
-    process.exit(1);
+  // `npm install`, not `npm ci`: npm leaves opencode's other-platform packages out of the lockfile
+  // and `ci` then refuses it. Versions are exact in package.json, the lockfile pins the rest.
+  const args = ["install", "--prefix", clis, "--no-audit", "--no-fund", "--loglevel=error"];
+  if (run("npm", args) !== 0) process.exit(1);
 }
 
 if (mode === "test") process.exit(run(bun, ["test", "--coverage", ...rest]));

@@ -19,7 +19,9 @@ let resumedMessages: unknown[] = [];
 beforeAll(async () => {
   for (const cli of ["claude", "codex", "opencode"]) {
     if (!existsSync(join(DIR, "node_modules", ".bin", cli))) {
-      throw new Error(`${cli} is not installed: run \`npm ci --prefix tests/agent-clis\` (npm test does it)`);
+      throw new Error(
+        `${cli} is not installed: run \`npm install --prefix tests/agent-clis\` (npm test does it)`,
+      );
     }
   }
   const world = Bun.spawn(
