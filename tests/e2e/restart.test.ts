@@ -106,9 +106,17 @@ test("kill -9 and restart: every swarm, agent (status, cost) and the $50.23 spen
     .filter((a) => a.name.startsWith("late-"))
     .reduce((sum, a) => sum + a.cost.amount, 0);
   expect(after.budget.totals[0]?.spent).toBeCloseTo(50.23 + late, 9);
-  expect(after.swarms.map(({ agentCount: _, ...s }) => s)).toEqual(
-    before.swarms.map(({ agentCount: _, ...s }) => s),
+  // Each swarm is as it was, but for what its late agents spent since.
+  const lateSpent = (swarmId: string) =>
+    after.agents
+      .filter((a) => a.name.startsWith("late-") && a.swarmId === swarmId)
+      .reduce((sum, a) => sum + a.cost.amount, 0);
+  expect(after.swarms.map(({ agentCount: _, budget: __, ...s }) => s)).toEqual(
+    before.swarms.map(({ agentCount: _, budget: __, ...s }) => s),
   );
+  for (const [i, swarm] of after.swarms.entries()) {
+    expect(swarm.budget.spent).toBeCloseTo((before.swarms[i]?.budget.spent ?? 0) + lateSpent(swarm.id), 9);
+  }
   console.log(
     `restart story: ${acknowledged.length}/40 acknowledged spawns in flight at kill -9, all restored`,
   );
