@@ -1,3 +1,4 @@
+import { spyOn } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -45,4 +46,21 @@ export async function until(check: () => boolean, ms = 5000): Promise<void> {
     if (Date.now() > end) throw new Error("timed out waiting");
     await Bun.sleep(5);
   }
+}
+
+/**
+ * Captures what a CLI command prints in this process: console.log lines (and, with `stdout`,
+ * raw stdout writes) into `out`, stderr writes into `err`. Returns the spies to restore.
+ */
+export function captureConsole(
+  out: () => string[],
+  err: () => string[],
+  options: { stdout?: boolean } = {},
+): { mockRestore: () => void }[] {
+  const write = (into: () => string[]) => (s: string | Uint8Array) => into().push(String(s)) > 0;
+  return [
+    spyOn(console, "log").mockImplementation((...a: unknown[]) => void out().push(a.join(" "))),
+    ...(options.stdout ? [spyOn(process.stdout, "write").mockImplementation(write(out))] : []),
+    spyOn(process.stderr, "write").mockImplementation(write(err)),
+  ];
 }

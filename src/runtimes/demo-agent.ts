@@ -1,9 +1,13 @@
+import { costAt } from "./pricing.ts";
+
 /**
  * `dash __demo-agent <seconds>`: demo load, labelled as such (the runtime is named "demo"). It
  * plays an agent over `seconds`: ten steps of made-up progress and token usage priced like a
  * small model, then a result, all through the ordinary report protocol.
  */
 const STEPS = 10;
+/** Priced like a small model, so the made-up dollars look plausible. */
+const DEMO_PRICE = { input: 0.15, output: 0.6 };
 
 export async function runDemoAgent(secondsArg: string | undefined): Promise<number> {
   const asked = Number(secondsArg);
@@ -16,7 +20,7 @@ export async function runDemoAgent(secondsArg: string | undefined): Promise<numb
     await Bun.sleep((seconds * 1000) / STEPS);
     const promptTokens = 400 + Math.floor(Math.random() * 800);
     const completionTokens = 50 + Math.floor(Math.random() * 250);
-    const costUsd = Math.round(((promptTokens * 0.15 + completionTokens * 0.6) / 1_000_000) * 1e6) / 1e6;
+    const costUsd = costAt(DEMO_PRICE, promptTokens, completionTokens);
     console.log(`step ${step}: thinking about the task`);
     say({ dash: "usage", model: "demo", promptTokens, completionTokens, costUsd });
     say({ dash: "progress", current: step, total: STEPS });

@@ -8,7 +8,7 @@
  * It reports through the ordinary report protocol: usage priced by model, progress, result.
  */
 import { z } from "zod";
-import { PriceSchema } from "./pricing.ts";
+import { costAt, PriceSchema } from "./pricing.ts";
 
 export const OpenAISettingsSchema = z.object({
   baseUrl: z.url(),
@@ -79,11 +79,8 @@ function finish(settings: OpenAISettings, answer: Answer): void {
   const { price, model } = settings;
   if (!answer.usageKnown) console.log("the endpoint sent no token usage: this run is recorded at 0 tokens");
   if (!price) console.log(`no price for model "${model}": its cost is recorded as 0 (add it under pricing:)`);
-  const usd = price
-    ? (answer.promptTokens * price.input + answer.completionTokens * price.output) / 1_000_000
-    : 0;
   const { promptTokens, completionTokens } = answer;
-  const costUsd = Math.round(usd * 1_000_000) / 1_000_000;
+  const costUsd = price ? costAt(price, promptTokens, completionTokens) : 0;
   report({ dash: "usage", model, promptTokens, completionTokens, costUsd });
   report({ dash: "progress", current: 1, total: 1 });
   report({ dash: "result", result: answer.text });

@@ -13,8 +13,9 @@ import { selfArgv } from "./self.ts";
 /**
  * Runtimes are named presets (DESIGN.md §4): config.yaml's `runtimes` adds or overrides them;
  * a swarm picks one by name in `config.runtime`, or gives a raw argv in `config.command` (admin).
- * `{task}`, `{input}`, `{model}` and `{agentId}` in an argv element are replaced by the values,
- * as whole arguments to execve: never through a shell.
+ * `{task}`, `{input}`, `{model}`, `{agentId}`, `{seconds}` (demo), `{session}` (resumeArgs) and
+ * `{budgetUsd}` (budgetArgs) in an argv element are replaced by the values, as whole arguments to
+ * execve: never through a shell.
  */
 export const RUNTIME_KINDS = [
   "command",

@@ -45,7 +45,13 @@ export function priceOf(model: string, prices: Record<string, Price> = PRICES): 
   return best === null ? null : (prices[best] as Price);
 }
 
-/** Dollars for these tokens, rounded to the micro-dollar the ledger keeps. */
+/** Dollars for these tokens at this price, rounded to the micro-dollar the ledger keeps. */
+export function costAt(price: Price, promptTokens: number, completionTokens: number): number {
+  const usd = (promptTokens * price.input + completionTokens * price.output) / 1_000_000;
+  return Math.round(usd * 1_000_000) / 1_000_000;
+}
+
+/** Dollars for these tokens of this model (0 for a model the table does not know). */
 export function costOf(
   model: string,
   promptTokens: number,
@@ -53,7 +59,5 @@ export function costOf(
   prices: Record<string, Price> = PRICES,
 ): number {
   const price = priceOf(model, prices);
-  if (!price) return 0;
-  const usd = (promptTokens * price.input + completionTokens * price.output) / 1_000_000;
-  return Math.round(usd * 1_000_000) / 1_000_000;
+  return price ? costAt(price, promptTokens, completionTokens) : 0;
 }

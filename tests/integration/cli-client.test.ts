@@ -1,11 +1,11 @@
-import { afterAll, afterEach, beforeEach, describe, expect, spyOn, test } from "bun:test";
+import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { main } from "../../src/cli/index.ts";
 import { EXIT, runCli } from "../../src/cli/run.ts";
 import { resolveConnection } from "../../src/client/connection.ts";
 import { testServer } from "../api-helpers.ts";
-import { tempHome } from "../helpers.ts";
+import { captureConsole, tempHome } from "../helpers.ts";
 
 // The client nouns in-process against a real server on a loopback port (e2e runs the binary).
 const api = await testServer();
@@ -24,8 +24,10 @@ beforeEach(() => {
   out = [];
   err = [];
   spies.push(
-    spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" "))),
-    spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => err.push(String(s)) > 0),
+    ...captureConsole(
+      () => out,
+      () => err,
+    ),
   );
 });
 afterEach(() => {

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, spyOn, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { type App, startApp } from "../../src/api/app.ts";
@@ -10,7 +10,7 @@ import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/log.ts";
 import { builtInPresets } from "../../src/runtimes/presets.ts";
 import { SqliteStore } from "../../src/storage/sqlite.ts";
-import { ROOT, tempHome, until } from "../helpers.ts";
+import { captureConsole, ROOT, tempHome, until } from "../helpers.ts";
 
 // `dash demo` end to end: against a real server (with its scheduler, demo agents of 1 s) started
 // here, and with no server at all, where the demo starts its own in a temp DASH_HOME and removes it.
@@ -109,8 +109,10 @@ describe("dash demo in-process", () => {
     out = [];
     err = [];
     spies.push(
-      spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" "))),
-      spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => err.push(String(s)) > 0),
+      ...captureConsole(
+        () => out,
+        () => err,
+      ),
     );
   });
   afterEach(() => {

@@ -1,9 +1,9 @@
-import { afterAll, afterEach, beforeEach, describe, expect, spyOn, test } from "bun:test";
+import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { main } from "../../src/cli/index.ts";
 import { EXIT, reportError, runCli } from "../../src/cli/run.ts";
 import { table } from "../../src/cli/style.ts";
 import { DashError } from "../../src/domain/errors.ts";
-import { tempHome } from "../helpers.ts";
+import { captureConsole, tempHome } from "../helpers.ts";
 
 // The CLI in-process (the e2e suite runs the compiled binary): output captured, DASH_HOME temp.
 const home = tempHome();
@@ -18,9 +18,11 @@ beforeEach(() => {
   out = [];
   err = [];
   spies.push(
-    spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(a.join(" "))),
-    spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => out.push(String(s)) > 0),
-    spyOn(process.stderr, "write").mockImplementation((s: string | Uint8Array) => err.push(String(s)) > 0),
+    ...captureConsole(
+      () => out,
+      () => err,
+      { stdout: true },
+    ),
   );
 });
 afterEach(() => {
