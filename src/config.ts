@@ -61,6 +61,14 @@ export const ConfigSchema = z.strictObject({
       currency: CurrencySchema.default("USD"),
     })
     .prefault({}),
+  /** Tree caps for swarms that set none, and how often budgets' burn rate is sampled. */
+  swarms: z
+    .strictObject({
+      maxDepth: z.number().int().min(1).max(20).default(3),
+      maxChildren: z.number().int().min(1).max(100).default(10),
+      forecastMs: z.number().int().min(50).max(600_000).default(5000),
+    })
+    .prefault({}),
   defaults: z
     .strictObject({
       runtime: z.string().min(1).default("claude-code"),

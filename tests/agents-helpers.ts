@@ -1,3 +1,4 @@
+import { Conductor } from "../src/core/conductor.ts";
 import { Scheduler } from "../src/core/scheduler.ts";
 import type { SwarmConfig } from "../src/domain/swarm.ts";
 import { createLogger } from "../src/log.ts";
@@ -39,6 +40,8 @@ export async function testScheduler(
     );
   let scheduler = make();
   await scheduler.start();
+  const conductor = new Conductor(t.lifecycle, createLogger("debug", {}, (l) => lines.push(l)));
+  await conductor.start();
   const pids = new Set<number>();
   t.bus.subscribe((e) => {
     if (e.type === "agent.started") {
@@ -84,7 +87,9 @@ export async function testScheduler(
     },
     swarm,
     waitFor,
+    conductor,
     close: async () => {
+      await conductor.stop();
       await scheduler.stop();
       // Nothing a test started may outlive it.
       for (const pid of pids) if (groupAlive(pid)) process.kill(-pid, "SIGKILL");

@@ -40,9 +40,9 @@ export function testLifecycle(options: LifecycleOptions = {}) {
 export const ROOT = join(import.meta.dir, "..");
 
 /** Waits until `check()` holds, polling every 5 ms; throws after `ms`. */
-export async function until(check: () => boolean, ms = 5000): Promise<void> {
+export async function until(check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > end) throw new Error("timed out waiting");
     await Bun.sleep(5);
   }

@@ -1,5 +1,6 @@
 import { EventBus } from "../bus/bus.ts";
 import type { Config } from "../config.ts";
+import { Conductor } from "../core/conductor.ts";
 import { Lifecycle } from "../core/lifecycle.ts";
 import { startRetention } from "../core/retention.ts";
 import { Scheduler } from "../core/scheduler.ts";
@@ -37,6 +38,8 @@ export async function startApp(
     const bus = new EventBus(logger.onError("event listener failed"));
     lifecycle = new Lifecycle(store, bus, {
       maxAgentsPerSwarm: config.limits.maxAgentsPerSwarm,
+      maxDepth: config.swarms.maxDepth,
+      maxChildren: config.swarms.maxChildren,
       defaultBudget: { amount: config.budget.defaultAmount, currency: config.budget.currency },
     });
     const deps = {
@@ -86,6 +89,8 @@ export async function startApp(
     logger.child({ component: "scheduler" }),
   );
   await scheduler.start();
+  const conductor = new Conductor(lifecycle, logger.child({ component: "conductor" }));
+  await conductor.start();
   const retention = startRetention(store, config.events, logger.onError("event retention failed"));
   const adminKey = await ensureAdminKey(store, config.home, server.server.url.origin);
   if (adminKey) logger.info("created the first admin API key", { credentials: `${config.home}/credentials` });
@@ -102,6 +107,7 @@ export async function startApp(
     stop: () => {
       stopping ??= (async () => {
         retention.stop();
+        await conductor.stop();
         await scheduler.stop();
         await server.stop();
         store.close();

@@ -9,7 +9,7 @@ import type { Store } from "../storage/store.ts";
 
 /**
  * Everything an attempt needs before its shim starts, or a DashError that says why it cannot
- * start (a spent budget, a program that is not installed): its run files and workspace, its own
+ * start (a program that is not installed; the budget was checked when it was admitted): its run files and workspace, its own
  * API key (DASH_AGENT_TOKEN, revoked when the attempt ends) and the launch spec the shim reads.
  */
 export async function prepareAttempt(
@@ -17,14 +17,7 @@ export async function prepareAttempt(
   options: { home: string; url: string; presets: Record<string, unknown> },
   agent: AgentRecord,
   runtime: ResolvedRuntime,
-  budgetUsd: number | null,
 ) {
-  if (budgetUsd !== null && budgetUsd <= 0) {
-    throw new DashError(
-      "BUDGET_EXCEEDED",
-      "the swarm's USD budget is spent; allocate more (POST /api/budget/allocate) before starting agents",
-    );
-  }
   const program = runtime.argv[0] as string;
   if (!Bun.which(program)) {
     throw new DashError(
@@ -50,6 +43,7 @@ export async function prepareAttempt(
     DASH_AGENT_ID: agent.id,
     DASH_SWARM_ID: agent.swarmId,
     DASH_AGENT_TOKEN: token.key,
+    ...(agent.input === null ? {} : { DASH_INPUT: agent.input }),
   };
   writeJsonAtomic(files.spec, {
     argv: runtime.argv,

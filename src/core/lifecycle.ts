@@ -6,15 +6,18 @@ import {
   type UsageReport,
   UsageReportSchema,
 } from "../domain/agent.ts";
-import type { BudgetRecord, Currency } from "../domain/budget.ts";
-import { ConcurrencyConflictError, DashError, InvalidTransitionError } from "../domain/errors.ts";
+import { type BudgetEntity, BudgetInputSchema, type BudgetRecord, type Currency } from "../domain/budget.ts";
+import { ConcurrencyConflictError, DashError, InvalidTransitionError, notFound } from "../domain/errors.ts";
 import { usdToMicros } from "../domain/money.ts";
 import { type CreateSwarmInput, CreateSwarmSchema, type SwarmRecord } from "../domain/swarm.ts";
 import { parseOrThrow } from "../domain/validate.ts";
-import type { Store, WriteResult } from "../storage/store.ts";
-import { assertBudgetLeft, decideAllocation, decideProgress, usageEvent } from "./reports.ts";
+import { newBudget } from "../safety/budget.ts";
+import type { BudgetPatch, Change, Store, WriteResult } from "../storage/store.ts";
+import { decideAdvance } from "./advance.ts";
+import { decideRelease, decideStart, decideUsage } from "./metering.ts";
+import { allocatedEvent, assertBudgetLeft, decideAllocation, decideProgress } from "./reports.ts";
 import { decideScale } from "./scale.ts";
-import { decideSpawn, draftAgent, planSwarm } from "./swarm.ts";
+import { checkPlannedAgents, decideSpawn, draftAgent, planSwarm } from "./swarm.ts";
 import {
   type AgentMove,
   type AgentRun,
@@ -29,7 +32,15 @@ export interface LifecycleOptions {
   defaultBudget?: { amount: number; currency: Currency };
   /** DASH_MAX_AGENTS: agents one swarm may hold. */
   maxAgentsPerSwarm?: number;
+  /** Tree caps for swarms that do not set their own (config swarms.maxDepth / maxChildren). */
+  maxDepth?: number;
+  maxChildren?: number;
 }
+
+export type BudgetTarget =
+  | { swarmId: string }
+  | { agentId: string }
+  | { project: string; currency?: Currency };
 
 export interface SpawnAgentInput {
   swarmId: string;
@@ -38,6 +49,7 @@ export interface SpawnAgentInput {
   model?: string;
   parentId?: string | null;
   metadata?: Record<string, unknown>;
+  input?: string | null;
 }
 
 /**
@@ -60,18 +72,16 @@ export class Lifecycle {
 
   async createSwarm(input: CreateSwarmInput): Promise<{ swarm: SwarmRecord; agents: AgentRecord[] }> {
     const parsed = parseOrThrow(CreateSwarmSchema, input, "swarm");
-    const max = this.options.maxAgentsPerSwarm ?? 100;
-    if (parsed.initialAgents > max) {
-      throw new DashError(
-        "VALIDATION_ERROR",
-        `initialAgents ${parsed.initialAgents} is over the cap of ${max} agents per swarm`,
-        {
-          field: "initialAgents",
-          max,
-        },
-      );
-    }
-    const plan = planSwarm(parsed, this.options.defaultBudget ?? { amount: 10, currency: "USD" }, this.now());
+    const parent = parsed.budget?.project
+      ? await this.projectBudget(parsed.budget.project, parsed.budget.currency)
+      : null;
+    const plan = planSwarm(
+      parsed,
+      this.options.defaultBudget ?? { amount: 10, currency: "USD" },
+      this.now(),
+      parent,
+    );
+    checkPlannedAgents(parsed, plan.agents.length, this.max);
     const swarm = await this.commit(
       this.store.insertSwarm(plan.swarm, plan.budget, plan.agents, plan.events),
     );
@@ -79,7 +89,7 @@ export class Lifecycle {
     return { swarm, agents };
   }
 
-  /** Adds an idle agent to a live swarm, within the per-swarm cap (checked inside the transaction). */
+  /** Adds an idle agent to a live swarm, within the per-swarm cap and tree caps (checked inside the transaction). */
   async spawnAgent(input: SpawnAgentInput): Promise<AgentRecord> {
     const swarm = await this.store.getSwarm(input.swarmId);
     assertBudgetLeft(input.swarmId, await this.store.getBudget("swarm", input.swarmId));
@@ -93,11 +103,19 @@ export class Lifecycle {
         maxRetries: swarm?.config.maxRetries ?? 3,
         parentId: input.parentId ?? null,
         metadata: input.metadata ?? {},
+        input: input.input ?? null,
+        position: swarm?.agentCount ?? 0,
       },
       this.now(),
     );
-    const max = this.options.maxAgentsPerSwarm ?? 100;
-    return this.commit(this.store.insertAgent(agent, (current) => decideSpawn(current, agent, max)));
+    const caps = {
+      max: this.max,
+      maxDepth: this.options.maxDepth ?? 3,
+      maxChildren: this.options.maxChildren ?? 10,
+    };
+    return this.commit(
+      this.store.insertAgent(agent, (current, parent) => decideSpawn(current, agent, caps, parent)),
+    );
   }
 
   async moveAgent(id: string, move: AgentMove): Promise<AgentRecord> {
@@ -110,11 +128,11 @@ export class Lifecycle {
 
   /** Scales a swarm to `target` unfinished agents (adds idle ones or kills the surplus), atomically. */
   async scaleSwarm(id: string, target: number, expectedVersion?: number): Promise<SwarmRecord> {
-    const max = this.options.maxAgentsPerSwarm ?? 100;
+    const max = this.max;
     if (!Number.isInteger(target) || target < 0 || target > max) {
       throw new DashError(
         "VALIDATION_ERROR",
-        `target must be a whole number from 0 to ${max}, got ${target}`,
+        `target must be a whole number from 0 to ${max} (DASH_MAX_AGENTS), got ${target}`,
         {
           field: "target",
           max,
@@ -122,10 +140,27 @@ export class Lifecycle {
       );
     }
     return this.commit(
-      this.store.scaleSwarm(id, (swarm, unfinished, budget) =>
-        decideScale(swarm, unfinished, budget, { target, max, now: this.now(), expectedVersion }),
+      this.store.changeSwarm(id, (swarm, agents, budget) =>
+        decideScale(swarm, agents, budget, { target, max, now: this.now(), expectedVersion }),
       ),
     );
+  }
+
+  /** The swarm's next step by its strategy: add the agents now ready, or finish it (see decideAdvance). */
+  async advanceSwarm(id: string): Promise<SwarmRecord> {
+    return this.commit(
+      this.store.changeSwarm(id, (swarm, agents, budget) => decideAdvance(swarm, agents, budget, this.now())),
+    );
+  }
+
+  /** Starts (or retries) an agent: the move and the reservation of its first step, or BUDGET_EXCEEDED. */
+  async startAgent(id: string, move: AgentMove): Promise<AgentRecord> {
+    return this.meter(id, (agent, chain) => decideStart(agent, chain, move, this.now()));
+  }
+
+  /** Lets an agent held by its budget go on, if its budgets have room for a step now. */
+  async releaseAgent(id: string): Promise<AgentRecord> {
+    return this.meter(id, (agent, chain) => decideRelease(agent, chain, this.now()));
   }
 
   async reportProgress(
@@ -153,38 +188,66 @@ export class Lifecycle {
 
   /**
    * Money already spent is a fact, so usage is accepted in every state. It is added to the agent
-   * and to every budget above it in the same transaction, as integer micro-USD (or tokens).
+   * and to every budget above it in the same transaction, as integer micro-USD (or tokens), which
+   * also settles the step's reservation and reserves the next one: `admitted` is false when there
+   * is no room for it (a running agent is then held, paused, until there is).
    */
   async recordUsage(
     id: string,
     report: UsageReport,
     logOffset?: number,
-  ): Promise<{ agent: AgentRecord; budgets: BudgetRecord[] }> {
+  ): Promise<{ agent: AgentRecord; budgets: BudgetRecord[]; admitted: boolean }> {
     const usage = parseOrThrow(UsageReportSchema, report, "usage report");
     const costMicros = usdToMicros(usage.costUsd);
-    const delta = { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, costMicros };
-    const { record, budgets, events } = await this.store.addUsage(
-      id,
-      delta,
-      (agent) => [usageEvent(agent, usage, costMicros)],
-      logOffset,
-    );
+    let admitted = true;
+    const { record, budgets, events } = await this.store.meterAgent(id, (agent, chain) => {
+      const change = decideUsage(agent, chain, usage, costMicros, this.now(), logOffset);
+      admitted = change.admitted;
+      return change;
+    });
     this.bus.publish(events);
-    return { agent: record, budgets };
+    return { agent: record, budgets, admitted };
   }
 
-  /** Adds `amount` (dollars or tokens, in the budget's currency) to a swarm's allocation. */
-  async allocateBudget(swarmId: string, amount: number, expectedVersion?: number): Promise<BudgetRecord> {
+  /** Adds `amount` (in the budget's currency) to a swarm's, an agent's or a project's budget, creating the latter two. */
+  async allocateBudget(
+    target: BudgetTarget,
+    amount: number,
+    expectedVersion?: number,
+  ): Promise<BudgetRecord> {
     if (!Number.isFinite(amount) || amount <= 0) {
       throw new DashError("VALIDATION_ERROR", `amount must be a positive number, got ${amount}`, {
         field: "amount",
       });
     }
+    const [entityType, entityId] = await this.budgetEntity(target);
+    if (entityType !== "swarm" && !(await this.store.getBudget(entityType, entityId))) {
+      const parent =
+        entityType === "agent"
+          ? await this.store.getBudget("swarm", (await this.store.getAgent(entityId))?.swarmId ?? "")
+          : null;
+      const currency = parent?.currency ?? ("currency" in target ? target.currency : undefined) ?? "USD";
+      const input = BudgetInputSchema.parse({ amount, currency });
+      const budget = newBudget(entityType, entityId, input, this.now(), parent?.id ?? null);
+      const event = allocatedEvent({ ...budget, spentUnits: 0, alertLevel: 0 } as BudgetRecord, amount);
+      return this.commit(this.store.insertBudget(budget, [event])).catch(async (error) => {
+        if (!String(error).includes("UNIQUE")) throw error;
+        return this.allocateBudget(target, amount, expectedVersion); // made meanwhile: add to it
+      });
+    }
     return this.commit(
-      this.store.updateBudget("swarm", swarmId, (budget) =>
+      this.store.updateBudget(entityType, entityId, (budget) =>
         decideAllocation(budget, amount, expectedVersion),
       ),
     );
+  }
+
+  /** Writes a budget's burn rate and projection (see safety/forecast.ts). */
+  async updateBudget(
+    budget: BudgetRecord,
+    decide: (b: BudgetRecord) => Change<BudgetPatch>,
+  ): Promise<BudgetRecord> {
+    return this.commit(this.store.updateBudget(budget.entityType, budget.entityId, decide));
   }
 
   /** Refused state-machine moves since start, by `entity:from->to` (for tests and /metrics). */
@@ -194,6 +257,43 @@ export class Lifecycle {
 
   get conflicts(): number {
     return this.conflictCount;
+  }
+
+  private get max(): number {
+    return this.options.maxAgentsPerSwarm ?? 100;
+  }
+
+  private async meter(id: string, decide: Parameters<Store["meterAgent"]>[1]): Promise<AgentRecord> {
+    const { record, events } = await this.store.meterAgent(id, decide);
+    this.bus.publish(events);
+    return record;
+  }
+
+  /** The project budget a new swarm's budget hangs under: it must exist and be in the same currency. */
+  private async projectBudget(project: string, currency: Currency): Promise<string> {
+    const budget = await this.store.getBudget("project", project);
+    if (!budget) {
+      throw new DashError(
+        "VALIDATION_ERROR",
+        `no project budget "${project}": allocate one first (POST /api/budget/allocate with project)`,
+        { field: "budget.project" },
+      );
+    }
+    if (budget.currency !== currency) {
+      throw new DashError(
+        "VALIDATION_ERROR",
+        `project "${project}" budgets in ${budget.currency}, this swarm in ${currency}`,
+        { field: "budget.currency" },
+      );
+    }
+    return budget.id;
+  }
+
+  private async budgetEntity(target: BudgetTarget): Promise<[BudgetEntity, string]> {
+    if ("swarmId" in target) return ["swarm", target.swarmId];
+    if ("project" in target) return ["project", target.project];
+    if (!(await this.store.getAgent(target.agentId))) throw notFound("agent", target.agentId);
+    return ["agent", target.agentId];
   }
 
   private async commit<T>(write: Promise<WriteResult<T>>): Promise<T> {

@@ -3,6 +3,7 @@ import type { BudgetRecord } from "../domain/budget.ts";
 import { DashError } from "../domain/errors.ts";
 import type { NewEvent } from "../domain/event.ts";
 import { budgetUnits, fromUnits } from "../domain/money.ts";
+import { levelOf } from "../safety/budget.ts";
 import type { AgentPatch, BudgetPatch, Change } from "../storage/store.ts";
 import { checkVersion } from "./transitions.ts";
 
@@ -60,7 +61,24 @@ export function usageEvent(agent: AgentRecord, usage: UsageReport, costMicros: n
   };
 }
 
-/** Adds `amount` (in the budget's currency) to its allocation. */
+export function allocatedEvent(budget: BudgetRecord, added: number): NewEvent {
+  const data = {
+    ...(budget.entityType === "swarm" ? { swarmId: budget.entityId } : {}),
+    entityType: budget.entityType,
+    entityId: budget.entityId,
+    budgetId: budget.id,
+    added,
+    allocated: fromUnits(budget.allocatedUnits, budget.currency),
+    spent: fromUnits(budget.spentUnits, budget.currency),
+    currency: budget.currency,
+  };
+  return { type: "budget.allocated", source: budget.entityId, data };
+}
+
+/**
+ * Adds `amount` (in the budget's currency) to its allocation. Thresholds the spend is now below
+ * may be announced again when crossed again, and so may the projection.
+ */
 export function decideAllocation(
   budget: BudgetRecord,
   amount: number,
@@ -68,15 +86,10 @@ export function decideAllocation(
 ): Change<BudgetPatch> {
   checkVersion("budget", budget, expectedVersion);
   const allocatedUnits = budget.allocatedUnits + budgetUnits(amount, budget.currency, "amount");
-  const data = {
-    swarmId: budget.entityId,
-    budgetId: budget.id,
-    added: amount,
-    allocated: fromUnits(allocatedUnits, budget.currency),
-    spent: fromUnits(budget.spentUnits, budget.currency),
-    currency: budget.currency,
-  };
-  return { patch: { allocatedUnits }, events: [{ type: "budget.allocated", source: budget.entityId, data }] };
+  const after = { ...budget, allocatedUnits };
+  const alertLevel = Math.min(budget.alertLevel, levelOf(after));
+  const forecast = budget.forecast ? { ...budget.forecast, projectedAlerted: false } : null;
+  return { patch: { allocatedUnits, alertLevel, forecast }, events: [allocatedEvent(after, amount)] };
 }
 
 /**

@@ -172,7 +172,7 @@ export class RunKeeper {
     const reason = resume ? `resuming session ${resume}: its process was lost` : undefined;
     const timer = setTimeout(async () => {
       this.retries.delete(timer);
-      const spawning = await this.lifecycle.moveAgent(agentId, { to: "spawning", reason }).catch(() => null);
+      const spawning = await this.lifecycle.startAgent(agentId, { to: "spawning", reason }).catch(() => null);
       if (spawning) await this.hooks.relaunch(spawning, resume);
     }, delay);
     this.retries.add(timer);

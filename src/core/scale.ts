@@ -2,9 +2,9 @@ import type { AgentRecord } from "../domain/agent.ts";
 import type { BudgetRecord } from "../domain/budget.ts";
 import { DashError, InvalidTransitionError } from "../domain/errors.ts";
 import type { NewEvent } from "../domain/event.ts";
-import { FINISHED_SWARM_STATUSES } from "../domain/states.ts";
+import { FINISHED_AGENT_STATUSES, FINISHED_SWARM_STATUSES } from "../domain/states.ts";
 import type { SwarmRecord } from "../domain/swarm.ts";
-import type { ScaleChange } from "../storage/store.ts";
+import type { SwarmChange } from "../storage/store.ts";
 import { assertBudgetLeft } from "./reports.ts";
 import { agentSpawnedEvent, draftAgent } from "./swarm.ts";
 import { checkVersion, decideAgentMove } from "./transitions.ts";
@@ -16,15 +16,23 @@ import { checkVersion, decideAgentMove } from "./transitions.ts";
  */
 export function decideScale(
   swarm: SwarmRecord,
-  unfinished: AgentRecord[],
+  agents: AgentRecord[],
   budget: BudgetRecord | null,
   input: { target: number; max: number; now: number; expectedVersion?: number },
-): ScaleChange {
+): SwarmChange {
   const { target, max, now } = input;
   checkVersion("swarm", swarm, input.expectedVersion);
   if (FINISHED_SWARM_STATUSES.has(swarm.status)) {
     throw new InvalidTransitionError("swarm", swarm.id, swarm.status, "scaled", "the swarm has finished");
   }
+  if (swarm.strategy !== "parallel") {
+    throw new DashError(
+      "VALIDATION_ERROR",
+      `swarm ${swarm.id} is ${swarm.strategy}: its strategy decides its agents; only parallel swarms scale`,
+      { field: "target", strategy: swarm.strategy },
+    );
+  }
+  const unfinished = agents.filter((a) => !FINISHED_AGENT_STATUSES.has(a.status));
   const add = Math.max(0, target - unfinished.length);
   // Only growth needs money: a swarm over budget can still be scaled down (or to zero).
   if (add > 0) assertBudgetLeft(swarm.id, budget);
@@ -35,7 +43,7 @@ export function decideScale(
       { field: "agents", max, agentCount: swarm.agentCount },
     );
   }
-  const added = Array.from({ length: add }, () =>
+  const added = Array.from({ length: add }, (_, i) =>
     draftAgent(
       {
         swarmId: swarm.id,
@@ -43,6 +51,7 @@ export function decideScale(
         task: swarm.task,
         model: swarm.config.model,
         maxRetries: swarm.config.maxRetries,
+        position: swarm.agentCount + i,
       },
       now,
     ),

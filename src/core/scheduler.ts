@@ -95,8 +95,9 @@ export class Scheduler {
         swarms.set(agent.swarmId, (await this.lifecycle.store.getSwarm(agent.swarmId))?.status === "active");
       }
       if (!swarms.get(agent.swarmId)) continue;
-      const spawning = await this.lifecycle.moveAgent(agent.id, { to: "spawning" }).catch(() => null);
-      if (!spawning) continue; // killed or started meanwhile
+      // Admission: the move reserves the first step's expected cost, or is refused (no room).
+      const spawning = await this.lifecycle.startAgent(agent.id, { to: "spawning" }).catch(() => null);
+      if (!spawning) continue; // killed or started meanwhile, or its budget is full for now
       started++;
       await this.launch(spawning);
       // Let requests in between launches: a batch of 100 must not hold the API for seconds.
@@ -117,6 +118,7 @@ export class Scheduler {
         ...swarm.config,
         model: agent.model,
         task: agent.task,
+        input: agent.input ?? undefined,
         agentId: agent.id,
         session: resume,
         budgetUsd: budgetUsd !== null && budgetUsd > 0 ? budgetUsd : null,
@@ -137,13 +139,12 @@ export class Scheduler {
   /** Starts the shim of the agent's current attempt; a launch that cannot work fails at once. */
   async launch(agent: AgentRecord, resume: string | null = null): Promise<void> {
     try {
-      const { swarm, runtime, budgetUsd } = await this.runtimeFor(agent, resume);
+      const { swarm, runtime } = await this.runtimeFor(agent, resume);
       const { files, tokenId } = await prepareAttempt(
         this.lifecycle.store,
         this.options,
         agent,
         runtime,
-        budgetUsd,
       );
       const { child, pid, startTime } = startShim(files.spec);
       const moved = await this.lifecycle

@@ -1,11 +1,15 @@
-import type { Currency } from "../domain/budget.ts";
+import type { AgentRole } from "../domain/agent.ts";
+import { BudgetInputSchema, type Currency } from "../domain/budget.ts";
 import { DashError } from "../domain/errors.ts";
 import type { NewEvent } from "../domain/event.ts";
 import { newId } from "../domain/ids.ts";
-import { budgetUnits } from "../domain/money.ts";
+import { fromUnits } from "../domain/money.ts";
 import { FINISHED_SWARM_STATUSES } from "../domain/states.ts";
 import type { CreateSwarm, SwarmRecord } from "../domain/swarm.ts";
-import type { NewAgent, NewBudget, NewSwarm } from "../storage/store.ts";
+import { newBudget } from "../safety/budget.ts";
+import type { Family, NewAgent, NewBudget, NewSwarm } from "../storage/store.ts";
+import { STRATEGIES } from "./strategies/index.ts";
+import type { Seed } from "./strategies/strategy.ts";
 
 /** What a new swarm writes in its one transaction: the swarm, its budget, its first agents, events. */
 export interface SwarmPlan {
@@ -25,6 +29,9 @@ export interface AgentDraft {
   maxRetries: number;
   parentId?: string | null;
   metadata?: Record<string, unknown>;
+  role?: AgentRole;
+  position?: number;
+  input?: string | null;
 }
 
 export function draftAgent(draft: AgentDraft, now: number): NewAgent {
@@ -55,6 +62,11 @@ export function draftAgent(draft: AgentDraft, now: number): NewAgent {
     logOffset: 0,
     pid: null,
     exitCode: null,
+    role: draft.role ?? (draft.parentId ? "child" : "worker"),
+    position: draft.position ?? 0,
+    input: draft.input ?? null,
+    reservedUnits: 0,
+    heldBy: null,
   };
 }
 
@@ -73,13 +85,25 @@ export function agentSpawnedEvent(agent: NewAgent): NewEvent {
   };
 }
 
+/** Agents from a strategy's seeds. */
+export function seedAgents(swarm: SwarmRecord | NewSwarm, seeds: Seed[], now: number): NewAgent[] {
+  return seeds.map((seed) =>
+    draftAgent(
+      { ...seed, swarmId: swarm.id, model: swarm.config.model, maxRetries: swarm.config.maxRetries },
+      now,
+    ),
+  );
+}
+
 export function planSwarm(
   input: CreateSwarm,
   defaultBudget: { amount: number; currency: Currency },
   now: number,
+  parentBudgetId: string | null = null,
 ): SwarmPlan {
   const id = newId(now);
-  const budgetInput = input.budget ?? { ...defaultBudget, threshold: 75 };
+  const plan = { inputs: input.inputs, stages: input.stages, reduceTask: input.reduceTask };
+  const seeds = STRATEGIES[input.strategy].first({ ...input, plan });
   const swarm: NewSwarm = {
     id,
     name: input.name,
@@ -87,40 +111,22 @@ export function planSwarm(
     task: input.task,
     strategy: input.strategy,
     config: input.config,
-    targetAgentCount: input.initialAgents,
+    plan,
+    targetAgentCount: seeds.length,
     result: null,
+    heldBy: null,
     createdAt: now,
     updatedAt: now,
     completedAt: null,
   };
-  const budget: NewBudget = {
-    id: newId(now),
-    entityType: "swarm",
-    entityId: id,
-    parentBudgetId: null,
-    allocatedUnits: budgetUnits(budgetInput.amount, budgetInput.currency, "budget.amount"),
-    currency: budgetInput.currency,
-    warningThreshold: Math.round(budgetInput.threshold),
-    criticalThreshold: 90,
-    hardStopThreshold: 100,
-    warningAction: "notify",
-    criticalAction: "pause",
-    hardStopAction: "kill",
-    createdAt: now,
-    updatedAt: now,
-  };
-  const agents = Array.from({ length: input.initialAgents }, (_, i) =>
-    draftAgent(
-      {
-        swarmId: id,
-        name: `${input.name}-${i + 1}`,
-        task: input.task,
-        model: input.config.model,
-        maxRetries: input.config.maxRetries,
-      },
-      now,
-    ),
+  const budget = newBudget(
+    "swarm",
+    id,
+    input.budget ?? BudgetInputSchema.parse(defaultBudget),
+    now,
+    parentBudgetId,
   );
+  const agents = seedAgents(swarm, seeds, now);
   const created: NewEvent = {
     type: "swarm.created",
     source: id,
@@ -130,29 +136,86 @@ export function planSwarm(
       task: input.task,
       strategy: input.strategy,
       agentCount: agents.length,
-      budget: { allocated: budgetInput.amount, currency: budgetInput.currency },
+      budget: { allocated: fromUnits(budget.allocatedUnits, budget.currency), currency: budget.currency },
     },
   };
   return { swarm, budget, agents, events: [created, ...agents.map(agentSpawnedEvent)] };
 }
 
-/** A new agent joins only a live swarm with room under the per-swarm cap. */
-export function decideSpawn(swarm: SwarmRecord, agent: NewAgent, max: number): NewEvent[] {
+/** Refuses a swarm whose plan would pass DASH_MAX_AGENTS (a reducer and later stages count too). */
+export function checkPlannedAgents(input: CreateSwarm, first: number, max: number): void {
+  const planned =
+    input.strategy === "pipeline"
+      ? (input.stages?.length ?? 1)
+      : first + (input.strategy === "map-reduce" ? 1 : 0);
+  if (planned <= max) return;
+  throw new DashError(
+    "VALIDATION_ERROR",
+    `this swarm plans ${planned} agents; the cap is ${max} agents per swarm (DASH_MAX_AGENTS)`,
+    {
+      field: input.strategy === "pipeline" ? "stages" : input.inputs ? "inputs" : "initialAgents",
+      max,
+    },
+  );
+}
+
+export interface SpawnCaps {
+  /** Agents per swarm (DASH_MAX_AGENTS). */
+  max: number;
+  /** Server defaults for swarms that set no tree caps. */
+  maxDepth: number;
+  maxChildren: number;
+}
+
+/**
+ * A new agent joins only a live swarm with room under the per-swarm cap; a child only within its
+ * swarm's depth and fan-out caps (a runaway tree is refused, not run).
+ */
+export function decideSpawn(
+  swarm: SwarmRecord,
+  agent: NewAgent,
+  caps: SpawnCaps,
+  parent: Family | null,
+): NewEvent[] {
   if (FINISHED_SWARM_STATUSES.has(swarm.status)) {
     throw new DashError("CONFLICT", `swarm ${swarm.id} is ${swarm.status}: it takes no new agents`, {
       swarmId: swarm.id,
       status: swarm.status,
     });
   }
-  if (swarm.agentCount >= max) {
+  if (swarm.agentCount >= caps.max) {
     throw new DashError(
       "VALIDATION_ERROR",
-      `swarm ${swarm.id} already has ${swarm.agentCount} agents (the cap is ${max})`,
+      `swarm ${swarm.id} already has ${swarm.agentCount} agents (the cap is ${caps.max}, DASH_MAX_AGENTS)`,
       {
         swarmId: swarm.id,
-        max,
+        max: caps.max,
       },
     );
+  }
+  if (parent) {
+    const maxDepth = swarm.config.maxDepth ?? caps.maxDepth;
+    const maxChildren = swarm.config.maxChildren ?? caps.maxChildren;
+    if (parent.depth + 1 > maxDepth) {
+      throw new DashError(
+        "VALIDATION_ERROR",
+        `agent ${agent.parentId} is at depth ${parent.depth}: a child would pass the swarm's maxDepth of ${maxDepth}`,
+        {
+          field: "parentId",
+          maxDepth,
+        },
+      );
+    }
+    if (parent.children >= maxChildren) {
+      throw new DashError(
+        "VALIDATION_ERROR",
+        `agent ${agent.parentId} already has ${parent.children} children (the swarm's maxChildren is ${maxChildren})`,
+        {
+          field: "parentId",
+          maxChildren,
+        },
+      );
+    }
   }
   return [agentSpawnedEvent(agent)];
 }

@@ -25,6 +25,8 @@ export interface AgentMove {
   reason?: string;
   /** What the supervisor records with the move (not in the event): see AgentRun. */
   run?: AgentRun;
+  /** "budget" when a budget holds the agent paused; a resume lets go of the hold. */
+  heldBy?: string | null;
 }
 
 /** Process bookkeeping the supervisor writes in the same transaction as a move or a report. */
@@ -74,6 +76,8 @@ export function decideAgentMove(agent: AgentRecord, move: AgentMove, now: number
   if (move.result !== undefined) patch.result = move.result;
   if (move.error !== undefined) patch.error = move.error;
   Object.assign(patch, move.run);
+  if (move.heldBy !== undefined) patch.heldBy = move.heldBy;
+  else if (to === "running" && from === "paused") patch.heldBy = null;
   const data: Record<string, unknown> = {
     agentId: agent.id,
     swarmId: agent.swarmId,
@@ -93,6 +97,8 @@ export interface SwarmMove {
   expectedVersion?: number;
   result?: unknown;
   reason?: string;
+  /** "budget" when a budget action pauses the swarm; resuming lets go of the hold. */
+  heldBy?: string | null;
 }
 
 export function decideSwarmMove(swarm: SwarmRecord, move: SwarmMove, now: number): Change<SwarmPatch> {
@@ -103,6 +109,8 @@ export function decideSwarmMove(swarm: SwarmRecord, move: SwarmMove, now: number
   const patch: SwarmPatch = { status: to };
   if (FINISHED_SWARM_STATUSES.has(to) && swarm.completedAt === null) patch.completedAt = now;
   if (move.result !== undefined) patch.result = move.result;
+  if (move.heldBy !== undefined) patch.heldBy = move.heldBy;
+  else if (to === "active" && from === "paused") patch.heldBy = null;
   const data: Record<string, unknown> = {
     swarmId: swarm.id,
     name: swarm.name,

@@ -31,8 +31,20 @@ export interface AgentRecord {
   /** The shim process of the current attempt (its process group id). */
   pid: number | null;
   exitCode: number | null;
+  /** Its part in the swarm's plan, and its place there (input index, pipeline stage). */
+  role: AgentRole;
+  position: number;
+  /** What `{input}` is for it (null: none). */
+  input: string | null;
+  /** The expected cost of its next step, held in its budgets' currency while it is live. */
+  reservedUnits: number;
+  /** "budget" while it waits for room in its budget. */
+  heldBy: string | null;
   version: number;
 }
+
+export const AgentRoleSchema = z.enum(["worker", "mapper", "reducer", "stage", "root", "child"]);
+export type AgentRole = z.infer<typeof AgentRoleSchema>;
 
 /** Usage as a runtime reports it: one step's tokens and its cost in dollars. */
 export const UsageReportSchema = z.strictObject({
@@ -70,6 +82,11 @@ export const AgentResponseSchema = z.object({
   }),
   sessionId: z.string().nullable(),
   metadata: z.record(z.string(), z.unknown()),
+  /** Beyond PRD §5.3: its part in the swarm's strategy, its input, and how its run ended. */
+  role: AgentRoleSchema,
+  input: z.string().nullable(),
+  result: z.unknown(),
+  error: z.unknown(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   completedAt: z.iso.datetime().nullable(),
@@ -108,6 +125,10 @@ export function toAgentResponse(agent: AgentRecord): AgentResponse {
     },
     sessionId: agent.sessionId,
     metadata: agent.metadata,
+    role: agent.role,
+    input: agent.input,
+    result: agent.result,
+    error: agent.error,
     createdAt: iso(agent.createdAt),
     updatedAt: iso(agent.updatedAt),
     completedAt: agent.completedAt === null ? null : iso(agent.completedAt),

@@ -8,6 +8,40 @@ export type BudgetAction = z.infer<typeof BudgetActionSchema>;
 export const BudgetEntitySchema = z.enum(["project", "swarm", "agent", "task"]);
 export type BudgetEntity = z.infer<typeof BudgetEntitySchema>;
 
+const Percent = z.number().int().min(0).max(100);
+
+/**
+ * A swarm's budget as POST /api/swarm takes it. `threshold` is the PRD's (the warning level);
+ * beyond the PRD: the other levels and what each does, the expected cost of one step (reserved
+ * before it, default 1% of the amount) and the project budget above it.
+ */
+export const BudgetInputSchema = z
+  .strictObject({
+    amount: z.number().positive().max(1_000_000),
+    currency: CurrencySchema.default("USD"),
+    threshold: z.number().min(0).max(100).default(75),
+    thresholds: z.strictObject({ critical: Percent.default(90), hardStop: Percent.default(100) }).optional(),
+    actions: z
+      .strictObject({
+        warning: BudgetActionSchema.default("notify"),
+        critical: BudgetActionSchema.default("pause"),
+        hardStop: BudgetActionSchema.default("kill"),
+        projected: BudgetActionSchema.default("notify"),
+      })
+      .optional(),
+    step: z.number().positive().max(1_000_000).optional(),
+    project: z.string().trim().min(1).max(100).optional(),
+  })
+  .refine((b) => b.threshold <= (b.thresholds?.critical ?? 90), {
+    message: "threshold (warning) must not be above the critical threshold",
+    path: ["threshold"],
+  })
+  .refine((b) => (b.thresholds?.critical ?? 90) <= (b.thresholds?.hardStop ?? 100), {
+    message: "the critical threshold must not be above the hard stop",
+    path: ["thresholds"],
+  });
+export type BudgetInput = z.infer<typeof BudgetInputSchema>;
+
 /** A budgets row; amounts in integer units (micro-USD or tokens, see money.ts). */
 export interface BudgetRecord {
   id: string;
@@ -26,9 +60,30 @@ export interface BudgetRecord {
   createdAt: number;
   updatedAt: number;
   lastAlertAt: number | null;
+  /** Units per minute (EWMA over 5 minutes), as of the last sample. */
   burnRate: number | null;
   projectedFinalUnits: number | null;
+  /** Units one step reserves; null: 1% of the allocation. */
+  stepUnits: number | null;
+  /** Highest threshold announced: 0 none, 1 warning, 2 critical, 3 hard stop. */
+  alertLevel: number;
+  projectedAction: BudgetAction;
+  /** The burn-rate sampler's state (safety/forecast.ts). */
+  forecast: Forecast | null;
   version: number;
+}
+
+export interface Forecast {
+  /** EWMA of the spend rate (units/min) before warm-up correction. */
+  ewma: number;
+  /** When sampling began, and the last sample's time and spend. */
+  since: number;
+  at: number;
+  spent: number;
+  /** Minutes until the allocation is spent at the current rate (null: not burning). */
+  minutesLeft: number | null;
+  /** budget.projected has fired for the current allocation. */
+  projectedAlerted: boolean;
 }
 
 /** The budget block of a swarm response (PRD §5.2), in dollars or tokens. */

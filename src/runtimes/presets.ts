@@ -170,8 +170,11 @@ export function resolveRuntime(
     });
   }
   const resumes = Boolean(choice.session && preset.resumeArgs && !choice.command);
+  // A template without {input} (the CLIs) gets the input with the task.
+  const usesInput = template.some((arg) => arg.includes("{input}"));
+  const task = choice.input && !usesInput ? `${choice.task}\n\nInput:\n${choice.input}` : choice.task;
   const values: Record<string, string> = {
-    task: resumes ? RESUME_TASK + choice.task : choice.task,
+    task: resumes ? RESUME_TASK + task : task,
     session: choice.session ?? "",
     budgetUsd: String(choice.budgetUsd ?? ""),
     input: choice.input ?? "",

@@ -68,6 +68,7 @@ export class SqliteReader {
       where.push(column);
       args.push(value);
     }
+    if (query.held) where.push("held_by IS NOT NULL");
     const sql = `SELECT * FROM agents${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY id LIMIT ?`;
     return this.db
       .query<Row, SQLQueryBindings[]>(sql)

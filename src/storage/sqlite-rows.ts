@@ -1,9 +1,9 @@
-import type { AgentRecord } from "../domain/agent.ts";
+import type { AgentRecord, AgentRole } from "../domain/agent.ts";
 import type { ApiKeyRecord, KeyScope, Permission } from "../domain/api-key.ts";
-import type { BudgetAction, BudgetEntity, BudgetRecord, Currency } from "../domain/budget.ts";
+import type { BudgetAction, BudgetEntity, BudgetRecord, Currency, Forecast } from "../domain/budget.ts";
 import type { EventRecord, EventType } from "../domain/event.ts";
 import type { AgentStatus, SwarmStatus } from "../domain/states.ts";
-import type { Strategy, SwarmConfig, SwarmRecord } from "../domain/swarm.ts";
+import type { Strategy, SwarmConfig, SwarmPlanSpec, SwarmRecord } from "../domain/swarm.ts";
 import type { NewAgent, NewBudget, NewSwarm } from "./store.ts";
 
 /** Rows as SQLite returns them, and their mapping to the domain records (snake_case ↔ camelCase, JSON). */
@@ -43,6 +43,11 @@ export function agentFromRow(r: Row): AgentRecord {
     logOffset: num(r.log_offset),
     pid: numOrNull(r.pid),
     exitCode: numOrNull(r.exit_code),
+    role: r.role as AgentRole,
+    position: num(r.position),
+    input: r.input === null ? null : str(r.input),
+    reservedUnits: num(r.reserved_units),
+    heldBy: r.held_by === null ? null : str(r.held_by),
     version: num(r.version),
   };
 }
@@ -57,7 +62,9 @@ export function swarmFromRow(r: Row): SwarmRecord {
     config: json(r.config) as SwarmConfig,
     agentCount: num(r.agent_count),
     targetAgentCount: numOrNull(r.target_agent_count),
+    plan: json(r.plan) as SwarmPlanSpec,
     result: json(r.result),
+    heldBy: r.held_by === null ? null : str(r.held_by),
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
     completedAt: numOrNull(r.completed_at),
@@ -85,6 +92,10 @@ export function budgetFromRow(r: Row): BudgetRecord {
     lastAlertAt: numOrNull(r.last_alert_at),
     burnRate: numOrNull(r.burn_rate),
     projectedFinalUnits: numOrNull(r.projected_final),
+    stepUnits: numOrNull(r.step_units),
+    alertLevel: num(r.alert_level),
+    projectedAction: r.projected_action as BudgetAction,
+    forecast: json(r.forecast) as Forecast | null,
     version: num(r.version),
   };
 }
@@ -128,6 +139,11 @@ export const AGENT_COLUMNS: Record<string, [string, ((v: unknown) => unknown)?]>
   logOffset: ["log_offset"],
   pid: ["pid"],
   exitCode: ["exit_code"],
+  reservedUnits: ["reserved_units"],
+  heldBy: ["held_by"],
+  promptTokens: ["cost_prompt_tokens"],
+  completionTokens: ["cost_completion_tokens"],
+  costMicros: ["cost_micros"],
 };
 
 export const SWARM_COLUMNS: Record<string, [string, ((v: unknown) => unknown)?]> = {
@@ -136,6 +152,7 @@ export const SWARM_COLUMNS: Record<string, [string, ((v: unknown) => unknown)?]>
   result: ["result", toJson],
   completedAt: ["completed_at"],
   config: ["config", toJson],
+  heldBy: ["held_by"],
 };
 
 export const BUDGET_COLUMNS: Record<string, [string, ((v: unknown) => unknown)?]> = {
@@ -149,6 +166,9 @@ export const BUDGET_COLUMNS: Record<string, [string, ((v: unknown) => unknown)?]
   lastAlertAt: ["last_alert_at"],
   burnRate: ["burn_rate"],
   projectedFinalUnits: ["projected_final"],
+  alertLevel: ["alert_level"],
+  spentUnits: ["amount_spent"],
+  forecast: ["forecast", toJson],
 };
 
 /** The reverse mappings, for INSERT: column name → value. */
@@ -176,6 +196,11 @@ export function agentToRow(a: NewAgent): Row {
     completed_at: a.completedAt,
     retry_count: a.retryCount,
     max_retries: a.maxRetries,
+    role: a.role,
+    position: a.position,
+    input: a.input,
+    reserved_units: a.reservedUnits,
+    held_by: a.heldBy,
   };
 }
 
@@ -187,6 +212,8 @@ export function swarmToRow(s: NewSwarm): Row {
     task: s.task,
     strategy: s.strategy,
     config: JSON.stringify(s.config),
+    plan: JSON.stringify(s.plan),
+    held_by: s.heldBy,
     target_agent_count: s.targetAgentCount,
     result: toJson(s.result),
     created_at: s.createdAt,
@@ -209,6 +236,8 @@ export function budgetToRow(b: NewBudget): Row {
     warning_action: b.warningAction,
     critical_action: b.criticalAction,
     hard_stop_action: b.hardStopAction,
+    step_units: b.stepUnits,
+    projected_action: b.projectedAction,
     created_at: b.createdAt,
     updated_at: b.updatedAt,
   };

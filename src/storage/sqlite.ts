@@ -1,10 +1,12 @@
-import type { Database, SQLQueryBindings } from "bun:sqlite";
+import type { Database } from "bun:sqlite";
 import type { AgentRecord } from "../domain/agent.ts";
 import type { BudgetEntity, BudgetRecord } from "../domain/budget.ts";
 import { notFound } from "../domain/errors.ts";
 import type { NewEvent } from "../domain/event.ts";
 import type { SwarmRecord } from "../domain/swarm.ts";
+import type { ChainBudget } from "../safety/budget.ts";
 import { migrateUp } from "./migrate.ts";
+import { budgetChain, family } from "./sqlite-budgets.ts";
 import { immediate, insertEvents, insertRow, openDatabase, updateRow } from "./sqlite-db.ts";
 import { SqliteReader } from "./sqlite-reader.ts";
 import {
@@ -12,7 +14,6 @@ import {
   agentFromRow,
   agentToRow,
   BUDGET_COLUMNS,
-  budgetFromRow,
   budgetToRow,
   type Row,
   SWARM_COLUMNS,
@@ -22,14 +23,14 @@ import type {
   AgentPatch,
   BudgetPatch,
   Change,
+  Family,
+  MeterChange,
   NewAgent,
   NewBudget,
   NewSwarm,
-  ScaleChange,
   Store,
+  SwarmChange,
   SwarmPatch,
-  UsageDelta,
-  UsageResult,
   WriteResult,
 } from "./store.ts";
 
@@ -64,11 +65,11 @@ export class SqliteStore extends SqliteReader implements Store {
     });
   }
 
-  async insertAgent(agent: NewAgent, decide: (swarm: SwarmRecord) => NewEvent[]) {
+  async insertAgent(agent: NewAgent, decide: (swarm: SwarmRecord, parent: Family | null) => NewEvent[]) {
     return immediate(this.db, () => {
       const swarm = this.swarm(agent.swarmId);
       if (!swarm) throw notFound("swarm", agent.swarmId);
-      const events = decide(swarm);
+      const events = decide(swarm, agent.parentId ? family(this.db, agent.parentId) : null);
       insertRow(this.db, "agents", agentToRow(agent));
       const committed = insertEvents(this.db, events, this.now());
       return { record: this.agent(agent.id) as AgentRecord, events: committed };
@@ -95,20 +96,20 @@ export class SqliteStore extends SqliteReader implements Store {
     );
   }
 
-  async scaleSwarm(
+  async changeSwarm(
     id: string,
-    decide: (swarm: SwarmRecord, unfinished: AgentRecord[], budget: BudgetRecord | null) => ScaleChange,
+    decide: (swarm: SwarmRecord, agents: AgentRecord[], budget: BudgetRecord | null) => SwarmChange | null,
   ) {
     return immediate(this.db, () => {
       const swarm = this.swarm(id);
       if (!swarm) throw notFound("swarm", id);
-      const unfinished = this.db
-        .query<Row, [string]>(
-          "SELECT * FROM agents WHERE swarm_id = ? AND status NOT IN ('completed', 'failed', 'killed') ORDER BY id",
-        )
+      const agents = this.db
+        .query<Row, [string]>("SELECT * FROM agents WHERE swarm_id = ? ORDER BY id")
         .all(id)
         .map(agentFromRow);
-      const { patch, added, stopped, events } = decide(swarm, unfinished, this.budget("swarm", id));
+      const change = decide(swarm, agents, this.budget("swarm", id));
+      if (!change) return { record: swarm, events: [] };
+      const { patch, added, stopped, events } = change;
       const now = this.now();
       updateRow(this.db, "swarms", SWARM_COLUMNS, swarm, patch, now);
       for (const agent of added) insertRow(this.db, "agents", agentToRow(agent));
@@ -117,6 +118,14 @@ export class SqliteStore extends SqliteReader implements Store {
       }
       const committed = insertEvents(this.db, events, now);
       return { record: this.swarm(id) as SwarmRecord, events: committed };
+    });
+  }
+
+  async insertBudget(budget: NewBudget, events: NewEvent[]) {
+    return immediate(this.db, () => {
+      insertRow(this.db, "budgets", budgetToRow(budget));
+      const committed = insertEvents(this.db, events, this.now());
+      return { record: this.budget(budget.entityType, budget.entityId) as BudgetRecord, events: committed };
     });
   }
 
@@ -150,38 +159,20 @@ export class SqliteStore extends SqliteReader implements Store {
     });
   }
 
-  async addUsage(
-    id: string,
-    usage: UsageDelta,
-    decide: (agent: AgentRecord) => NewEvent[],
-    logOffset?: number,
-  ): Promise<UsageResult> {
+  async meterAgent(id: string, decide: (agent: AgentRecord, chain: ChainBudget[]) => MeterChange) {
     return immediate(this.db, () => {
+      const agent = this.agent(id);
+      if (!agent) throw notFound("agent", id);
+      const chain = budgetChain(this.db, agent);
+      const change = decide(agent, chain);
       const now = this.now();
-      const row = this.db
-        .query<Row, SQLQueryBindings[]>(
-          `UPDATE agents SET cost_prompt_tokens = cost_prompt_tokens + ?, cost_completion_tokens = cost_completion_tokens + ?,
-             cost_micros = cost_micros + ?, log_offset = coalesce(?, log_offset), updated_at = ?,
-             version = version + 1 WHERE id = ? RETURNING *`,
-        )
-        .get(usage.promptTokens, usage.completionTokens, usage.costMicros, logOffset ?? null, now, id);
-      if (!row) throw notFound("agent", id);
-      const agent = agentFromRow(row);
-      // Every budget above the agent gets `spent = spent + delta` (never read-modify-write):
-      // the agent's own, its swarm's, and each parent up the chain (project…).
-      const budgets = this.db
-        .query<Row, SQLQueryBindings[]>(
-          `WITH RECURSIVE chain(id) AS (
-             SELECT id FROM budgets WHERE (entity_type = 'agent' AND entity_id = ?) OR (entity_type = 'swarm' AND entity_id = ?)
-             UNION SELECT b.parent_budget_id FROM budgets b JOIN chain ON b.id = chain.id WHERE b.parent_budget_id IS NOT NULL)
-           UPDATE budgets SET amount_spent = amount_spent + CASE currency WHEN 'tokens' THEN ? ELSE ? END,
-             updated_at = ?, version = version + 1
-           WHERE id IN (SELECT id FROM chain) RETURNING *`,
-        )
-        .all(agent.id, agent.swarmId, usage.promptTokens + usage.completionTokens, usage.costMicros, now)
-        .map(budgetFromRow);
-      const committed = insertEvents(this.db, decide(agent), now);
-      return { record: agent, budgets, events: committed };
+      updateRow(this.db, "agents", AGENT_COLUMNS, agent, change.agent, now);
+      const budgets = change.budgets.map(({ budget, patch }) => {
+        updateRow(this.db, "budgets", BUDGET_COLUMNS, budget, patch, now);
+        return this.budget(budget.entityType, budget.entityId) as BudgetRecord;
+      });
+      const committed = insertEvents(this.db, change.events, now);
+      return { record: this.agent(id) as AgentRecord, budgets, events: committed };
     });
   }
 

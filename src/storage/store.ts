@@ -4,6 +4,7 @@ import type { BudgetEntity, BudgetRecord } from "../domain/budget.ts";
 import type { EventRecord, EventType, NewEvent } from "../domain/event.ts";
 import type { AgentStatus, SwarmStatus } from "../domain/states.ts";
 import type { SwarmRecord } from "../domain/swarm.ts";
+import type { ChainBudget } from "../safety/budget.ts";
 
 /**
  * What the rest of Dash needs from a database. Every write method is ONE atomic transaction that
@@ -29,7 +30,11 @@ export interface Store {
     agents: NewAgent[],
     events: NewEvent[],
   ): Promise<WriteResult<SwarmRecord>>;
-  insertAgent(agent: NewAgent, decide: (swarm: SwarmRecord) => NewEvent[]): Promise<WriteResult<AgentRecord>>;
+  /** Adds an agent; `decide` sees its swarm and, for a child, how deep and how many its parent has. */
+  insertAgent(
+    agent: NewAgent,
+    decide: (swarm: SwarmRecord, parent: Family | null) => NewEvent[],
+  ): Promise<WriteResult<AgentRecord>>;
   updateAgent(
     id: string,
     decide: (agent: AgentRecord) => Change<AgentPatch>,
@@ -38,18 +43,24 @@ export interface Store {
     id: string,
     decide: (swarm: SwarmRecord) => Change<SwarmPatch>,
   ): Promise<WriteResult<SwarmRecord>>;
-  /** Scales a swarm: reads it, its unfinished agents and budget, adds and stops agents, one transaction. */
-  scaleSwarm(
+  /**
+   * Reads a swarm, ALL its agents and its budget; writes what `decide` says (the swarm, agents
+   * added and moved) in one transaction, or nothing when it returns null. Scaling and the
+   * strategies' next steps go through here, so concurrent calls see each other's agents.
+   */
+  changeSwarm(
     id: string,
-    decide: (swarm: SwarmRecord, unfinished: AgentRecord[], budget: BudgetRecord | null) => ScaleChange,
+    decide: (swarm: SwarmRecord, agents: AgentRecord[], budget: BudgetRecord | null) => SwarmChange | null,
   ): Promise<WriteResult<SwarmRecord>>;
-  /** Adds usage to the agent and, with `+=`, to every budget above it (agent, swarm, project…). */
-  addUsage(
+  /**
+   * Reads an agent and every budget above it (with what their live agents hold reserved) and writes
+   * what `decide` says about the agent and those budgets: usage, admission, alerts. One transaction.
+   */
+  meterAgent(
     id: string,
-    usage: UsageDelta,
-    decide: (agent: AgentRecord) => NewEvent[],
-    logOffset?: number,
-  ): Promise<UsageResult>;
+    decide: (agent: AgentRecord, chain: ChainBudget[]) => MeterChange,
+  ): Promise<MeterResult>;
+  insertBudget(budget: NewBudget, events: NewEvent[]): Promise<WriteResult<BudgetRecord>>;
   updateBudget(
     entityType: BudgetEntity,
     entityId: string,
@@ -69,6 +80,8 @@ export interface AgentQuery {
   swarmId?: string;
   status?: AgentStatus;
   parentId?: string;
+  /** Only agents held by their budget. */
+  held?: boolean;
   /** Agents with an id greater than this one (cursor pagination in id order). */
   afterId?: string;
   limit?: number;
@@ -86,7 +99,7 @@ export interface WriteResult<T> {
   events: EventRecord[];
 }
 
-export interface UsageResult extends WriteResult<AgentRecord> {
+export interface MeterResult extends WriteResult<AgentRecord> {
   budgets: BudgetRecord[];
 }
 
@@ -95,22 +108,27 @@ export interface Change<P> {
   events: NewEvent[];
 }
 
-export interface ScaleChange extends Change<SwarmPatch> {
+export interface SwarmChange extends Change<SwarmPatch> {
   added: NewAgent[];
   stopped: { agent: AgentRecord; change: Change<AgentPatch> }[];
 }
 
-export interface UsageDelta {
-  promptTokens: number;
-  completionTokens: number;
-  costMicros: number;
+export interface MeterChange {
+  agent: AgentPatch;
+  budgets: { budget: BudgetRecord; patch: BudgetPatch }[];
+  events: NewEvent[];
+}
+
+export interface Family {
+  depth: number;
+  children: number;
 }
 
 export type NewSwarm = Omit<SwarmRecord, "agentCount" | "version">;
 export type NewAgent = Omit<AgentRecord, "version">;
 export type NewBudget = Omit<
   BudgetRecord,
-  "version" | "spentUnits" | "burnRate" | "projectedFinalUnits" | "lastAlertAt"
+  "version" | "spentUnits" | "burnRate" | "projectedFinalUnits" | "lastAlertAt" | "alertLevel" | "forecast"
 >;
 
 export type AgentPatch = Partial<
@@ -129,10 +147,15 @@ export type AgentPatch = Partial<
     | "logOffset"
     | "pid"
     | "exitCode"
+    | "reservedUnits"
+    | "heldBy"
+    | "promptTokens"
+    | "completionTokens"
+    | "costMicros"
   >
 >;
 export type SwarmPatch = Partial<
-  Pick<SwarmRecord, "status" | "targetAgentCount" | "result" | "completedAt" | "config">
+  Pick<SwarmRecord, "status" | "targetAgentCount" | "result" | "completedAt" | "config" | "heldBy">
 >;
 export type BudgetPatch = Partial<
   Pick<
@@ -147,5 +170,8 @@ export type BudgetPatch = Partial<
     | "lastAlertAt"
     | "burnRate"
     | "projectedFinalUnits"
+    | "alertLevel"
+    | "forecast"
+    | "spentUnits"
   >
 >;

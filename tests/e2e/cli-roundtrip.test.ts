@@ -29,7 +29,9 @@ test("no server: the CLI says so, how to start one, and exits 4", () => {
 });
 
 test("dash swarm create … --json, then dash swarm list and dash tree show it", async () => {
-  const served = await startServe(bin, home.dir);
+  // No agent starts (DASH_MAX_CONCURRENCY 0): this is about the CLI, and the default runtime
+  // (Claude Code) is not installed here, so started agents would fail and so would the swarm.
+  const served = await startServe(bin, home.dir, { DASH_MAX_CONCURRENCY: "0" });
   try {
     const created = dash([
       "swarm",

@@ -2,6 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { groupAlive, processState } from "../../src/runtimes/process.ts";
 import { line, sh, testScheduler } from "../agents-helpers.ts";
+import { until } from "../helpers.ts";
 
 const s = await testScheduler();
 afterAll(() => s.close());
@@ -121,18 +122,19 @@ test("the demo runtime plays an agent through the report protocol: progress, usa
   expect(agent.result).toEqual({ demo: true, steps: 10 });
 }, 40_000);
 
-test("an attempt does not start on a spent USD budget: the retry fails with a message that says so", async () => {
+test("an agent that spends past its USD budget is stopped by the hard stop and not retried", async () => {
   const script = [
     line({ dash: "usage", promptTokens: 1, completionTokens: 1, costUsd: 0.02 }),
-    "exit 1",
+    "sleep 30",
   ].join("; ");
-  const { agents } = await s.swarm(sh(script), { maxRetries: 1 }, 1, 0.01);
+  const { swarm, agents } = await s.swarm(sh(script), { maxRetries: 1 }, 1, 0.01);
   const id = agents[0]?.id as string;
-  let agent = await s.waitFor(id, ["failed"]);
-  while (agent.retryCount < 1 || (agent.error as { reason?: string }).reason !== "start") {
-    await Bun.sleep(10);
-    agent = await s.waitFor(id, ["failed"]);
-  }
-  expect((agent.error as { message: string }).message).toContain("USD budget is spent");
+  const agent = await s.waitFor(id, ["killed"]);
   expect(agent.costMicros).toBe(20_000);
+  expect(agent.retryCount).toBe(0);
+  const types = s.t.published.filter((e) => e.source === swarm.id).map((e) => e.type);
+  expect(types.filter((t) => t === "budget.exceeded")).toHaveLength(1);
+  await until(async () => (await s.t.store.getSwarm(swarm.id))?.status === "failed");
+  const ended = await s.t.store.getSwarm(swarm.id);
+  expect(ended?.result).toMatchObject({ outcome: { killed: 1, completed: 0 } });
 });

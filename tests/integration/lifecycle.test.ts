@@ -57,7 +57,7 @@ describe("creating swarms and agents", () => {
     const bad = t.lifecycle.createSwarm({ name: "x", task: "t", initialAgents: 101 });
     await expect(bad).rejects.toThrow(/initialAgents/);
     await expect(t.lifecycle.createSwarm({ name: "x", task: "t", initialAgents: 6 })).rejects.toThrow(
-      /cap of 5/,
+      /cap is 5/,
     );
     const unknownKey = t.lifecycle.createSwarm({ name: "x", task: "t", config: { modle: "typo" } } as never);
     await expect(unknownKey).rejects.toThrow(/modle/);
@@ -155,17 +155,17 @@ describe("progress, usage and budgets", () => {
 
   test("allocating adds to the budget and is evented; bad amounts and stale versions are refused", async () => {
     const { swarm } = await t.lifecycle.createSwarm({ name: "alloc", task: "t", budget: { amount: 5 } });
-    const budget = await t.lifecycle.allocateBudget(swarm.id, 2.5);
+    const budget = await t.lifecycle.allocateBudget({ swarmId: swarm.id }, 2.5);
     expect(budget.allocatedUnits).toBe(7_500_000);
     expect(t.published.at(-1)).toMatchObject({
       type: "budget.allocated",
       data: { added: 2.5, allocated: 7.5 },
     });
-    await expect(t.lifecycle.allocateBudget(swarm.id, -1)).rejects.toThrow(/positive/);
-    await expect(t.lifecycle.allocateBudget(swarm.id, 1, budget.version - 1)).rejects.toThrow(
+    await expect(t.lifecycle.allocateBudget({ swarmId: swarm.id }, -1)).rejects.toThrow(/positive/);
+    await expect(t.lifecycle.allocateBudget({ swarmId: swarm.id }, 1, budget.version - 1)).rejects.toThrow(
       /changed by someone else/,
     );
-    await expect(t.lifecycle.allocateBudget(newId(), 1)).rejects.toThrow(/not found/);
+    await expect(t.lifecycle.allocateBudget({ swarmId: newId() }, 1)).rejects.toThrow(/not found/);
   });
 });
 

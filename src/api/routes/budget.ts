@@ -1,16 +1,36 @@
 import { z } from "zod";
-import { BudgetSchema, toBudgetResponse } from "../../domain/budget.ts";
+import type { BudgetTarget } from "../../core/lifecycle.ts";
+import { BudgetSchema, CurrencySchema, toBudgetResponse } from "../../domain/budget.ts";
 import { notFound } from "../../domain/errors.ts";
 import { fromUnits } from "../../domain/money.ts";
 import { BudgetListSchema } from "../../domain/wire.ts";
 import { defineRoute } from "../route.ts";
 import { ExpectedVersionSchema } from "../schemas.ts";
 
-const AllocateBody = z.strictObject({
-  swarmId: z.ulid(),
-  amount: z.number().positive().max(1_000_000),
-  expectedVersion: ExpectedVersionSchema,
-});
+/** Exactly one budget: a swarm's, an agent's (made on first use, under its swarm's) or a project's. */
+const AllocateBody = z
+  .strictObject({
+    swarmId: z.ulid().optional(),
+    agentId: z.ulid().optional(),
+    project: z.string().trim().min(1).max(100).optional(),
+    currency: CurrencySchema.optional(),
+    amount: z.number().positive().max(1_000_000),
+    expectedVersion: ExpectedVersionSchema,
+  })
+  .refine((b) => [b.swarmId, b.agentId, b.project].filter(Boolean).length === 1, {
+    message: "name exactly one budget: swarmId, agentId or project",
+  })
+  .refine((b) => !b.currency || b.project, {
+    message: "currency is only for a new project budget",
+    path: ["currency"],
+  });
+
+const targetOf = (b: z.infer<typeof AllocateBody>): BudgetTarget =>
+  b.swarmId
+    ? { swarmId: b.swarmId }
+    : b.agentId
+      ? { agentId: b.agentId }
+      : { project: b.project as string, currency: b.currency };
 
 export const budgetRoutes = [
   defineRoute({
@@ -47,12 +67,13 @@ export const budgetRoutes = [
     method: "POST",
     path: "/api/budget/allocate",
     permission: "write",
-    summary: "Add money (or tokens) to a swarm's budget",
+    summary:
+      "Add money (or tokens) to a swarm's, an agent's or a project's budget (agent and project budgets are made on first use)",
     body: AllocateBody,
     response: BudgetSchema,
     async handler({ body, deps }) {
       return toBudgetResponse(
-        await deps.lifecycle.allocateBudget(body.swarmId, body.amount, body.expectedVersion),
+        await deps.lifecycle.allocateBudget(targetOf(body), body.amount, body.expectedVersion),
       );
     },
   }),

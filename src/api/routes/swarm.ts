@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { AgentRecord } from "../../domain/agent.ts";
 import { toSwarmBudget } from "../../domain/budget.ts";
 import { DashError, notFound } from "../../domain/errors.ts";
 import { FINISHED_AGENT_STATUSES, SwarmStatusSchema } from "../../domain/states.ts";
@@ -33,12 +34,12 @@ async function findSwarm(store: Store, id: string): Promise<SwarmRecord> {
 async function moveAgents(
   deps: ApiDeps,
   swarmId: string,
-  from: (s: string) => boolean,
+  from: (s: string, agent: AgentRecord) => boolean,
   to: "paused" | "running" | "killed",
   reason: string,
 ) {
   for (const agent of await deps.store.listAgents({ swarmId })) {
-    if (!from(agent.status)) continue;
+    if (!from(agent.status, agent)) continue;
     await deps.lifecycle.moveAgent(agent.id, { to, reason }).catch((error) => {
       if (!(error instanceof DashError)) throw error;
     });
@@ -62,7 +63,9 @@ function swarmMoveRoute(
     async handler({ params, body, deps }: RouteContext<unknown, MoveBody>) {
       const swarm = await deps.lifecycle.moveSwarm(params.id as string, { to, ...body });
       const agentsTo = agentsFrom === "running" ? "paused" : "running";
-      await moveAgents(deps, swarm.id, (s) => s === agentsFrom, agentsTo, body.reason ?? `swarm ${verb}d`);
+      // Agents held by their budget go on only through admission (the conductor, on swarm.resumed).
+      const moves = (s: string, agent: AgentRecord) => s === agentsFrom && agent.heldBy === null;
+      await moveAgents(deps, swarm.id, moves, agentsTo, body.reason ?? `swarm ${verb}d`);
       return respond(deps.store, swarm);
     },
   });

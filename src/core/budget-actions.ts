@@ -1,0 +1,115 @@
+import type { AgentRecord } from "../domain/agent.ts";
+import type { BudgetAction, BudgetEntity, BudgetRecord } from "../domain/budget.ts";
+import { DashError } from "../domain/errors.ts";
+import { actionNow } from "../safety/budget.ts";
+import type { Lifecycle } from "./lifecycle.ts";
+import { isTerminal } from "./strategies/strategy.ts";
+
+/**
+ * What a budget does to its agents when a threshold (or the projection) says so, and letting go
+ * when there is room again. Each step is its own write through the lifecycle; a move the state
+ * machine refuses (the agent ended meanwhile) is simply skipped.
+ */
+
+const skipRefused = (error: unknown) => {
+  if (!(error instanceof DashError)) throw error;
+  return null;
+};
+
+/** The swarms a budget covers: its own, its agent's, or every swarm under a project. */
+async function swarmsOf(lifecycle: Lifecycle, budget: BudgetRecord): Promise<string[]> {
+  const { store } = lifecycle;
+  if (budget.entityType === "swarm") return [budget.entityId];
+  if (budget.entityType === "agent") {
+    const agent = await store.getAgent(budget.entityId);
+    return agent ? [agent.swarmId] : [];
+  }
+  const swarms = await store.listBudgets({ entityType: "swarm" });
+  return swarms.filter((b) => b.parentBudgetId === budget.id).map((b) => b.entityId);
+}
+
+async function agentsOf(lifecycle: Lifecycle, budget: BudgetRecord): Promise<AgentRecord[]> {
+  const { store } = lifecycle;
+  if (budget.entityType === "agent") {
+    const agent = await store.getAgent(budget.entityId);
+    return agent ? [agent] : [];
+  }
+  const out: AgentRecord[] = [];
+  for (const swarmId of await swarmsOf(lifecycle, budget)) out.push(...(await store.listAgents({ swarmId })));
+  return out;
+}
+
+/**
+ * Acts on every agent of the budget: `pause` holds its swarms (and their running agents) until
+ * more money comes; `kill` stops every agent that has not ended, queued ones too. Idempotent, so
+ * thresholds crossed together are one call. At startup (`recovery`) only a kill in force is applied
+ * again (an action lost in a crash), never a pause an operator has undone.
+ */
+export async function enforceBudget(
+  lifecycle: Lifecycle,
+  budget: BudgetRecord,
+  reason: string,
+  recovery = false,
+): Promise<void> {
+  const act = actionNow(budget);
+  if (act === "kill") {
+    for (const agent of await agentsOf(lifecycle, budget)) {
+      if (isTerminal(agent)) continue;
+      await lifecycle.moveAgent(agent.id, { to: "killed", reason }).catch(skipRefused);
+    }
+    return;
+  }
+  if (act !== "pause" || recovery) return;
+  if (budget.entityType !== "agent") {
+    for (const swarmId of await swarmsOf(lifecycle, budget)) {
+      await lifecycle.moveSwarm(swarmId, { to: "paused", reason, heldBy: "budget" }).catch(skipRefused);
+    }
+  }
+  for (const agent of await agentsOf(lifecycle, budget)) {
+    if (agent.status !== "running") continue;
+    await lifecycle.moveAgent(agent.id, { to: "paused", reason, heldBy: "budget" }).catch(skipRefused);
+  }
+}
+
+/** Whether any budget from the swarm's up to its project still holds it (a pause or kill in force). */
+async function stillHeld(lifecycle: Lifecycle, swarmId: string): Promise<boolean> {
+  const { store } = lifecycle;
+  let budget = await store.getBudget("swarm", swarmId);
+  const all = budget?.parentBudgetId ? await store.listBudgets({ entityType: "project" }) : [];
+  while (budget) {
+    if (["pause", "kill"].includes(actionNow(budget))) return true;
+    const parentId = budget.parentBudgetId;
+    budget = all.find((b) => b.id === parentId) ?? null;
+  }
+  return false;
+}
+
+/** After more money: swarms a budget action paused resume if no budget holds them any more. */
+export async function releaseSwarm(lifecycle: Lifecycle, entityType: BudgetEntity, entityId: string) {
+  const budget = await lifecycle.store.getBudget(entityType, entityId);
+  if (!budget) return;
+  for (const swarmId of await swarmsOf(lifecycle, budget)) {
+    const swarm = await lifecycle.store.getSwarm(swarmId);
+    if (swarm?.status === "paused" && swarm.heldBy === "budget" && !(await stillHeld(lifecycle, swarmId))) {
+      await lifecycle
+        .moveSwarm(swarmId, { to: "active", reason: "budget: more was allocated" })
+        .catch(skipRefused);
+    }
+    await releaseHeld(lifecycle, swarmId);
+  }
+}
+
+/** Agents of an active swarm held by their budget go on, as long as admission finds room. */
+export async function releaseHeld(lifecycle: Lifecycle, swarmId: string): Promise<void> {
+  const { store } = lifecycle;
+  const held = await store.listAgents({ swarmId, held: true });
+  if (held.length === 0 || (await store.getSwarm(swarmId))?.status !== "active") return;
+  for (const agent of held) {
+    if (agent.status !== "paused") continue;
+    const released = await lifecycle.releaseAgent(agent.id).catch((error: unknown) => {
+      if (error instanceof DashError && error.code === "BUDGET_EXCEEDED") return "full" as const;
+      return skipRefused(error);
+    });
+    if (released === "full") return;
+  }
+}

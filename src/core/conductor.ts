@@ -1,0 +1,95 @@
+import type { EventRecord } from "../domain/event.ts";
+import { FINISHED_SWARM_STATUSES } from "../domain/states.ts";
+import type { Logger } from "../log.ts";
+import { enforceBudget, releaseHeld, releaseSwarm } from "./budget-actions.ts";
+import type { Lifecycle } from "./lifecycle.ts";
+
+const ENDED = new Set(["agent.completed", "agent.failed", "agent.killed"]);
+
+/**
+ * Moves swarms along. Like the scheduler it reacts to committed events and acts only through the
+ * lifecycle: an agent that ended lets its swarm's strategy add the next agents or finish the swarm;
+ * a budget threshold acts on the budget's agents (pause, kill); more money, a settled step or a
+ * finished agent lets agents held by their budget go on. Work is queued per swarm, so a burst of
+ * 50 agents ending is 50 short transactions in a row, not 50 at once; each re-reads the truth.
+ */
+export class Conductor {
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly pending = new Set<string>();
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly lifecycle: Lifecycle,
+    private readonly log: Logger,
+  ) {}
+
+  /** Subscribes, then catches up on what happened while no server ran (recovery). */
+  async start(): Promise<void> {
+    this.unsubscribe = this.lifecycle.bus.subscribe((event) => this.onEvent(event));
+    const { store } = this.lifecycle;
+    for (const swarm of await store.listSwarms()) {
+      if (FINISHED_SWARM_STATUSES.has(swarm.status)) continue;
+      this.onSwarm(swarm.id);
+      const budget = await store.getBudget("swarm", swarm.id);
+      if (budget) {
+        this.queue(`budget:${budget.id}`, () => enforceBudget(this.lifecycle, budget, "budget: hard stop", true));
+      }
+    }
+  }
+
+  /** Waits for queued work, then stops listening. */
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    await this.idle();
+  }
+
+  async idle(): Promise<void> {
+    while (this.queues.size > 0) await Promise.all(this.queues.values());
+  }
+
+  private onEvent(event: EventRecord): void {
+    const swarmId = typeof event.data.swarmId === "string" ? event.data.swarmId : null;
+    if (ENDED.has(event.type) && swarmId) return this.onSwarm(swarmId);
+    if ((event.type === "agent.usage" || event.type === "swarm.resumed") && swarmId) {
+      return this.queue(`held:${swarmId}`, () => releaseHeld(this.lifecycle, swarmId));
+    }
+    if (event.type === "budget.threshold" || event.type === "budget.projected") {
+      // Several thresholds crossed at once are one job: it applies the strongest action in force.
+      const { budgetId, entityType, entityId, level } = event.data as Record<string, string>;
+      const reason = event.type === "budget.projected" ? "budget: projected to pass its allocation" : `budget: ${level} threshold reached`;
+      return this.queue(`budget:${budgetId}`, async () => {
+        const budget = await this.lifecycle.store.getBudget(entityType as never, entityId as string);
+        if (budget) await enforceBudget(this.lifecycle, budget, reason);
+      });
+    }
+    if (event.type === "budget.allocated") {
+      const { entityType, entityId } = event.data as Record<string, string>;
+      return this.queue(`allocated:${entityId}`, () =>
+        releaseSwarm(this.lifecycle, entityType as never, entityId as string),
+      );
+    }
+  }
+
+  /** The strategy's next step for the swarm, then any held agents that may go on. */
+  private onSwarm(swarmId: string): void {
+    this.queue(`swarm:${swarmId}`, async () => {
+      await this.lifecycle.advanceSwarm(swarmId);
+      await releaseHeld(this.lifecycle, swarmId);
+    });
+  }
+
+  /** Runs `job` after the key's previous job; a job already waiting to run covers a new request. */
+  private queue(key: string, job: () => Promise<unknown>): void {
+    if (this.pending.has(key)) return;
+    this.pending.add(key);
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      this.pending.delete(key);
+      await job().catch((error) => this.log.warn("swarm step failed", { key, error: String(error) }));
+    });
+    this.queues.set(key, next);
+    void next.then(() => {
+      if (this.queues.get(key) === next) this.queues.delete(key);
+    });
+  }
+}
