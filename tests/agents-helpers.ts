@@ -40,7 +40,10 @@ export async function testScheduler(
     );
   let scheduler = make();
   await scheduler.start();
-  const conductor = new Conductor(t.lifecycle, createLogger("debug", {}, (l) => lines.push(l)));
+  const conductor = new Conductor(
+    t.lifecycle,
+    createLogger("debug", {}, (l) => lines.push(l)),
+  );
   await conductor.start();
   const pids = new Set<number>();
   t.bus.subscribe((e) => {

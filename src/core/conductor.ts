@@ -32,7 +32,9 @@ export class Conductor {
       this.onSwarm(swarm.id);
       const budget = await store.getBudget("swarm", swarm.id);
       if (budget) {
-        this.queue(`budget:${budget.id}`, () => enforceBudget(this.lifecycle, budget, "budget: hard stop", true));
+        this.queue(`budget:${budget.id}`, () =>
+          enforceBudget(this.lifecycle, budget, "budget: hard stop", true),
+        );
       }
     }
   }
@@ -56,7 +58,10 @@ export class Conductor {
     if (event.type === "budget.threshold" || event.type === "budget.projected") {
       // Several thresholds crossed at once are one job: it applies the strongest action in force.
       const { budgetId, entityType, entityId, level } = event.data as Record<string, string>;
-      const reason = event.type === "budget.projected" ? "budget: projected to pass its allocation" : `budget: ${level} threshold reached`;
+      const reason =
+        event.type === "budget.projected"
+          ? "budget: projected to pass its allocation"
+          : `budget: ${level} threshold reached`;
       return this.queue(`budget:${budgetId}`, async () => {
         const budget = await this.lifecycle.store.getBudget(entityType as never, entityId as string);
         if (budget) await enforceBudget(this.lifecycle, budget, reason);

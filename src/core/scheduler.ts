@@ -7,6 +7,7 @@ import { type RuntimePreset, resolveRuntime } from "../runtimes/presets.ts";
 import type { Price } from "../runtimes/pricing.ts";
 import { killGroup, signalGroup, startShim } from "../runtimes/process.ts";
 import { prepareAttempt } from "./attempt.ts";
+import { removeWorkspaces } from "./cleanup.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import { recoverRuns } from "./recovery.ts";
 import { RunKeeper } from "./run-keeper.ts";
@@ -140,12 +141,7 @@ export class Scheduler {
   async launch(agent: AgentRecord, resume: string | null = null): Promise<void> {
     try {
       const { swarm, runtime } = await this.runtimeFor(agent, resume);
-      const { files, tokenId } = await prepareAttempt(
-        this.lifecycle.store,
-        this.options,
-        agent,
-        runtime,
-      );
+      const { files, tokenId } = await prepareAttempt(this.lifecycle.store, this.options, agent, runtime);
       const { child, pid, startTime } = startShim(files.spec);
       const moved = await this.lifecycle
         .moveAgent(agent.id, { to: "running", run: { pid, exitCode: null } })
@@ -198,6 +194,14 @@ export class Scheduler {
       case "agent.killed":
         if (run) void this.keeper.stopRun(run, "kill");
         return;
+      case "swarm.destroyed": {
+        const { store } = this.lifecycle;
+        const wait = this.options.killGraceMs + 2000;
+        void removeWorkspaces(store, this.options.home, event.source, wait, this.log).catch(
+          this.log.onError("removing a destroyed swarm's workspaces failed"),
+        );
+        return;
+      }
     }
   }
 }
