@@ -1,5 +1,5 @@
 import type { AgentRecord } from "../domain/agent.ts";
-import type { BudgetAction, BudgetEntity, BudgetRecord } from "../domain/budget.ts";
+import type { BudgetEntity, BudgetRecord } from "../domain/budget.ts";
 import { DashError } from "../domain/errors.ts";
 import { actionNow } from "../safety/budget.ts";
 import type { Lifecycle } from "./lifecycle.ts";

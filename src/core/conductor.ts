@@ -1,3 +1,4 @@
+import type { BudgetEntity } from "../domain/budget.ts";
 import type { EventRecord } from "../domain/event.ts";
 import { FINISHED_SWARM_STATUSES } from "../domain/states.ts";
 import type { Logger } from "../log.ts";
@@ -51,26 +52,24 @@ export class Conductor {
 
   private onEvent(event: EventRecord): void {
     const swarmId = typeof event.data.swarmId === "string" ? event.data.swarmId : null;
-    if (ENDED.has(event.type) && swarmId) return this.onSwarm(swarmId);
-    if ((event.type === "agent.usage" || event.type === "swarm.resumed") && swarmId) {
-      return this.queue(`held:${swarmId}`, () => releaseHeld(this.lifecycle, swarmId));
-    }
-    if (event.type === "budget.threshold" || event.type === "budget.projected") {
+    const { entityType, entityId, budgetId, level } = event.data as Record<string, string>;
+    if (ENDED.has(event.type) && swarmId) {
+      this.onSwarm(swarmId);
+    } else if ((event.type === "agent.usage" || event.type === "swarm.resumed") && swarmId) {
+      this.queue(`held:${swarmId}`, () => releaseHeld(this.lifecycle, swarmId));
+    } else if (event.type === "budget.threshold" || event.type === "budget.projected") {
       // Several thresholds crossed at once are one job: it applies the strongest action in force.
-      const { budgetId, entityType, entityId, level } = event.data as Record<string, string>;
       const reason =
         event.type === "budget.projected"
           ? "budget: projected to pass its allocation"
           : `budget: ${level} threshold reached`;
-      return this.queue(`budget:${budgetId}`, async () => {
-        const budget = await this.lifecycle.store.getBudget(entityType as never, entityId as string);
+      this.queue(`budget:${budgetId}`, async () => {
+        const budget = await this.lifecycle.store.getBudget(entityType as BudgetEntity, entityId as string);
         if (budget) await enforceBudget(this.lifecycle, budget, reason);
       });
-    }
-    if (event.type === "budget.allocated") {
-      const { entityType, entityId } = event.data as Record<string, string>;
-      return this.queue(`allocated:${entityId}`, () =>
-        releaseSwarm(this.lifecycle, entityType as never, entityId as string),
+    } else if (event.type === "budget.allocated") {
+      this.queue(`allocated:${entityId}`, () =>
+        releaseSwarm(this.lifecycle, entityType as BudgetEntity, entityId as string),
       );
     }
   }
