@@ -6,6 +6,7 @@ import { Cors } from "./cors.ts";
 import { errorResponse, readJson } from "./errors.ts";
 import { type Decision, RateLimitedError, RateLimiter, rateLimitHeaders } from "./rate-limit.ts";
 import type { ApiDeps, Route } from "./route.ts";
+import { agentReportRoutes } from "./routes/agent-reports.ts";
 import { agentRoutes } from "./routes/agents.ts";
 import { budgetRoutes } from "./routes/budget.ts";
 import { eventRoutes } from "./routes/events.ts";
@@ -20,6 +21,7 @@ export const ROUTES: readonly Route[] = [
   healthRoute,
   ...swarmRoutes,
   ...agentRoutes,
+  ...agentReportRoutes,
   ...logRoutes,
   ...eventRoutes,
   ...budgetRoutes,

@@ -42,7 +42,8 @@ export function decideUsage(
     return { budget, reserved, after, alertLevel: alerts?.alertLevel };
   });
   // The step this report ends is settled; before the next one, the agent needs room again.
-  let admitted = true;
+  // Only a running (or starting) agent may take another step; a paused or finished one may not.
+  let admitted = false;
   if (agent.status === "spawning" || agent.status === "running") {
     const grant = admit(
       spent.map(({ after, reserved }) => ({ budget: after, reserved })),
