@@ -1,4 +1,5 @@
 import { Conductor } from "../src/core/conductor.ts";
+import { Forecaster } from "../src/core/forecaster.ts";
 import { Scheduler } from "../src/core/scheduler.ts";
 import type { SwarmConfig } from "../src/domain/swarm.ts";
 import { createLogger } from "../src/log.ts";
@@ -14,6 +15,8 @@ export async function testScheduler(
     presets?: Record<string, RuntimePreset>;
     /** DASH_URL as the agents see it (a real server's, when they call the API). */
     url?: string;
+    /** Samples budgets (burn rate, projection) this often; off when unset. */
+    forecastMs?: number;
   } = {},
 ) {
   const t = options.t ?? testLifecycle();
@@ -45,6 +48,12 @@ export async function testScheduler(
     createLogger("debug", {}, (l) => lines.push(l)),
   );
   await conductor.start();
+  const forecaster = new Forecaster(
+    t.lifecycle,
+    options.forecastMs ?? 0,
+    createLogger("debug", {}, (l) => lines.push(l)),
+  );
+  if (options.forecastMs) forecaster.start();
   const pids = new Set<number>();
   t.bus.subscribe((e) => {
     if (e.type === "agent.started") {
@@ -92,6 +101,7 @@ export async function testScheduler(
     waitFor,
     conductor,
     close: async () => {
+      await forecaster.stop();
       await conductor.stop();
       await scheduler.stop();
       // Nothing a test started may outlive it.

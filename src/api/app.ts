@@ -1,6 +1,7 @@
 import { EventBus } from "../bus/bus.ts";
 import type { Config } from "../config.ts";
 import { Conductor } from "../core/conductor.ts";
+import { Forecaster } from "../core/forecaster.ts";
 import { Lifecycle } from "../core/lifecycle.ts";
 import { startRetention } from "../core/retention.ts";
 import { Scheduler } from "../core/scheduler.ts";
@@ -91,6 +92,12 @@ export async function startApp(
   await scheduler.start();
   const conductor = new Conductor(lifecycle, logger.child({ component: "conductor" }));
   await conductor.start();
+  const forecaster = new Forecaster(
+    lifecycle,
+    config.swarms.forecastMs,
+    logger.child({ component: "forecast" }),
+  );
+  forecaster.start();
   const retention = startRetention(store, config.events, logger.onError("event retention failed"));
   const adminKey = await ensureAdminKey(store, config.home, server.server.url.origin);
   if (adminKey) logger.info("created the first admin API key", { credentials: `${config.home}/credentials` });
@@ -107,6 +114,7 @@ export async function startApp(
     stop: () => {
       stopping ??= (async () => {
         retention.stop();
+        await forecaster.stop();
         await conductor.stop();
         await scheduler.stop();
         await server.stop();

@@ -118,15 +118,26 @@ export const BudgetSchema = z.object({
     critical: BudgetActionSchema,
     hardStop: BudgetActionSchema,
   }),
+  /** Per minute, EWMA over ~5 minutes (null: not sampled yet). */
   burnRate: z.number().nullable(),
+  /** Spend at the end of the live agents' work (by their progress), else 5 minutes from now at the burn rate. */
   projected: z.number().nullable(),
+  /** Minutes until the allocation is spent at the burn rate (null: not burning). */
+  minutesLeft: z.number().nullable(),
+  /** Reserved by live agents for their next steps (admission), and what one step reserves. */
+  reserved: z.number().nonnegative(),
+  step: z.number().positive(),
+  /** The highest threshold the spend has crossed. */
+  level: z.enum(["none", "warning", "critical", "hardStop"]),
   updatedAt: z.iso.datetime(),
   /** The row version, to send back as `expectedVersion` when allocating. */
   version: z.number().int().positive(),
 });
 export type Budget = z.infer<typeof BudgetSchema>;
 
-export function toBudgetResponse(budget: BudgetRecord): Budget {
+const LEVEL_NAMES = ["none", "warning", "critical", "hardStop"] as const;
+
+export function toBudgetResponse(budget: BudgetRecord, reservedUnits = 0): Budget {
   const { currency } = budget;
   return {
     id: budget.id,
@@ -146,6 +157,10 @@ export function toBudgetResponse(budget: BudgetRecord): Budget {
     },
     burnRate: budget.burnRate === null ? null : fromUnits(budget.burnRate, currency),
     projected: budget.projectedFinalUnits === null ? null : fromUnits(budget.projectedFinalUnits, currency),
+    minutesLeft: budget.forecast?.minutesLeft ?? null,
+    reserved: fromUnits(reservedUnits, currency),
+    step: fromUnits(budget.stepUnits ?? Math.max(1, Math.floor(budget.allocatedUnits / 100)), currency),
+    level: LEVEL_NAMES[budget.alertLevel] ?? "none",
     updatedAt: new Date(budget.updatedAt).toISOString(),
     version: budget.version,
   };

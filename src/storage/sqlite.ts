@@ -6,7 +6,7 @@ import type { NewEvent } from "../domain/event.ts";
 import type { SwarmRecord } from "../domain/swarm.ts";
 import type { ChainBudget } from "../safety/budget.ts";
 import { migrateUp } from "./migrate.ts";
-import { budgetChain, family } from "./sqlite-budgets.ts";
+import { budgetChain, family, reservedIn } from "./sqlite-budgets.ts";
 import { immediate, insertEvents, insertRow, openDatabase, updateRow } from "./sqlite-db.ts";
 import { SqliteReader } from "./sqlite-reader.ts";
 import {
@@ -48,6 +48,10 @@ export class SqliteStore extends SqliteReader implements Store {
     const db = openDatabase(path);
     migrateUp(db);
     return new SqliteStore(db, options.now);
+  }
+
+  async reservedUnits(budget: BudgetRecord) {
+    return reservedIn(this.db, budget);
   }
 
   close(): void {

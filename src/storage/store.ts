@@ -23,6 +23,8 @@ export interface Store {
   getBudget(entityType: BudgetEntity, entityId: string): Promise<BudgetRecord | null>;
   listBudgets(query?: { entityType?: BudgetEntity; entityId?: string }): Promise<BudgetRecord[]>;
   listEvents(query?: EventQuery): Promise<EventRecord[]>;
+  /** Units the live agents under a budget hold reserved for their next steps. */
+  reservedUnits(budget: BudgetRecord): Promise<number>;
 
   insertSwarm(
     swarm: NewSwarm,

@@ -149,6 +149,8 @@ describe("opencode", () => {
   test("a tool-use run completes with the session and the summed step costs", () => {
     const run = agent("opencode tool use");
     const lines = printed(run);
+    // Seen once in CI and once under a loaded full run: no tool_use line. Say what it printed.
+    if (!lines.some((l) => l.type === "tool_use")) console.error(run.status, run.error, run.log.slice(-4000));
     const steps = lines.filter((l) => l.type === "step_finish") as Array<{
       sessionID: string;
       part: {

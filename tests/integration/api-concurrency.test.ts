@@ -63,3 +63,38 @@ test("optimistic locking over HTTP: the version in a response is what expectedVe
   expect(ok).toBe(200);
   expect(SwarmResponseSchema.parse(paused)).toMatchObject({ status: "paused", version: swarm.version + 1 });
 });
+
+test("20 concurrent scale requests with random targets end at the last committed target exactly", async () => {
+  const [, created] = await api.json("POST", "/api/swarm", api.keys.write, {
+    name: "scaler",
+    task: "t",
+    initialAgents: 3,
+  });
+  const swarm = SwarmResponseSchema.parse(created);
+  let seed = 7;
+  const random = () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const targets = Array.from({ length: 20 }, () => Math.floor(random() * 12));
+  const responses = await Promise.all(
+    targets.map((target) => api.json("POST", `/api/swarm/${swarm.id}/scale`, api.keys.write, { target })),
+  );
+  expect(responses.map(([status]) => status)).toEqual(Array(20).fill(200));
+  // The order the database committed them in is the order of their swarm.scaled events.
+  const scaled = (await api.t.store.listEvents({ types: ["swarm.scaled"] })).filter(
+    (e) => e.source === swarm.id,
+  );
+  expect(scaled.map((e) => e.data.to).sort()).toEqual([...targets].sort());
+  const last = scaled.at(-1)?.data.to as number;
+  const unfinished = (await api.t.store.listAgents({ swarmId: swarm.id })).filter((a) => a.status === "idle");
+  expect(unfinished).toHaveLength(last);
+  expect((await api.t.store.getSwarm(swarm.id))?.targetAgentCount).toBe(last);
+  // Each scale started where the one before it ended: no two saw the same state.
+  for (let i = 1; i < scaled.length; i++) expect(scaled[i]?.data.from).toBe(scaled[i - 1]?.data.to);
+  const [status, refused] = await api.json("POST", `/api/swarm/${swarm.id}/scale`, api.keys.write, {
+    target: 101,
+  });
+  expect(status).toBe(400);
+  expect(JSON.stringify(refused)).toContain("from 0 to 100 (DASH_MAX_AGENTS)");
+});

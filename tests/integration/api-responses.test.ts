@@ -87,6 +87,17 @@ const CASES: Record<string, Case> = {
   "DELETE /api/agents/:id": { key: "write", build: agentId("running") },
   "POST /api/agents/:id/pause": { key: "write", build: agentId("running") },
   "POST /api/agents/:id/resume": { key: "write", build: agentId("paused") },
+  "POST /api/agents/:id/usage": {
+    key: "write",
+    build: async () => ({
+      ...(await agentId("running")()),
+      body: { promptTokens: 10, completionTokens: 5, costUsd: 0.01 },
+    }),
+  },
+  "POST /api/agents/:id/progress": {
+    key: "write",
+    build: async () => ({ ...(await agentId("running")()), body: { current: 1, total: 4 } }),
+  },
   "GET /api/events": {
     key: "read",
     build: async () => ({ query: "type=swarm.created,agent.spawned&limit=3" }),

@@ -13,7 +13,11 @@ import { until } from "../helpers.ts";
 
 const AGENTS = 50;
 const api = await testServer();
-const s = await testScheduler({ t: api.t, url: `http://127.0.0.1:${api.server.port}`, maxConcurrency: AGENTS });
+const s = await testScheduler({
+  t: api.t,
+  url: `http://127.0.0.1:${api.server.port}`,
+  maxConcurrency: AGENTS,
+});
 afterAll(async () => {
   await s.close();
   api.close();
@@ -29,7 +33,9 @@ const SCRIPT = [
 
 test(`${AGENTS} concurrent agents: no invalid transition on the event stream, unique ids, exact budget`, async () => {
   const events: DashEvent[] = [];
-  const ws = new WebSocket(`${api.server.url.origin.replace("http", "ws")}/events?token=${api.keys.read}&filter=agent.*,swarm.*`);
+  const ws = new WebSocket(
+    `${api.server.url.origin.replace("http", "ws")}/events?token=${api.keys.read}&filter=agent.*,swarm.*`,
+  );
   ws.addEventListener("message", (m) => {
     const body = JSON.parse(String(m.data)) as Record<string, unknown>;
     if (!("op" in body)) events.push(EventSchema.parse(body));
@@ -56,14 +62,17 @@ test(`${AGENTS} concurrent agents: no invalid transition on the event stream, un
     if (!event.type.startsWith("agent.") || !next) continue;
     const seen = history.get(event.source) ?? [];
     const last = seen.at(-1);
-    if (last !== undefined && !canMoveAgent(last, next)) violations.push(`${event.source}: ${last} -> ${next}`);
+    if (last !== undefined && !canMoveAgent(last, next))
+      violations.push(`${event.source}: ${last} -> ${next}`);
     history.set(event.source, [...seen, next]);
   }
   expect(violations).toEqual([]);
   expect(history.size).toBe(AGENTS);
 
   const [, page] = await api.json("GET", `/api/agents?swarmId=${swarmId}&limit=100`, api.keys.read);
-  const agents = (page as { agents: unknown[] }).agents.map((a) => AgentResponseSchema.parse(a)) as AgentResponse[];
+  const agents = (page as { agents: unknown[] }).agents.map((a) =>
+    AgentResponseSchema.parse(a),
+  ) as AgentResponse[];
   expect(new Set(agents.map((a) => a.id)).size).toBe(AGENTS);
   expect(agents.every((a) => a.status === "completed")).toBe(true);
   const [, budgets] = await api.json("GET", `/api/budget?swarmId=${swarmId}`, api.keys.read);
@@ -73,5 +82,7 @@ test(`${AGENTS} concurrent agents: no invalid transition on the event stream, un
   expect(micros(spent) - sum).toBe(0);
   expect(sum).toBe(AGENTS * micros(0.001_37 + 0.002_37 + 0.003_37 + 0.004_37 + 0.005_37));
   const rows = await s.t.store.listAgents({ swarmId });
-  expect((await s.t.store.getBudget("swarm", swarmId))?.spentUnits).toBe(rows.reduce((n, a) => n + a.costMicros, 0));
+  expect((await s.t.store.getBudget("swarm", swarmId))?.spentUnits).toBe(
+    rows.reduce((n, a) => n + a.costMicros, 0),
+  );
 }, 90_000);

@@ -12,7 +12,11 @@ import { until } from "../helpers.ts";
 const AGENTS = 50;
 const STEP_USD = 0.015; // more than the 1% ($0.01) admission reserves, so overshoot is possible
 const api = await testServer();
-const s = await testScheduler({ t: api.t, url: `http://127.0.0.1:${api.server.port}`, maxConcurrency: AGENTS });
+const s = await testScheduler({
+  t: api.t,
+  url: `http://127.0.0.1:${api.server.port}`,
+  maxConcurrency: AGENTS,
+});
 afterAll(async () => {
   await s.close();
   api.close();
@@ -47,12 +51,14 @@ test(`${AGENTS} agents reporting at once cannot jointly overshoot a $1 budget by
   const final = await s.t.store.listAgents({ swarmId: swarm.id });
   const spent = (budget?.spentUnits ?? 0) / 1e6;
   const bound = 1 + AGENTS * STEP_USD;
-  console.log(`overshoot: $${spent.toFixed(3)} spent of $1 (bound $${bound.toFixed(2)}), ${final.length} agents`);
+  console.log(
+    `overshoot: $${spent.toFixed(3)} spent of $1 (bound $${bound.toFixed(2)}), ${final.length} agents`,
+  );
   expect(spent).toBeGreaterThanOrEqual(1);
   expect(spent).toBeLessThanOrEqual(bound);
   // Every agent stopped: killed by the hard stop (none ran on, none completed).
   expect(final.map((a) => a.status)).toEqual(ids.map(() => "killed"));
-  expect(final.reduce((n, a) => n + a.costMicros, 0)).toBe(budget?.spentUnits);
+  expect(final.reduce((n, a) => n + a.costMicros, 0)).toBe(budget?.spentUnits as number);
   const alerts = s.t.published.filter((e) => e.source === swarm.id && e.type.startsWith("budget."));
   expect(alerts.map((e) => [e.type, e.data.level])).toEqual([
     ["budget.threshold", "warning"],

@@ -1,5 +1,10 @@
 import { z } from "zod";
-import { AgentResponseSchema, ProgressReportSchema, toAgentResponse, UsageReportSchema } from "../../domain/agent.ts";
+import {
+  AgentResponseSchema,
+  ProgressReportSchema,
+  toAgentResponse,
+  UsageReportSchema,
+} from "../../domain/agent.ts";
 import type { ApiKeyRecord } from "../../domain/api-key.ts";
 import { DashError } from "../../domain/errors.ts";
 import { defineRoute } from "../route.ts";
@@ -29,7 +34,8 @@ export const agentReportRoutes = [
     path: "/api/agents/:id/usage",
     permission: "write",
     agentScoped: true,
-    summary: "Report usage (tokens and dollars) of an agent's step; the answer says whether it may take another",
+    summary:
+      "Report usage (tokens and dollars) of an agent's step; the answer says whether it may take another",
     body: UsageReportSchema,
     response: UsageResponseSchema,
     async handler({ params, body, key, deps }) {
@@ -49,7 +55,9 @@ export const agentReportRoutes = [
     async handler({ params, body, key, deps }) {
       assertOwnAgent(key, params.id as string);
       const { expectedVersion, ...report } = body;
-      return toAgentResponse(await deps.lifecycle.reportProgress(params.id as string, report, expectedVersion));
+      return toAgentResponse(
+        await deps.lifecycle.reportProgress(params.id as string, report, expectedVersion),
+      );
     },
   }),
 ];

@@ -60,7 +60,10 @@ export const budgetRoutes = [
           },
         ];
       });
-      return { budgets: budgets.map(toBudgetResponse), totals };
+      const shown = await Promise.all(
+        budgets.map(async (b) => toBudgetResponse(b, await deps.store.reservedUnits(b))),
+      );
+      return { budgets: shown, totals };
     },
   }),
   defineRoute({
@@ -72,9 +75,8 @@ export const budgetRoutes = [
     body: AllocateBody,
     response: BudgetSchema,
     async handler({ body, deps }) {
-      return toBudgetResponse(
-        await deps.lifecycle.allocateBudget(targetOf(body), body.amount, body.expectedVersion),
-      );
+      const budget = await deps.lifecycle.allocateBudget(targetOf(body), body.amount, body.expectedVersion);
+      return toBudgetResponse(budget, await deps.store.reservedUnits(budget));
     },
   }),
 ];
