@@ -14,7 +14,9 @@ import {
   status,
   UsageError,
 } from "./common.ts";
+import { EXIT } from "./run.ts";
 import { bold, dim, green, table, yellow } from "./style.ts";
+import { finishedSwarm, waitForSwarm } from "./wait-swarm.ts";
 
 const idArg = { id: { type: "positional", required: true, description: "Swarm id" } } as const;
 
@@ -55,25 +57,66 @@ const create = defineCommand({
     currency: { type: "string", description: "USD | tokens (default USD)" },
     model: { type: "string", description: "Model for the agents" },
     runtime: { type: "string", description: "Runtime preset name from the server config" },
+    inputs: { type: "string", description: "JSON file with an array: one agent (or mapper) per item" },
+    stages: { type: "string", description: 'JSON file with the pipeline\'s stages: [{"task": "…"}, …]' },
+    "reduce-task": { type: "string", description: "The map-reduce reducer's task (default: --task)" },
+    "fail-fast": { type: "boolean", description: "Stop the swarm when an agent fails for good" },
+    project: { type: "string", description: "Project budget this swarm's budget draws from too" },
+    wait: {
+      type: "boolean",
+      description: "Wait until the swarm finishes, with a progress bar, and print its result",
+    },
     ...clientArgs,
   },
   async run({ args }) {
     const amount = numberArg("--budget", args.budget, { min: 0 });
-    if (args.currency && amount === undefined) throw new UsageError("--currency needs --budget <amount>");
+    if ((args.currency || args.project) && amount === undefined) {
+      throw new UsageError("--currency and --project need --budget <amount>");
+    }
     const config = Object.fromEntries(
-      Object.entries({ model: args.model, runtime: args.runtime }).filter(([, v]) => v !== undefined),
+      Object.entries({
+        model: args.model,
+        runtime: args.runtime,
+        failurePolicy: args["fail-fast"] ? "fail-fast" : undefined,
+      }).filter(([, v]) => v !== undefined),
     );
-    const swarm = await clientFor(args).createSwarm({
+    const client = clientFor(args);
+    const created = await client.createSwarm({
       name: args.name,
       task: args.task,
       initialAgents: numberArg("--agents", args.agents, { integer: true, min: 1 }),
       strategy: args.strategy as never,
-      budget: amount === undefined ? undefined : { amount, currency: (args.currency ?? "USD") as never },
+      inputs: await jsonFile("--inputs", args.inputs),
+      stages: await jsonFile("--stages", args.stages),
+      reduceTask: args["reduce-task"],
+      budget:
+        amount === undefined
+          ? undefined
+          : { amount, currency: (args.currency ?? "USD") as never, project: args.project },
       config: Object.keys(config).length ? config : undefined,
     });
-    output(args, swarm, () => done("Created", swarm));
+    if (!args.wait) return output(args, created, () => done("Created", created));
+    if (!args.json) console.log(done("Created", created));
+    const swarm = await waitForSwarm(client, created.id, { quiet: Boolean(args.json) });
+    output(args, swarm, () => finishedSwarm(swarm));
+    if (swarm.status !== "completed") process.exitCode = EXIT.failure;
   },
 });
+
+/** A JSON file's content (an array), or a usage error that says what is wrong with it. */
+async function jsonFile(flag: string, path: string | undefined): Promise<never | undefined> {
+  if (path === undefined) return undefined;
+  const file = Bun.file(path);
+  if (!(await file.exists())) throw new UsageError(`${flag}: no file ${path}`);
+  try {
+    const value: unknown = await file.json();
+    if (!Array.isArray(value)) throw new UsageError(`${flag}: ${path} must hold a JSON array`);
+    return value as never;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`${flag}: ${path} is not valid JSON (${(error as Error).message})`);
+  }
+}
 
 const list = defineCommand({
   meta: { name: "list", description: "List swarms" },

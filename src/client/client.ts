@@ -153,8 +153,14 @@ export class DashClient {
 
   getBudgets = (swarmId?: string) =>
     this.request("GET", "/api/budget", BudgetListSchema, { query: { swarmId } });
-  allocate = (swarmId: string, amount: number) =>
-    this.request("POST", "/api/budget/allocate", BudgetSchema, { body: { swarmId, amount } });
+  /** Adds to a swarm's budget (a swarm id), or an agent's or project's (`{ agentId }`, `{ project }`). */
+  allocate = (
+    target: string | { agentId: string } | { project: string; currency?: string },
+    amount: number,
+  ) =>
+    this.request("POST", "/api/budget/allocate", BudgetSchema, {
+      body: { ...(typeof target === "string" ? { swarmId: target } : target), amount },
+    });
 
   listKeys = () => this.request("GET", "/api/keys", ApiKeyListSchema);
   createKey = (input: { name: string; permissions: Permission[]; expiresInDays?: number }) =>
