@@ -6,16 +6,16 @@ import {
   type UsageReport,
   UsageReportSchema,
 } from "../domain/agent.ts";
-import { type BudgetEntity, BudgetInputSchema, type BudgetRecord, type Currency } from "../domain/budget.ts";
-import { ConcurrencyConflictError, DashError, InvalidTransitionError, notFound } from "../domain/errors.ts";
+import type { BudgetRecord, Currency } from "../domain/budget.ts";
+import { ConcurrencyConflictError, DashError, InvalidTransitionError } from "../domain/errors.ts";
 import { usdToMicros } from "../domain/money.ts";
 import { type CreateSwarmInput, CreateSwarmSchema, type SwarmRecord } from "../domain/swarm.ts";
 import { parseOrThrow } from "../domain/validate.ts";
-import { newBudget } from "../safety/budget.ts";
 import type { BudgetPatch, Change, Store, WriteResult } from "../storage/store.ts";
 import { decideAdvance } from "./advance.ts";
+import { type BudgetTarget, budgetEntity, firstBudget, projectBudgetId } from "./budget-targets.ts";
 import { decideRelease, decideStart, decideUsage } from "./metering.ts";
-import { allocatedEvent, assertBudgetLeft, decideAllocation, decideProgress } from "./reports.ts";
+import { assertBudgetLeft, decideAllocation, decideProgress } from "./reports.ts";
 import { decideScale } from "./scale.ts";
 import { checkPlannedAgents, decideSpawn, draftAgent, planSwarm } from "./swarm.ts";
 import {
@@ -37,11 +37,6 @@ export interface LifecycleOptions {
   maxChildren?: number;
 }
 
-export type BudgetTarget =
-  | { swarmId: string }
-  | { agentId: string }
-  | { project: string; currency?: Currency };
-
 export interface SpawnAgentInput {
   swarmId: string;
   name?: string;
@@ -57,6 +52,8 @@ export interface SpawnAgentInput {
  * one of these methods: each is one transaction in the store that checks the state machine and the
  * row version, writes the row and its event(s); the events reach the bus only after COMMIT.
  */
+export type { BudgetTarget };
+
 export class Lifecycle {
   private readonly refused = new Map<string, number>();
   private conflictCount = 0;
@@ -73,7 +70,7 @@ export class Lifecycle {
   async createSwarm(input: CreateSwarmInput): Promise<{ swarm: SwarmRecord; agents: AgentRecord[] }> {
     const parsed = parseOrThrow(CreateSwarmSchema, input, "swarm");
     const parent = parsed.budget?.project
-      ? await this.projectBudget(parsed.budget.project, parsed.budget.currency)
+      ? await projectBudgetId(this.store, parsed.budget.project, parsed.budget.currency)
       : null;
     const plan = planSwarm(
       parsed,
@@ -220,16 +217,15 @@ export class Lifecycle {
         field: "amount",
       });
     }
-    const [entityType, entityId] = await this.budgetEntity(target);
+    const [entityType, entityId] = await budgetEntity(this.store, target);
     if (entityType !== "swarm" && !(await this.store.getBudget(entityType, entityId))) {
-      const parent =
-        entityType === "agent"
-          ? await this.store.getBudget("swarm", (await this.store.getAgent(entityId))?.swarmId ?? "")
-          : null;
-      const currency = parent?.currency ?? ("currency" in target ? target.currency : undefined) ?? "USD";
-      const input = BudgetInputSchema.parse({ amount, currency });
-      const budget = newBudget(entityType, entityId, input, this.now(), parent?.id ?? null);
-      const event = allocatedEvent({ ...budget, spentUnits: 0, alertLevel: 0 } as BudgetRecord, amount);
+      const { budget, event } = await firstBudget(
+        this.store,
+        [entityType, entityId],
+        target,
+        amount,
+        this.now(),
+      );
       return this.commit(this.store.insertBudget(budget, [event])).catch(async (error) => {
         if (!String(error).includes("UNIQUE")) throw error;
         return this.allocateBudget(target, amount, expectedVersion); // made meanwhile: add to it
@@ -267,33 +263,6 @@ export class Lifecycle {
     const { record, events } = await this.store.meterAgent(id, decide);
     this.bus.publish(events);
     return record;
-  }
-
-  /** The project budget a new swarm's budget hangs under: it must exist and be in the same currency. */
-  private async projectBudget(project: string, currency: Currency): Promise<string> {
-    const budget = await this.store.getBudget("project", project);
-    if (!budget) {
-      throw new DashError(
-        "VALIDATION_ERROR",
-        `no project budget "${project}": allocate one first (POST /api/budget/allocate with project)`,
-        { field: "budget.project" },
-      );
-    }
-    if (budget.currency !== currency) {
-      throw new DashError(
-        "VALIDATION_ERROR",
-        `project "${project}" budgets in ${budget.currency}, this swarm in ${currency}`,
-        { field: "budget.currency" },
-      );
-    }
-    return budget.id;
-  }
-
-  private async budgetEntity(target: BudgetTarget): Promise<[BudgetEntity, string]> {
-    if ("swarmId" in target) return ["swarm", target.swarmId];
-    if ("project" in target) return ["project", target.project];
-    if (!(await this.store.getAgent(target.agentId))) throw notFound("agent", target.agentId);
-    return ["agent", target.agentId];
   }
 
   private async commit<T>(write: Promise<WriteResult<T>>): Promise<T> {
