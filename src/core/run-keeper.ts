@@ -1,4 +1,5 @@
 import type { AgentRecord } from "../domain/agent.ts";
+import { DashError } from "../domain/errors.ts";
 import { LIVE_AGENT_STATUSES } from "../domain/states.ts";
 import type { Logger } from "../log.ts";
 import { type AgentRun, lostExit } from "../runtimes/agent-run.ts";
@@ -172,7 +173,12 @@ export class RunKeeper {
     const reason = resume ? `resuming session ${resume}: its process was lost` : undefined;
     const timer = setTimeout(async () => {
       this.retries.delete(timer);
-      const spawning = await this.lifecycle.startAgent(agentId, { to: "spawning", reason }).catch(() => null);
+      const spawning = await this.lifecycle.startAgent(agentId, { to: "spawning", reason }).catch((error) => {
+        // No room in its budget for now (others hold reservations): try again later, not never.
+        if (error instanceof DashError && error.code === "BUDGET_EXCEEDED")
+          this.retryLater(agentId, attempt, resume);
+        return null;
+      });
       if (spawning) await this.hooks.relaunch(spawning, resume);
     }, delay);
     this.retries.add(timer);

@@ -183,6 +183,7 @@ export class Scheduler {
       case "agent.spawned":
       case "swarm.started":
       case "swarm.resumed":
+      case "budget.allocated": // idle agents waiting for room may be admitted now
         void this.schedule();
         return;
       case "agent.paused":
