@@ -45,8 +45,13 @@ test("a project budget's hard stop kills the agents of its swarms, whatever thei
     budget: { amount: 5, project: "acme" },
     config: { command: spend(1.2) },
   });
+  // An agent's own budget hangs under its swarm's, in its currency.
+  const own = await s.t.lifecycle.allocateBudget({ agentId: agents[0]?.id as string }, 3);
+  const swarmBudget = await s.t.store.getBudget("swarm", swarm.id);
+  expect(own).toMatchObject({ entityType: "agent", parentBudgetId: swarmBudget?.id, currency: "USD" });
   await s.t.lifecycle.moveSwarm(swarm.id, { to: "active" });
   const killed = await s.waitFor(agents[0]?.id as string, ["killed"]);
+  expect((await s.t.store.getBudget("agent", killed.id))?.spentUnits).toBe(1_200_000);
   expect(killed.costMicros).toBe(1_200_000);
   expect((await s.t.store.getBudget("project", "acme"))?.spentUnits).toBe(1_200_000);
   expect((await s.t.store.getBudget("swarm", swarm.id))?.alertLevel).toBe(0); // $1.20 of $5: under 75%
