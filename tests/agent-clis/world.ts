@@ -48,7 +48,9 @@ const SCENARIOS: Record<string, { runtime: string; model: string; task: string }
   "codex tool use": { runtime: "codex", model: "gpt-5.5", task: "TASK: codex TOOL:out.txt" },
   "codex api error": { runtime: "codex", model: "gpt-5.5", task: "TASK: codex FAIL:400" },
   "opencode tool use": { runtime: "opencode", model: "fake/m1", task: "TASK: opencode TOOL:out.txt" },
-  "opencode api error": { runtime: "opencode", model: "fake/m1", task: "TASK: opencode FAIL:400" },
+  // Its own data folder: two opencode processes creating one new database at once race on its
+  // migrations ("CREATE TABLE workspace" fails in the loser), which made these tests flaky.
+  "opencode api error": { runtime: "opencode-2", model: "fake/m1", task: "TASK: opencode FAIL:400" },
 };
 
 const BIN = join(import.meta.dir, "node_modules", ".bin");
@@ -115,6 +117,13 @@ function presets(providerUrl: string, home: string): Record<string, RuntimePrese
   };
 }
 
+/** The presets plus a second opencode whose data folder is its own (see SCENARIOS). */
+function withSecondOpencode(all: Record<string, RuntimePreset>, home: string): Record<string, RuntimePreset> {
+  const opencode = all.opencode as RuntimePreset;
+  const env = { ...opencode.env, XDG_DATA_HOME: join(home, ".local-2") };
+  return { ...all, "opencode-2": { ...opencode, env } };
+}
+
 function codexConfig(providerUrl: string): string {
   return `model = "gpt-5.5"
 model_provider = "fake"
@@ -137,7 +146,10 @@ enabled = false
 
 const provider = startFakeProvider();
 const cliHome = mkdtempSync(join(tmpdir(), "dash-clis-"));
-const s = await testScheduler({ presets: presets(provider.url, cliHome), maxConcurrency: 8 });
+const s = await testScheduler({
+  presets: withSecondOpencode(presets(provider.url, cliHome), cliHome),
+  maxConcurrency: 8,
+});
 
 async function start(scenario: string, maxRetries = 0) {
   const { runtime, model, task } = SCENARIOS[scenario] ?? { runtime: "?", model: "?", task: "?" };
