@@ -1,3 +1,4 @@
+import { afterAll } from "bun:test";
 import { Conductor } from "../src/core/conductor.ts";
 import { Forecaster } from "../src/core/forecaster.ts";
 import { Scheduler } from "../src/core/scheduler.ts";
@@ -5,6 +6,7 @@ import type { SwarmConfig } from "../src/domain/swarm.ts";
 import { createLogger } from "../src/log.ts";
 import { builtInPresets, type RuntimePreset } from "../src/runtimes/presets.ts";
 import { groupAlive } from "../src/runtimes/process.ts";
+import { testServer } from "./api-helpers.ts";
 import { testLifecycle } from "./helpers.ts";
 
 /** A real scheduler over a real SQLite file in a temp DASH_HOME, with short timings for tests. */
@@ -115,3 +117,17 @@ export async function testScheduler(
 export const sh = (script: string) => ["sh", "-c", script];
 
 export const line = (value: unknown) => `echo '${JSON.stringify(value)}'`;
+
+/**
+ * A real server and a real scheduler over the same database, agents reaching the server as
+ * DASH_URL (they call the API with their own keys); both stop after the file's tests.
+ */
+export async function serverWithAgents(options: { maxConcurrency?: number } = {}) {
+  const api = await testServer();
+  const s = await testScheduler({ ...options, t: api.t, url: `http://127.0.0.1:${api.server.port}` });
+  afterAll(async () => {
+    await s.close();
+    api.close();
+  });
+  return { api, s };
+}

@@ -16,8 +16,8 @@ import { decideAdvance } from "./advance.ts";
 import { type BudgetTarget, budgetEntity, firstBudget, projectBudgetId } from "./budget-targets.ts";
 import { decideRelease, decideStart, decideUsage } from "./metering.ts";
 import { assertBudgetLeft, decideAllocation, decideProgress } from "./reports.ts";
-import { decideScale } from "./scale.ts";
-import { checkPlannedAgents, decideSpawn, draftAgent, planSwarm } from "./swarm.ts";
+import { checkTarget, decideScale } from "./scale.ts";
+import { checkPlannedAgents, decideSpawn, draftSpawn, planSwarm, type SpawnAgentInput } from "./swarm.ts";
 import {
   type AgentMove,
   type AgentRun,
@@ -37,22 +37,12 @@ export interface LifecycleOptions {
   maxChildren?: number;
 }
 
-export interface SpawnAgentInput {
-  swarmId: string;
-  name?: string;
-  task?: string;
-  model?: string;
-  parentId?: string | null;
-  metadata?: Record<string, unknown>;
-  input?: string | null;
-}
-
 /**
  * THE write path (DESIGN.md §3). Every change of state of an agent, swarm or budget goes through
  * one of these methods: each is one transaction in the store that checks the state machine and the
  * row version, writes the row and its event(s); the events reach the bus only after COMMIT.
  */
-export type { BudgetTarget };
+export type { BudgetTarget, SpawnAgentInput };
 
 export class Lifecycle {
   private readonly refused = new Map<string, number>();
@@ -90,21 +80,7 @@ export class Lifecycle {
   async spawnAgent(input: SpawnAgentInput): Promise<AgentRecord> {
     const swarm = await this.store.getSwarm(input.swarmId);
     assertBudgetLeft(input.swarmId, await this.store.getBudget("swarm", input.swarmId));
-    const agent = draftAgent(
-      {
-        swarmId: input.swarmId,
-        name: input.name,
-        namePrefix: swarm?.name,
-        task: input.task ?? swarm?.task ?? "",
-        model: input.model ?? swarm?.config.model ?? "",
-        maxRetries: swarm?.config.maxRetries ?? 3,
-        parentId: input.parentId ?? null,
-        metadata: input.metadata ?? {},
-        input: input.input ?? null,
-        position: swarm?.agentCount ?? 0,
-      },
-      this.now(),
-    );
+    const agent = draftSpawn(input, swarm, this.now());
     const caps = {
       max: this.max,
       maxDepth: this.options.maxDepth ?? 3,
@@ -126,16 +102,7 @@ export class Lifecycle {
   /** Scales a swarm to `target` unfinished agents (adds idle ones or kills the surplus), atomically. */
   async scaleSwarm(id: string, target: number, expectedVersion?: number): Promise<SwarmRecord> {
     const max = this.max;
-    if (!Number.isInteger(target) || target < 0 || target > max) {
-      throw new DashError(
-        "VALIDATION_ERROR",
-        `target must be a whole number from 0 to ${max} (DASH_MAX_AGENTS), got ${target}`,
-        {
-          field: "target",
-          max,
-        },
-      );
-    }
+    checkTarget(target, max);
     return this.commit(
       this.store.changeSwarm(id, (swarm, agents, budget) =>
         decideScale(swarm, agents, budget, { target, max, now: this.now(), expectedVersion }),

@@ -9,6 +9,19 @@ import { assertBudgetLeft } from "./reports.ts";
 import { agentSpawnedEvent, draftAgent } from "./swarm.ts";
 import { checkVersion, decideAgentMove } from "./transitions.ts";
 
+/** A scale target is a whole number from 0 to DASH_MAX_AGENTS. */
+export function checkTarget(target: number, max: number): void {
+  if (Number.isInteger(target) && target >= 0 && target <= max) return;
+  throw new DashError(
+    "VALIDATION_ERROR",
+    `target must be a whole number from 0 to ${max} (DASH_MAX_AGENTS), got ${target}`,
+    {
+      field: "target",
+      max,
+    },
+  );
+}
+
 /**
  * Scaling a swarm to `target` unfinished agents, decided inside one transaction: new idle agents
  * are added, or the surplus is killed (queued idle agents first, then the newest), and the swarm

@@ -70,6 +70,35 @@ export function draftAgent(draft: AgentDraft, now: number): NewAgent {
   };
 }
 
+export interface SpawnAgentInput {
+  swarmId: string;
+  name?: string;
+  task?: string;
+  model?: string;
+  parentId?: string | null;
+  metadata?: Record<string, unknown>;
+  input?: string | null;
+}
+
+/** The agent POST /api/agents asks for: the swarm's task, model and retries unless it says otherwise. */
+export function draftSpawn(input: SpawnAgentInput, swarm: SwarmRecord | null, now: number): NewAgent {
+  return draftAgent(
+    {
+      swarmId: input.swarmId,
+      name: input.name,
+      namePrefix: swarm?.name,
+      task: input.task ?? swarm?.task ?? "",
+      model: input.model ?? swarm?.config.model ?? "",
+      maxRetries: swarm?.config.maxRetries ?? 3,
+      parentId: input.parentId ?? null,
+      metadata: input.metadata ?? {},
+      input: input.input ?? null,
+      position: swarm?.agentCount ?? 0,
+    },
+    now,
+  );
+}
+
 export function agentSpawnedEvent(agent: NewAgent): NewEvent {
   return {
     type: "agent.spawned",

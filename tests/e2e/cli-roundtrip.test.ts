@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { SwarmResponseSchema } from "../../src/domain/swarm.ts";
 import { tempHome } from "../helpers.ts";
-import { compiledDash, startServe } from "./compiled.ts";
+import { compiledDash, runDash, startServe } from "./compiled.ts";
 
 // The compiled `dash` as an operator uses it: `dash serve`, then the CLI with no flags at all
 // (it finds the server and its admin key in DASH_HOME/credentials).
@@ -12,14 +12,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => home.cleanup());
 
-function dash(args: string[], env: Record<string, string> = {}) {
-  const run = Bun.spawnSync([bin, ...args], {
-    env: { PATH: process.env.PATH ?? "", DASH_HOME: home.dir, NO_COLOR: "1", ...env },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  return { code: run.exitCode, out: run.stdout.toString(), err: run.stderr.toString() };
-}
+const dash = (args: string[], env: Record<string, string> = {}) => runDash(bin, home.dir, args, env);
 
 test("no server: the CLI says so, how to start one, and exits 4", () => {
   const run = dash(["swarm", "list"], { DASH_URL: "http://127.0.0.1:1" });

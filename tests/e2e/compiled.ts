@@ -54,3 +54,13 @@ export async function startServe(
   })();
   return { proc, url: await url, log: () => log, drained };
 }
+
+/** Runs the compiled CLI with DASH_HOME=home, no colour and only PATH from this environment. */
+export function runDash(bin: string, home: string, args: string[], env: Record<string, string> = {}) {
+  const run = Bun.spawnSync([bin, ...args], {
+    env: { PATH: process.env.PATH ?? "", DASH_HOME: home, NO_COLOR: "1", ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  return { code: run.exitCode, out: run.stdout.toString(), err: run.stderr.toString() };
+}

@@ -11,7 +11,7 @@ import { SwarmResponseSchema } from "../../src/domain/swarm.ts";
 import { BudgetListSchema, SwarmListSchema } from "../../src/domain/wire.ts";
 import { groupAlive } from "../../src/runtimes/process.ts";
 import { tempHome } from "../helpers.ts";
-import { compiledDash, startServe } from "./compiled.ts";
+import { compiledDash, runDash, startServe } from "./compiled.ts";
 
 const home = tempHome("dash-workflow-");
 let bin = "";
@@ -26,14 +26,7 @@ const FIB = `n=\${1:-10}; a=0; b=1; i=0; while [ $i -lt $n ]; do t=$((a+b)); a=$
 echo '{"dash":"usage","promptTokens":10,"completionTokens":2,"costUsd":0.0001}'; done
 sleep "\${2:-0}"; echo '{"dash":"result","result":'$a'}'`;
 
-function dash(args: string[], env: Record<string, string> = {}) {
-  const run = Bun.spawnSync([bin, ...args], {
-    env: { PATH: process.env.PATH ?? "", DASH_HOME: home.dir, NO_COLOR: "1", ...env },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  return { code: run.exitCode, out: run.stdout.toString(), err: run.stderr.toString() };
-}
+const dash = (args: string[], env: Record<string, string> = {}) => runDash(bin, home.dir, args, env);
 
 test("create, spawn, complete fibonacci(10), budget within the allocation, destroy cleans up", async () => {
   writeFileSync(

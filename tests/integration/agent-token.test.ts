@@ -3,16 +3,10 @@
  * children in its own swarm (the tree strategy); anything else is 403, and the key dies with the
  * attempt.
  */
-import { afterAll, expect, test } from "bun:test";
-import { testScheduler } from "../agents-helpers.ts";
-import { testServer } from "../api-helpers.ts";
+import { expect, test } from "bun:test";
+import { serverWithAgents } from "../agents-helpers.ts";
 
-const api = await testServer();
-const s = await testScheduler({ t: api.t, url: `http://127.0.0.1:${api.server.port}` });
-afterAll(async () => {
-  await s.close();
-  api.close();
-});
+const { s } = await serverWithAgents();
 
 /** The agent: a child (task "child") just ends; the root tries what its key allows and what not. */
 const AGENT = `

@@ -2,20 +2,14 @@
  * The four strategies end to end: real agent processes (tests/fixtures/strategy-agent.ts) under the
  * real scheduler, a real server for the tree's API calls, the conductor moving each swarm along.
  */
-import { afterAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { AgentRecord } from "../../src/domain/agent.ts";
 import type { CreateSwarmInput, SwarmRecord } from "../../src/domain/swarm.ts";
-import { testScheduler } from "../agents-helpers.ts";
-import { testServer } from "../api-helpers.ts";
+import { serverWithAgents } from "../agents-helpers.ts";
 import { ROOT, until } from "../helpers.ts";
 
-const api = await testServer();
-const s = await testScheduler({ t: api.t, url: `http://127.0.0.1:${api.server.port}` });
-afterAll(async () => {
-  await s.close();
-  api.close();
-});
+const { s } = await serverWithAgents();
 
 const AGENT = [process.execPath, join(ROOT, "tests", "fixtures", "strategy-agent.ts"), "{task}", "{input}"];
 

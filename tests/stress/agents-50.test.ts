@@ -3,25 +3,15 @@
  * and complete at once. Watched on the real WebSocket event stream: no invalid transition, 50
  * unique ids, and the budget's spend equals the sum of the agents' costs exactly (integer micros).
  */
-import { afterAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { type AgentResponse, AgentResponseSchema } from "../../src/domain/agent.ts";
 import { type DashEvent, EventSchema } from "../../src/domain/event.ts";
 import { type AgentStatus, canMoveAgent } from "../../src/domain/states.ts";
-import { testScheduler } from "../agents-helpers.ts";
-import { testServer } from "../api-helpers.ts";
+import { serverWithAgents } from "../agents-helpers.ts";
 import { until } from "../helpers.ts";
 
 const AGENTS = 50;
-const api = await testServer();
-const s = await testScheduler({
-  t: api.t,
-  url: `http://127.0.0.1:${api.server.port}`,
-  maxConcurrency: AGENTS,
-});
-afterAll(async () => {
-  await s.close();
-  api.close();
-});
+const { api, s } = await serverWithAgents({ maxConcurrency: AGENTS });
 
 // Five steps of odd amounts, so a lost or doubled update shows in the sum.
 const SCRIPT = [

@@ -4,23 +4,13 @@
  * `admitted` before its next step, so the only spend past the allocation is what steps cost beyond
  * what admission reserved for them: at most one in-flight report per agent.
  */
-import { afterAll, expect, test } from "bun:test";
-import { testScheduler } from "../agents-helpers.ts";
-import { testServer } from "../api-helpers.ts";
+import { expect, test } from "bun:test";
+import { serverWithAgents } from "../agents-helpers.ts";
 import { until } from "../helpers.ts";
 
 const AGENTS = 50;
 const STEP_USD = 0.015; // more than the 1% ($0.01) admission reserves, so overshoot is possible
-const api = await testServer();
-const s = await testScheduler({
-  t: api.t,
-  url: `http://127.0.0.1:${api.server.port}`,
-  maxConcurrency: AGENTS,
-});
-afterAll(async () => {
-  await s.close();
-  api.close();
-});
+const { s } = await serverWithAgents({ maxConcurrency: AGENTS });
 
 /** Reports a step, and takes the next only when admitted; otherwise waits to be stopped. */
 const AGENT = `
