@@ -14,5 +14,6 @@ export const main = defineCommand({
     tree: () => import("./tree.ts").then((m) => m.default),
     events: () => import("./events.ts").then((m) => m.default),
     demo: () => import("./demo.ts").then((m) => m.default),
+    dashboard: () => import("./dashboard.ts").then((m) => m.default),
   },
 });

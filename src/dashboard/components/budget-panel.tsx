@@ -1,0 +1,65 @@
+import { blockBar, fit, money, sparkline } from "../model/format.ts";
+import type { BudgetList } from "../model/store.ts";
+import { COLORS, spendColor } from "../theme.ts";
+
+export interface BudgetPanelProps {
+  budgets: BudgetList | null;
+  /** Swarm names by id, for the per-swarm rows. */
+  names: ReadonlyMap<string, string>;
+  /** Spend per 10 s over the last 5 minutes. */
+  history: readonly number[];
+  width: number;
+  /** Rows for the per-swarm breakdown. */
+  swarmRows: number;
+}
+
+const percentOf = (spent: number, allocated: number) => (allocated > 0 ? (spent / allocated) * 100 : 0);
+
+/** Total spend against the allocation, per-swarm bars, burn rate, projection and a sparkline. */
+export function BudgetPanel({ budgets, names, history, width, swarmRows }: BudgetPanelProps) {
+  const total = budgets?.totals.find((t) => t.currency === "USD") ?? budgets?.totals[0];
+  const swarms = (budgets?.budgets ?? []).filter((b) => b.entityType === "swarm");
+  const live = swarms.filter((b) => b.burnRate !== null);
+  const burn = live.reduce((sum, b) => sum + (b.burnRate ?? 0), 0);
+  const projected = swarms.reduce((sum, b) => sum + (b.projected ?? b.spent), 0);
+  const minutesLeft = Math.min(...swarms.map((b) => b.minutesLeft ?? Number.POSITIVE_INFINITY));
+  const currency = total?.currency ?? "USD";
+  const percent = total ? percentOf(total.spent, total.allocated) : 0;
+  const barWidth = Math.max(10, Math.min(40, width - 40));
+  const shown = [...swarms].sort((a, b) => b.spent - a.spent).slice(0, swarmRows);
+  return (
+    <box flexDirection="column" width={width}>
+      <text>
+        <span fg={COLORS.text}>
+          Total: {money(total?.spent ?? 0, currency)} / {money(total?.allocated ?? 0, currency)}{" "}
+        </span>
+        <span fg={spendColor(percent)}>{blockBar(percent, barWidth)}</span>
+        <span fg={COLORS.text}> {Math.round(percent)}%</span>
+      </text>
+      <text>
+        <span fg={COLORS.dim}>burn </span>
+        <span fg={COLORS.text}>{money(burn, currency)}/min</span>
+        <span fg={COLORS.dim}> · projected </span>
+        <span fg={COLORS.text}>{money(projected, currency)}</span>
+        <span fg={COLORS.dim}> · left </span>
+        <span fg={COLORS.text}>{Number.isFinite(minutesLeft) ? `${Math.round(minutesLeft)} min` : "-"}</span>
+        <span fg={COLORS.dim}> · 5 min </span>
+        <span fg={COLORS.accent}>{sparkline(history)}</span>
+      </text>
+      {shown.map((b) => {
+        const p = percentOf(b.spent, b.allocated);
+        return (
+          <text key={b.id}>
+            <span fg={COLORS.dim}>{fit(names.get(b.entityId) ?? b.entityId, 16)} </span>
+            <span fg={COLORS.text}>
+              {fit(`${money(b.spent, b.currency)}/${money(b.allocated, b.currency)}`, 17)}{" "}
+            </span>
+            <span fg={spendColor(p)}>{blockBar(p, Math.max(6, barWidth - 14))}</span>
+            <span fg={COLORS.text}> {Math.round(p)}%</span>
+            {b.level !== "none" ? <span fg={spendColor(p)}> {b.level}</span> : null}
+          </text>
+        );
+      })}
+    </box>
+  );
+}

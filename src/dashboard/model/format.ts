@@ -1,0 +1,52 @@
+/** Text helpers for a fixed-width terminal grid: every function returns exactly the width asked. */
+
+const BLOCKS = "▁▂▃▄▅▆▇█";
+
+/** `text` cut to `width` columns (with … when cut) and padded with spaces. */
+export function fit(text: string, width: number): string {
+  if (width <= 0) return "";
+  const flat = text.replace(/\s+/g, " ");
+  if (Bun.stringWidth(flat) <= width) return flat + " ".repeat(width - Bun.stringWidth(flat));
+  let out = "";
+  for (const char of flat) {
+    if (Bun.stringWidth(`${out}${char}…`) > width) break;
+    out += char;
+  }
+  return `${out}…${" ".repeat(Math.max(0, width - Bun.stringWidth(`${out}…`)))}`;
+}
+
+/** Right-aligned within `width`. */
+export function fitRight(text: string, width: number): string {
+  return text.length >= width ? text.slice(0, width) : " ".repeat(width - text.length) + text;
+}
+
+/** A block bar `████░░░░` for 0–100 %. */
+export function blockBar(percent: number, width: number): string {
+  const clamped = Math.min(100, Math.max(0, Number.isFinite(percent) ? percent : 0));
+  const filled = Math.round((clamped / 100) * width);
+  return "█".repeat(filled) + "░".repeat(width - filled);
+}
+
+/** One character per value, scaled to the largest: `▁▁▃▅█▂`. All zero is a flat baseline. */
+export function sparkline(values: readonly number[]): string {
+  const max = Math.max(0, ...values);
+  if (max <= 0) return BLOCKS[0]?.repeat(values.length) ?? "";
+  return values.map((v) => BLOCKS[Math.min(7, Math.round((Math.max(0, v) / max) * 7))]).join("");
+}
+
+export function money(amount: number, currency: "USD" | "tokens" = "USD"): string {
+  if (currency === "tokens") return `${Math.round(amount).toLocaleString("en-US")} tok`;
+  return amount !== 0 && Math.abs(amount) < 0.01 ? `$${amount.toFixed(4)}` : `$${amount.toFixed(2)}`;
+}
+
+/** The end of a ULID: its first characters are a timestamp shared by agents made together. */
+export function shortId(id: string): string {
+  return id.slice(-8).toLowerCase();
+}
+
+/** `HH:MM:SS` in local time. */
+export function clock(time: number | string): string {
+  const date = new Date(time);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
+}

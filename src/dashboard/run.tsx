@@ -1,0 +1,63 @@
+import { createCliRenderer } from "@opentui/core";
+import { createRoot } from "@opentui/react";
+import { DashClient } from "../client/client.ts";
+import type { Connection } from "../client/connection.ts";
+import { App } from "./app.tsx";
+import { DashboardFeed } from "./model/feed.ts";
+import { DashboardStore } from "./model/store.ts";
+
+const BATCH_MS = 50;
+
+/**
+ * Runs `dash dashboard` until the operator quits. The first snapshot is loaded before the screen
+ * is taken, so "no server" is a plain message on a normal terminal. Every way out (q, Ctrl+C,
+ * SIGTERM, SIGHUP, a crash) destroys the renderer first, which restores the terminal.
+ */
+export async function runDashboard(connection: Connection, version: string): Promise<number> {
+  const client = new DashClient(connection);
+  const store = new DashboardStore(BATCH_MS);
+  const feed = new DashboardFeed(client, store);
+  await feed.start();
+
+  // Signals are ours: the renderer's own handlers would restore the terminal but not exit.
+  const renderer = await createCliRenderer({ exitOnCtrlC: false, exitSignals: [], targetFps: 30 });
+  const { promise, resolve } = Promise.withResolvers<number>();
+  let done = false;
+  const quit = (code: number, error?: unknown) => {
+    if (done) return;
+    done = true;
+    feed.stop();
+    store.close();
+    renderer.destroy();
+    if (error)
+      console.error(
+        `dash dashboard stopped: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+    resolve(code);
+  };
+  const onSignal = () => quit(0);
+  const onCrash = (error: unknown) => quit(1, error);
+  for (const signal of ["SIGTERM", "SIGHUP", "SIGINT"] as const) process.once(signal, onSignal);
+  process.once("uncaughtException", onCrash);
+  process.once("unhandledRejection", onCrash);
+
+  const actions = {
+    kill: (id: string) => feed.kill(id),
+    refresh: () => feed.refresh(),
+    readLog: (id: string, after?: number) =>
+      client.agentLogs(id, after === undefined ? { tail: 200 } : { after }),
+  };
+  createRoot(renderer).render(
+    <App
+      store={store}
+      actions={actions}
+      info={{ url: connection.url, keySource: connection.keySource, version, batchMs: BATCH_MS }}
+      onQuit={() => quit(0)}
+    />,
+  );
+  const code = await promise;
+  for (const signal of ["SIGTERM", "SIGHUP", "SIGINT"] as const) process.off(signal, onSignal);
+  process.off("uncaughtException", onCrash);
+  process.off("unhandledRejection", onCrash);
+  return code;
+}
