@@ -13,6 +13,10 @@ export interface AgentDetailsProps {
   height: number;
 }
 
+/** `── title ─────` across the width. */
+const rule = (title: string, width: number) =>
+  title.length < width ? title + "─".repeat(width - title.length) : fit(title, width);
+
 const tokens = (n: number) => n.toLocaleString("en-US");
 
 function problem(agent: AgentResponse): string | null {
@@ -66,9 +70,7 @@ export function AgentDetails({ agent, swarmName, parent, kids, log, width, heigh
   return (
     <box flexDirection="column" width={width} height={height}>
       {fields}
-      <text fg={COLORS.dim}>
-        {fit(`── log (${log.length} lines) `, width).replace(/ +$/, (s) => "─".repeat(s.length))}
-      </text>
+      <text fg={COLORS.dim}>{rule(`── log (${log.length} lines) `, width)}</text>
       {log.slice(-logRows).map((line, i) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: log lines are positional
         <text key={i} fg={COLORS.text}>

@@ -15,7 +15,7 @@ function AgentRowView({ agent, selected, columns: c, onSelect }: AgentRowProps) 
   const percent = agent.progress.percentage;
   const progress =
     agent.progress.total > 0
-      ? `${blockBar(percent, c.progress - 5)}${fitRight(`${Math.round(percent)}%`, 5)}`
+      ? `${blockBar(percent, c.progress - 6)}${fitRight(`${Math.round(percent)}%`, 5)}`
       : "-";
   return (
     <text bg={selected ? COLORS.selected : undefined} onMouseDown={() => onSelect(agent.id)}>

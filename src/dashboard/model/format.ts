@@ -5,7 +5,8 @@ const BLOCKS = "▁▂▃▄▅▆▇█";
 /** `text` cut to `width` columns (with … when cut) and padded with spaces. */
 export function fit(text: string, width: number): string {
   if (width <= 0) return "";
-  const flat = text.replace(/\s+/g, " ");
+  // Line breaks and tabs would break the grid; runs of spaces are kept (padding, alignment).
+  const flat = text.replace(/[\r\n\t]+/g, " ");
   if (Bun.stringWidth(flat) <= width) return flat + " ".repeat(width - Bun.stringWidth(flat));
   let out = "";
   for (const char of flat) {

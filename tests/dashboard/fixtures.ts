@@ -1,0 +1,85 @@
+import { ulid } from "ulid";
+import type { BudgetList } from "../../src/dashboard/model/store.ts";
+import type { AgentResponse } from "../../src/domain/agent.ts";
+import type { DashEvent } from "../../src/domain/event.ts";
+import type { SwarmResponse } from "../../src/domain/swarm.ts";
+
+const AT = "2026-11-24T10:42:01.000Z";
+
+export function agent(name: string, patch: Partial<AgentResponse> = {}): AgentResponse {
+  return {
+    id: ulid(),
+    name,
+    status: "running",
+    swarmId: "01JSWARM000000000000000000",
+    parentId: null,
+    task: `task of ${name}`,
+    model: "claude-sonnet-4",
+    progress: { current: 0, total: 0, percentage: 0 },
+    cost: { promptTokens: 0, completionTokens: 0, totalTokens: 0, amount: 0 },
+    sessionId: null,
+    metadata: {},
+    role: "worker",
+    input: null,
+    result: null,
+    error: null,
+    createdAt: AT,
+    updatedAt: AT,
+    completedAt: null,
+    retryCount: 0,
+    version: 1,
+    ...patch,
+  };
+}
+
+export function swarm(name: string, patch: Partial<SwarmResponse> = {}): SwarmResponse {
+  return {
+    id: ulid(),
+    name,
+    status: "active",
+    task: `work of ${name}`,
+    strategy: "parallel",
+    agentCount: 0,
+    budget: { allocated: 10, spent: 0, currency: "USD", remaining: 10 },
+    runtime: null,
+    demo: false,
+    result: null,
+    outcome: null,
+    createdAt: AT,
+    updatedAt: AT,
+    completedAt: null,
+    version: 1,
+    ...patch,
+  };
+}
+
+export function event(type: DashEvent["type"], data: Record<string, unknown>, at = AT): DashEvent {
+  return { id: ulid(), timestamp: at, type, source: String(data.agentId ?? data.swarmId ?? "x"), data };
+}
+
+/** A budgets list with one swarm budget per entry: [swarmId, spent, allocated]. */
+export function budgets(entries: [string, number, number][]): BudgetList {
+  const budgets = entries.map(([swarmId, spent, allocated]) => ({
+    id: ulid(),
+    entityType: "swarm" as const,
+    entityId: swarmId,
+    parentBudgetId: null,
+    allocated,
+    spent,
+    currency: "USD" as const,
+    remaining: allocated - spent,
+    thresholds: { warning: 75, critical: 90, hardStop: 100 },
+    actions: { warning: "notify" as const, critical: "pause" as const, hardStop: "kill" as const },
+    burnRate: 0.5,
+    projected: spent + 1,
+    minutesLeft: 12,
+    reserved: 0,
+    step: 0.1,
+    level: spent / allocated >= 0.75 ? ("warning" as const) : ("none" as const),
+    updatedAt: AT,
+    version: 1,
+  }));
+  const allocated = entries.reduce((s, e) => s + e[2], 0);
+  const spent = entries.reduce((s, e) => s + e[1], 0);
+  return { budgets, totals: [{ currency: "USD", allocated, spent, remaining: allocated - spent }] };
+}

@@ -1,0 +1,213 @@
+import { describe, expect, test } from "bun:test";
+import { applyEvent, type Entities } from "../../src/dashboard/model/apply-event.ts";
+import { describeEvent, levelOf } from "../../src/dashboard/model/describe-event.ts";
+import { EventLog } from "../../src/dashboard/model/event-log.ts";
+import {
+  blockBar,
+  clock,
+  fit,
+  fitRight,
+  money,
+  shortId,
+  sparkline,
+} from "../../src/dashboard/model/format.ts";
+import { sortAgents, windowStart } from "../../src/dashboard/model/sort-agents.ts";
+import { SpendHistory } from "../../src/dashboard/model/spend-history.ts";
+import { agent, event, swarm } from "./fixtures.ts";
+
+const entities = (): Entities => ({ agents: new Map(), swarms: new Map() });
+
+describe("applyEvent", () => {
+  test("an agent is born from agent.spawned and then follows status, progress and usage", () => {
+    const e = entities();
+    const data = {
+      agentId: "A1",
+      name: "jarvis",
+      swarmId: "S1",
+      parentId: null,
+      task: "auth",
+      status: "idle",
+    };
+    expect(applyEvent(e, event("agent.spawned", data))).toBe(true);
+    expect(applyEvent(e, event("agent.spawned", data))).toBe(false);
+    expect(e.agents.get("A1")).toMatchObject({ name: "jarvis", status: "idle", task: "auth", version: 1 });
+
+    applyEvent(e, event("agent.started", { agentId: "A1", status: "running", sessionId: "sess" }));
+    const progress = { current: 3, total: 10, percentage: 30 };
+    applyEvent(e, event("agent.progress", { agentId: "A1", progress, cost: { tokens: 5, amount: 0.1 } }));
+    const total = { promptTokens: 100, completionTokens: 20, totalTokens: 120, amount: 0.25 };
+    applyEvent(e, event("agent.usage", { agentId: "A1", model: "gpt-5", total }));
+    expect(e.agents.get("A1")).toMatchObject({
+      status: "running",
+      sessionId: "sess",
+      progress,
+      model: "gpt-5",
+      cost: total,
+      version: 4,
+    });
+
+    applyEvent(e, event("agent.failed", { agentId: "A1", status: "failed", error: { message: "boom" } }));
+    const failed = e.agents.get("A1");
+    expect(failed?.completedAt).not.toBeNull();
+    expect(failed?.error).toEqual({ message: "boom" });
+    applyEvent(e, event("agent.retrying", { agentId: "A1", status: "spawning", retryCount: 1 }));
+    expect(e.agents.get("A1")).toMatchObject({
+      status: "spawning",
+      retryCount: 1,
+      error: null,
+      completedAt: null,
+    });
+  });
+
+  test("swarms are created and move; unknown ids and malformed data change nothing", () => {
+    const e = entities();
+    const created = { swarmId: "S1", name: "api", agentCount: 2, budget: { allocated: 5, currency: "USD" } };
+    expect(applyEvent(e, event("swarm.created", created))).toBe(true);
+    expect(applyEvent(e, event("swarm.created", created))).toBe(false);
+    expect(e.swarms.get("S1")).toMatchObject({ name: "api", status: "creating", agentCount: 2 });
+    applyEvent(e, event("swarm.started", { swarmId: "S1", status: "active" }));
+    applyEvent(e, event("swarm.completed", { swarmId: "S1", status: "completed", result: 42 }));
+    expect(e.swarms.get("S1")).toMatchObject({ status: "completed", result: 42, version: 3 });
+
+    expect(applyEvent(e, event("swarm.paused", { swarmId: "nope", status: "paused" }))).toBe(false);
+    expect(applyEvent(e, event("agent.progress", { agentId: "nope", progress: { current: 1 } }))).toBe(false);
+    expect(applyEvent(e, event("agent.completed", { agentId: "A1", status: "exploded" }))).toBe(false);
+    expect(applyEvent(e, event("agent.usage", { agentId: 7 }))).toBe(false);
+    expect(applyEvent(e, event("agent.spawned", { name: "no id" }))).toBe(false);
+    expect(applyEvent(e, event("swarm.created", {}))).toBe(false);
+    expect(applyEvent(e, event("budget.threshold", { swarmId: "S1" }))).toBe(false);
+  });
+});
+
+describe("EventLog", () => {
+  test("keeps the newest `capacity` events, oldest first", () => {
+    const log = new EventLog(3);
+    const events = [1, 2, 3, 4, 5].map((n) => event("agent.progress", { n }));
+    for (const e of events) log.push(e);
+    expect(log.size).toBe(3);
+    expect(log.toArray().map((e) => e.data.n)).toEqual([3, 4, 5]);
+  });
+});
+
+describe("SpendHistory", () => {
+  test("sums spend per slot over the window and forgets older slots", () => {
+    const history = new SpendHistory(10_000, 3);
+    history.add(5_000, 1);
+    history.add(15_000, 2);
+    history.add(16_000, 0.5);
+    history.add(25_000, 4);
+    history.add(25_000, -1);
+    history.add(25_000, Number.NaN);
+    expect(history.series(29_000)).toEqual([1, 2.5, 4]);
+    expect(history.series(39_000)).toEqual([2.5, 4, 0]);
+    expect(history.series(100_000)).toEqual([0, 0, 0]);
+  });
+});
+
+describe("format", () => {
+  test("fit cuts with … and pads to the exact width, wide characters included", () => {
+    expect(fit("jarvis", 8)).toBe("jarvis  ");
+    expect(fit("api-refactor-12", 8)).toBe("api-ref…");
+    expect(fit("a\nb\tc", 5)).toBe("a b c");
+    expect(Bun.stringWidth(fit("日本語のタスク", 6))).toBe(6);
+    expect(fit("x", 0)).toBe("");
+    expect(fitRight("$1.00", 7)).toBe("  $1.00");
+    expect(fitRight("$1000.00", 3)).toBe("$10");
+  });
+
+  test("bars, sparklines, money, ids and clocks", () => {
+    expect(blockBar(50, 10)).toBe("█████░░░░░");
+    expect(blockBar(150, 4)).toBe("████");
+    expect(blockBar(Number.NaN, 4)).toBe("░░░░");
+    expect(sparkline([0, 1, 2, 4])).toBe("▁▃▅█");
+    expect(sparkline([0, 0])).toBe("▁▁");
+    expect(money(45.234)).toBe("$45.23");
+    expect(money(0.0043)).toBe("$0.0043");
+    expect(money(0)).toBe("$0.00");
+    expect(money(12345, "tokens")).toBe("12,345 tok");
+    expect(shortId("01JABCDEFGHJKMNPQRSTVWXYZ0")).toBe("stvwxyz0");
+    expect(clock(new Date(2026, 10, 24, 9, 5, 7).getTime())).toBe("09:05:07");
+  });
+});
+
+describe("sortAgents and windowStart", () => {
+  const a = agent("b-agent", { status: "completed", cost: { ...agent("x").cost, amount: 3 } });
+  const b = agent("a-agent", { status: "idle", cost: { ...agent("x").cost, amount: 1 } });
+  const c = agent("c-agent", {
+    status: "running",
+    swarmId: "OTHER",
+    cost: { ...agent("x").cost, amount: 2 },
+  });
+
+  test("by name, by status (live work first), by cost (most first), one swarm or all", () => {
+    const names = (list: { name: string }[]) => list.map((x) => x.name);
+    expect(names(sortAgents([a, b, c], "name"))).toEqual(["a-agent", "b-agent", "c-agent"]);
+    expect(names(sortAgents([a, b, c], "status"))).toEqual(["c-agent", "a-agent", "b-agent"]);
+    expect(names(sortAgents([a, b, c], "cost"))).toEqual(["b-agent", "c-agent", "a-agent"]);
+    expect(names(sortAgents([a, b, c], "name", "OTHER"))).toEqual(["c-agent"]);
+  });
+
+  test("the window moves only when the selection leaves it", () => {
+    expect(windowStart(0, 5, 10, 100)).toBe(0);
+    expect(windowStart(0, 12, 10, 100)).toBe(3);
+    expect(windowStart(3, 8, 10, 100)).toBe(3);
+    expect(windowStart(3, 1, 10, 100)).toBe(1);
+    expect(windowStart(95, 99, 10, 100)).toBe(90);
+    expect(windowStart(7, 2, 10, 5)).toBe(0);
+    expect(windowStart(7, 2, 0, 50)).toBe(0);
+  });
+});
+
+describe("describeEvent", () => {
+  const names = (id: string) => ({ A1: "jarvis", S1: "swarm-1" })[id];
+
+  test("names the agent or swarm, says what happened, and levels it", () => {
+    const usage = describeEvent(
+      event("agent.usage", { agentId: "A1", cost: 0.5, promptTokens: 1000, completionTokens: 234 }),
+      names,
+    );
+    expect(usage).toMatchObject({ who: "jarvis", level: "info", text: "usage $0.50 · 1,234 tok" });
+    const failed = describeEvent(
+      event("agent.failed", { agentId: "A1", error: { message: "API timeout" } }),
+      names,
+    );
+    expect(failed).toMatchObject({ level: "error", text: "failed: API timeout" });
+    const threshold = describeEvent(
+      event("budget.threshold", { swarmId: "S1", level: "warning", percent: 75, action: "notify" }),
+      names,
+    );
+    expect(threshold).toMatchObject({
+      who: "swarm-1",
+      level: "warn",
+      text: "budget warning at 75% → notify",
+    });
+    const progress = describeEvent(
+      event("agent.progress", {
+        agentId: "A9",
+        name: "ghost",
+        progress: { current: 1, total: 4, percentage: 25 },
+      }),
+      names,
+    );
+    expect(progress).toMatchObject({ who: "ghost", text: "progress 1/4 (25%)" });
+    expect(describeEvent(event("swarm.scaled", { swarmId: "S1", from: 2, to: 5 }), names).text).toBe(
+      "scaled 2 → 5",
+    );
+    expect(describeEvent(event("swarm.created", { swarmId: "S1", agentCount: 3 }), names).text).toBe(
+      "swarm created (3 agents)",
+    );
+    expect(describeEvent(event("agent.spawned", { agentId: "A1", task: "auth" }), names).text).toBe(
+      "spawned: auth",
+    );
+    expect(describeEvent(event("budget.allocated", { swarmId: "S1", added: 5 }), names).text).toBe(
+      "budget +5",
+    );
+    expect(describeEvent(event("agent.killed", { agentId: "A1", reason: "scaled down" }), names).text).toBe(
+      "killed (scaled down)",
+    );
+    expect(levelOf("agent.paused")).toBe("warn");
+    expect(levelOf("system.error")).toBe("error");
+    expect(describeEvent(event("swarm.paused", {}), () => undefined).who).toBe("x");
+    expect(swarm("s").name).toBe("s");
+  });
+});
