@@ -110,14 +110,16 @@ export function App({ store, actions, info, onQuit, logEveryMs }: AppProps) {
   const log = useLogTail(actions.readLog, selectedId, layout.details !== undefined, logEveryMs);
   const budgetTotal = view.budgets?.totals.find((t) => t.currency === "USD");
   const swarmNames = useMemo(() => new Map(view.swarms.map((s) => [s.id, s.name])), [view.swarms]);
-  const panel = (title: string, children: ReactNode, grow = 1, w?: number) => (
+  const panel = (title: string, children: ReactNode, grow = 1, w?: number, h?: number) => (
     <box
       border
       borderStyle="rounded"
       borderColor={COLORS.border}
       title={` ${title} `}
       flexGrow={grow}
+      flexShrink={0}
       width={w}
+      height={h}
     >
       {children}
     </box>
@@ -205,6 +207,8 @@ export function App({ store, actions, info, onQuit, logEveryMs }: AppProps) {
           swarmRows={layout.budgetSwarmRows}
         />,
         0,
+        undefined,
+        layout.budgetSwarmRows + 4,
       )}
       <StatusBar
         view={ui.view}

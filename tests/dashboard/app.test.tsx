@@ -1,0 +1,210 @@
+import { describe, expect, test } from "bun:test";
+import { act } from "react";
+import { App, type DashboardActions } from "../../src/dashboard/app.tsx";
+import { DashboardStore } from "../../src/dashboard/model/store.ts";
+import { agent, budgets, event, swarm } from "./fixtures.ts";
+import { frameOf, renderAt } from "./render.ts";
+
+const api = swarm("api-refactor");
+const docs = swarm("docs");
+const team = [
+  agent("jarvis", { swarmId: api.id, status: "running" }),
+  agent("friday", { swarmId: api.id, status: "idle" }),
+  agent("vision", { swarmId: docs.id, status: "completed" }),
+];
+
+function setup() {
+  const store = new DashboardStore(0);
+  store.replaceAll({ agents: team, swarms: [api, docs], budgets: budgets([[api.id, 2, 10]]) });
+  store.flush();
+  const events = [
+    event("agent.started", { agentId: team[0]?.id, status: "running" }),
+    event("agent.failed", { agentId: team[1]?.id, status: "failed", error: { message: "API timeout" } }),
+    event("agent.started", { agentId: team[1]?.id, status: "running" }),
+  ];
+  const calls: string[] = [];
+  const actions: DashboardActions = {
+    kill: async (id) => void calls.push(`kill ${id}`),
+    refresh: async () => void calls.push("refresh"),
+    readLog: async (id, after) => ({
+      lines: after === undefined ? [`hello from ${id.slice(-4)}`] : [],
+      offset: 9,
+      finished: false,
+    }),
+  };
+  let quits = 0;
+  const app = (
+    <App
+      store={store}
+      actions={actions}
+      info={{ url: "http://127.0.0.1:7373", keySource: "--key", version: "test", batchMs: 50 }}
+      onQuit={() => quits++}
+      logEveryMs={10}
+    />
+  );
+  return { store, events, calls, app, quits: () => quits };
+}
+
+/** Lets promises (log reads, actions) resolve and React apply what they set. */
+const settle = () => act(() => Bun.sleep(30));
+
+/** Feeds events and publishes at once (the batch timer is what the store test covers). */
+function publish(store: DashboardStore, events: ReturnType<typeof event>[]) {
+  act(() => {
+    for (const e of events) store.addEvent(e);
+    store.flush();
+  });
+}
+
+describe("App", () => {
+  test("the main view at 120×34: header, swarm tabs, grid, details, events, budget, status bar", async () => {
+    const { store, events, app } = setup();
+    const screen = await renderAt(app, 120, 34);
+    publish(store, events);
+    const frame = await frameOf(screen);
+    for (const text of [
+      "◆ DASH",
+      "agents 3",
+      "swarm [ ]  all (3)",
+      "Agents 3",
+      "Details",
+      "Events 3",
+      "Budget",
+      "[1 grid]",
+    ]) {
+      expect(frame).toContain(text);
+    }
+    expect(frame).toContain("failed: API timeout");
+    expect(frame).toContain("Total: $2.00 / $10.00");
+    expect(frame.split("\n").find((l) => l.includes("Details"))).toContain("Agents");
+  });
+
+  test("80×24 stays usable and a resize reflows", async () => {
+    const { store, events, app } = setup();
+    const screen = await renderAt(app, 80, 24);
+    publish(store, events);
+    const small = await frameOf(screen);
+    expect(small).toContain("jarvis");
+    expect(small).toContain("Events 3");
+    expect(small).not.toContain("Details");
+    expect(small.split("\n")).toHaveLength(25);
+    act(() => screen.resize(140, 40));
+    const big = await frameOf(screen);
+    expect(big).toContain("Details");
+    expect(big.split("\n")[0]?.length).toBe(140);
+  });
+
+  test("j/k/↓/↑/g/G move the selection the details follow; Enter opens details; 1-4 switch views", async () => {
+    const { app } = setup();
+    const screen = await renderAt(app, 120, 34);
+    const title = async () =>
+      (await frameOf(screen)).split("\n").find((l) => /(jarvis|friday|vision) [A-Z]+ 01/.test(l)) ?? "";
+    expect(await title()).toContain("friday IDLE");
+    const press = async (key: string) => {
+      act(() => screen.mockInput.pressKey(key));
+      return title();
+    };
+    expect(await press("j")).toContain("jarvis");
+    expect(await press("j")).toContain("vision");
+    expect(await press("k")).toContain("jarvis");
+    act(() => screen.mockInput.pressArrow("down"));
+    expect(await title()).toContain("vision");
+    act(() => screen.mockInput.pressArrow("up"));
+    expect(await title()).toContain("jarvis");
+    expect(await press("g")).toContain("friday");
+    expect(await press("G")).toContain("vision");
+    act(() => screen.mockInput.pressEnter());
+    const details = await frameOf(screen);
+    expect(details).toContain("[3 details]");
+    expect(details).not.toContain("NAME▼");
+    await settle();
+    expect(await frameOf(screen)).toContain("hello from");
+    for (const [key, label] of [
+      ["2", "[2 logs]"],
+      ["4", "[4 settings]"],
+      ["1", "[1 grid]"],
+      ["3", "[3 details]"],
+    ]) {
+      act(() => screen.mockInput.pressKey(key ?? ""));
+      expect(await frameOf(screen)).toContain(label ?? "");
+    }
+    expect(await frameOf(screen)).toContain("hello from");
+  });
+
+  test("x asks, y kills through the actions; r refreshes; q and Ctrl+C quit", async () => {
+    const { app, calls, quits } = setup();
+    const screen = await renderAt(app, 120, 34);
+    act(() => screen.mockInput.pressKey("j"));
+    act(() => screen.mockInput.pressKey("x"));
+    expect(await frameOf(screen)).toContain("Kill agent jarvis?");
+    act(() => screen.mockInput.pressKey("y"));
+    expect(await frameOf(screen)).not.toContain("Kill agent");
+    act(() => screen.mockInput.pressKey("x"));
+    act(() => screen.mockInput.pressKey("n"));
+    act(() => screen.mockInput.pressKey("r"));
+    await settle();
+    expect(await frameOf(screen)).toContain("refreshed");
+    expect(calls).toEqual([`kill ${team[0]?.id}`, "refresh"]);
+    act(() => screen.mockInput.pressKey("G"));
+    act(() => screen.mockInput.pressKey("x"));
+    await settle();
+    expect(await frameOf(screen)).toContain("vision has already completed");
+    act(() => screen.mockInput.pressKey("q"));
+    act(() => screen.mockInput.pressCtrlC());
+    expect(quits()).toBe(2);
+  });
+
+  test("? shows help; a pauses the stream; / searches with highlights; n/N move between matches", async () => {
+    const { store, events, app } = setup();
+    const screen = await renderAt(app, 120, 34);
+    publish(store, events);
+    act(() => screen.mockInput.pressKey("?"));
+    expect(await frameOf(screen)).toContain("Keys (? or Esc closes)");
+    act(() => screen.mockInput.pressKey("?"));
+    expect(await frameOf(screen)).not.toContain("Keys (?");
+    act(() => screen.mockInput.pressKey("a"));
+    expect(await frameOf(screen)).toContain("(paused: a follows)");
+    act(() => screen.mockInput.pressKey("a"));
+    act(() => screen.mockInput.pressKey("/"));
+    await act(() => screen.mockInput.typeText("started"));
+    expect(await frameOf(screen)).toContain("/started█  2 matches");
+    act(() => screen.mockInput.pressEnter());
+    const searched = await frameOf(screen);
+    expect(searched).toContain("/started 2 matches");
+    const cursorRow = () =>
+      screen
+        .captureSpans()
+        .lines.findIndex((l) => l.spans.some((s) => s.bg.toInts()[2] === 175 && s.text.includes("[")));
+    const newest = cursorRow();
+    act(() => screen.mockInput.pressKey("N"));
+    await frameOf(screen);
+    const older = cursorRow();
+    expect(older).toBeLessThan(newest);
+    act(() => screen.mockInput.pressKey("n"));
+    await frameOf(screen);
+    expect(cursorRow()).toBe(newest);
+    const highlighted = screen
+      .captureSpans()
+      .lines.flatMap((l) => l.spans)
+      .filter((s) => s.text.toLowerCase() === "started");
+    expect(highlighted.length).toBeGreaterThanOrEqual(2);
+  });
+
+  test("[ and ] show one swarm; s sorts; live events change rows and the connection state", async () => {
+    const { store, app } = setup();
+    const screen = await renderAt(app, 120, 34);
+    act(() => screen.mockInput.pressKey("]"));
+    const one = await frameOf(screen);
+    expect(one).toContain("Agents 2");
+    expect(one).not.toContain("vision ");
+    act(() => screen.mockInput.pressKey("["));
+    act(() => screen.mockInput.pressKey("s"));
+    expect(await frameOf(screen)).toContain("STATUS▼");
+    publish(store, [event("agent.killed", { agentId: team[0]?.id, status: "killed" })]);
+    act(() => store.setConnection("reconnecting"));
+    act(() => store.flush());
+    const after = await frameOf(screen);
+    expect(after).toContain("KILLED");
+    expect(after).toContain("◌ reconnecting");
+  });
+});
