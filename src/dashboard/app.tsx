@@ -1,24 +1,23 @@
 import { useKeyboard, useTerminalDimensions } from "@opentui/react";
-import { type ReactNode, useCallback, useMemo, useRef, useState } from "react";
+import { useCallback, useRef, useState } from "react";
 import { FINISHED_AGENT_STATUSES } from "../domain/states.ts";
 import { AgentDetails } from "./components/agent-details.tsx";
 import { AgentGrid } from "./components/agent-grid.tsx";
 import { BudgetPanel } from "./components/budget-panel.tsx";
 import { ConfirmDialog } from "./components/confirm-dialog.tsx";
-import { EventStream, eventText } from "./components/event-stream.tsx";
+import { EventStream } from "./components/event-stream.tsx";
 import { Header } from "./components/header.tsx";
 import { HelpOverlay } from "./components/help-overlay.tsx";
+import { Panel } from "./components/panel.tsx";
 import { SettingsView } from "./components/settings-view.tsx";
 import { StatusBar } from "./components/status-bar.tsx";
 import { SwarmSelector } from "./components/swarm-selector.tsx";
 import { useDashboardView } from "./hooks/use-dashboard-view.ts";
 import { type LogReader, useLogTail } from "./hooks/use-log-tail.ts";
+import { useScreenData } from "./hooks/use-screen-data.ts";
 import { INITIAL_UI, type KeyContext, onKey, type SortBy, type UiState } from "./keybindings.ts";
 import { layoutFor } from "./layout.ts";
-import { describeEvent } from "./model/describe-event.ts";
-import { sortAgents } from "./model/sort-agents.ts";
 import type { DashboardStore } from "./model/store.ts";
-import { COLORS } from "./theme.ts";
 
 /** What the dashboard asks of the server besides the feed: the feed implements it. */
 export interface DashboardActions {
@@ -49,31 +48,11 @@ export function App({ store, actions, info, onQuit, logEveryMs }: AppProps) {
     setState(latest.current);
   }, []);
 
-  const rows = useMemo(
-    () => sortAgents(view.agents, state.sortBy, state.swarmId),
-    [view.agents, state.sortBy, state.swarmId],
-  );
-  const ids = useMemo(() => rows.map((a) => a.id), [rows]);
+  const { rows, ids, lines, matches, swarmIds, agentsPerSwarm, swarmNames } = useScreenData(view, state);
   const selectedId =
     state.selectedId !== null && ids.includes(state.selectedId) ? state.selectedId : (ids[0] ?? null);
   const ui = { ...state, selectedId };
   const selected = selectedId ? (view.agentsById.get(selectedId) ?? null) : null;
-
-  const lines = useMemo(() => {
-    const names = (id: string) => view.agentsById.get(id)?.name ?? view.swarmsById.get(id)?.name;
-    return view.events.map((e) => describeEvent(e, names));
-  }, [view.events, view.agentsById, view.swarmsById]);
-  const query = (ui.draft ?? ui.search).toLowerCase();
-  const matches = useMemo(
-    () => (query ? lines.flatMap((l, i) => (eventText(l).toLowerCase().includes(query) ? [i] : [])) : []),
-    [lines, query],
-  );
-  const swarmIds = useMemo(() => view.swarms.map((s) => s.id), [view.swarms]);
-  const counts = useMemo(() => {
-    const map = new Map<string, number>();
-    for (const a of view.agents) map.set(a.swarmId, (map.get(a.swarmId) ?? 0) + 1);
-    return map;
-  }, [view.agents]);
 
   const context: KeyContext = {
     agentIds: ids,
@@ -109,25 +88,8 @@ export function App({ store, actions, info, onQuit, logEveryMs }: AppProps) {
   const layout = layoutFor(width, height, ui.view);
   const log = useLogTail(actions.readLog, selectedId, layout.details !== undefined, logEveryMs);
   const budgetTotal = view.budgets?.totals.find((t) => t.currency === "USD");
-  const swarmNames = useMemo(() => new Map(view.swarms.map((s) => [s.id, s.name])), [view.swarms]);
-  const panel = (title: string, children: ReactNode, grow = 1, w?: number, h?: number) => (
-    <box
-      border
-      borderStyle="rounded"
-      borderColor={COLORS.border}
-      title={` ${title} `}
-      flexGrow={grow}
-      flexShrink={0}
-      width={w}
-      height={h}
-    >
-      {children}
-    </box>
-  );
-  const gridPanel =
-    layout.grid &&
-    panel(
-      `Agents ${rows.length}`,
+  const gridPanel = layout.grid && (
+    <Panel title={`Agents ${rows.length}`} grow={0} width={layout.grid.width + 2}>
       <AgentGrid
         agents={rows}
         selectedId={selectedId}
@@ -135,14 +97,11 @@ export function App({ store, actions, info, onQuit, logEveryMs }: AppProps) {
         {...layout.grid}
         onSelect={select}
         onSort={sort}
-      />,
-      0,
-      layout.grid.width + 2,
-    );
-  const detailsPanel =
-    layout.details &&
-    panel(
-      "Details",
+      />
+    </Panel>
+  );
+  const detailsPanel = layout.details && (
+    <Panel title="Details">
       <AgentDetails
         agent={selected}
         swarmName={selected ? (swarmNames.get(selected.swarmId) ?? null) : null}
@@ -150,41 +109,39 @@ export function App({ store, actions, info, onQuit, logEveryMs }: AppProps) {
         kids={selected ? view.agents.filter((a) => a.parentId === selected.id) : []}
         log={log}
         {...layout.details}
-      />,
-    );
-  const eventsPanel =
-    layout.events &&
-    panel(
-      `Events ${lines.length}${ui.autoScroll ? "" : " (paused: a follows)"}`,
+      />
+    </Panel>
+  );
+  const eventsPanel = layout.events && (
+    <Panel title={`Events ${lines.length}${ui.autoScroll ? "" : " (paused: a follows)"}`}>
       <EventStream
         lines={lines}
         {...layout.events}
         autoScroll={ui.autoScroll}
         cursorId={ui.eventId}
         search={ui.draft ?? ui.search}
-      />,
-    );
-  const main =
-    layout.wide && layout.grid ? (
-      <box flexDirection="row" height={layout.mainHeight}>
-        {gridPanel}
+      />
+    </Panel>
+  );
+  const settingsPanel = layout.settings && (
+    <Panel title="Settings">
+      <SettingsView {...info} agents={view.agents.length} events={view.events.length} />
+    </Panel>
+  );
+  const side = layout.wide && layout.grid;
+  const main = (
+    <box flexDirection={side ? "row" : "column"} height={layout.mainHeight}>
+      {gridPanel}
+      {side ? (
         <box flexDirection="column" flexGrow={1}>
           {detailsPanel}
           {eventsPanel}
         </box>
-      </box>
-    ) : (
-      <box flexDirection="column" height={layout.mainHeight}>
-        {gridPanel}
-        {detailsPanel}
-        {eventsPanel}
-        {layout.settings &&
-          panel(
-            "Settings",
-            <SettingsView {...info} agents={view.agents.length} events={view.events.length} />,
-          )}
-      </box>
-    );
+      ) : (
+        [detailsPanel, eventsPanel, settingsPanel]
+      )}
+    </box>
+  );
   return (
     <box flexDirection="column" width={width} height={height}>
       <Header
@@ -195,21 +152,17 @@ export function App({ store, actions, info, onQuit, logEveryMs }: AppProps) {
         allocated={budgetTotal?.allocated ?? 0}
         connection={view.connection}
       />
-      <SwarmSelector swarms={view.swarms} selectedId={ui.swarmId} agentCounts={counts} />
+      <SwarmSelector swarms={view.swarms} selectedId={ui.swarmId} agentCounts={agentsPerSwarm} />
       {main}
-      {panel(
-        "Budget",
+      <Panel title="Budget" grow={0} height={layout.budgetSwarmRows + 4}>
         <BudgetPanel
           budgets={view.budgets}
           names={swarmNames}
           history={view.spend}
           width={width - 2}
           swarmRows={layout.budgetSwarmRows}
-        />,
-        0,
-        undefined,
-        layout.budgetSwarmRows + 4,
-      )}
+        />
+      </Panel>
       <StatusBar
         view={ui.view}
         sortBy={ui.sortBy}
