@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import { DashClient } from "../client/client.ts";
 import { resolveConnection } from "../client/connection.ts";
 import { DashError } from "../domain/errors.ts";
 import { VERSION } from "../version.ts";
@@ -19,17 +20,17 @@ export default defineCommand({
         "dash dashboard needs a terminal; for scripts use `dash events --follow` or `dash agent list --json`",
       );
     }
+    const connection = resolveConnection(args);
+    // Asked before the screen is taken, so "no server" is a plain message on a normal terminal.
+    await new DashClient(connection).health().catch((error: unknown) => {
+      if (!(error instanceof DashError) || error.code !== "UNREACHABLE") throw error;
+      throw new DashError(
+        "UNREACHABLE",
+        `${error.message} To see Dash at work, try \`dash demo\`.`,
+        error.details,
+      );
+    });
     const { runDashboard } = await import("../dashboard/run.tsx");
-    try {
-      process.exitCode = await runDashboard(resolveConnection(args), VERSION);
-    } catch (error) {
-      if (error instanceof DashError && error.code === "UNREACHABLE") {
-        throw new DashError(
-          "UNREACHABLE",
-          `${error.message} To see Dash at work without a server, run \`dash demo\`.`,
-        );
-      }
-      throw error;
-    }
+    process.exitCode = await runDashboard(connection, VERSION);
   },
 });
