@@ -13,7 +13,7 @@ const team = [
   agent("vision", { swarmId: docs.id, status: "completed" }),
 ];
 
-function setup() {
+function setup(options: { refreshFails?: boolean } = {}) {
   const store = new DashboardStore(0);
   store.replaceAll({ agents: team, swarms: [api, docs], budgets: budgets([[api.id, 2, 10]]) });
   store.flush();
@@ -25,7 +25,10 @@ function setup() {
   const calls: string[] = [];
   const actions: DashboardActions = {
     kill: async (id) => void calls.push(`kill ${id}`),
-    refresh: async () => void calls.push("refresh"),
+    refresh: async () => {
+      if (options.refreshFails) throw new Error("server gone");
+      calls.push("refresh");
+    },
     readLog: async (id, after) => ({
       lines: after === undefined ? [`hello from ${id.slice(-4)}`] : [],
       offset: 9,
@@ -188,6 +191,28 @@ describe("App", () => {
       .lines.flatMap((l) => l.spans)
       .filter((s) => s.text.toLowerCase() === "started");
     expect(highlighted.length).toBeGreaterThanOrEqual(2);
+  });
+
+  test("a click on a row selects it, on a header sorts; a failed refresh says why", async () => {
+    const { app, store } = setup();
+    const screen = await renderAt(app, 120, 34);
+    const frame = await frameOf(screen);
+    const rows = frame.split("\n");
+    const vision = rows.findIndex((l) => l.includes("│vision"));
+    await act(() => screen.mockMouse.click(5, vision));
+    expect(await frameOf(screen)).toMatch(/vision COMPLETED 01/);
+    const header = rows.findIndex((l) => l.includes("NAME▼"));
+    await act(() => screen.mockMouse.click(rows[header]?.indexOf("COST") ?? 0, header));
+    expect(await frameOf(screen)).toContain("COST▼");
+    store.setNotice(null);
+  });
+
+  test("a failed refresh says why in the status bar", async () => {
+    const { app } = setup({ refreshFails: true });
+    const screen = await renderAt(app, 120, 34);
+    act(() => screen.mockInput.pressKey("r"));
+    await settle();
+    expect(await frameOf(screen)).toContain("refresh failed: server gone");
   });
 
   test("[ and ] show one swarm; s sorts; live events change rows and the connection state", async () => {
