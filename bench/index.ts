@@ -1,5 +1,6 @@
 /** `bun run bench`: every benchmark in turn. Figures only; nothing here asserts a time. */
 import { benchAgents } from "./agents.ts";
+import { benchDashboardRender } from "./dashboard-render.tsx";
 import { benchEvents } from "./events.ts";
 import { benchHttp } from "./http.ts";
 import { benchWritePath } from "./write-path.ts";
@@ -11,3 +12,4 @@ await benchWritePath();
 await benchHttp();
 await benchEvents();
 await benchAgents();
+await benchDashboardRender();
