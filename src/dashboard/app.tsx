@@ -62,7 +62,7 @@ export function App({ store, actions, info, onQuit, logEveryMs }: AppProps) {
     whyNotKill: (id) => {
       const agent = view.agentsById.get(id);
       return agent && FINISHED_AGENT_STATUSES.has(agent.status)
-        ? `${agent.name} has already ${agent.status}`
+        ? `${agent.name} has already ${agent.status === "killed" ? "been killed" : agent.status}`
         : null;
     },
   };

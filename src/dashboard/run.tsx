@@ -18,6 +18,8 @@ export async function runDashboard(connection: Connection, version: string): Pro
   const store = new DashboardStore(BATCH_MS);
   const feed = new DashboardFeed(client, store);
   await feed.start();
+  // Publish the snapshot now: the first frame must not wait for (or show) a partial batch.
+  store.flush();
 
   // Signals are ours: the renderer's own handlers would restore the terminal but not exit.
   const renderer = await createCliRenderer({ exitOnCtrlC: false, exitSignals: [], targetFps: 30 });
