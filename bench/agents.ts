@@ -3,8 +3,9 @@
  * supervising a running one costs (server memory and CPU, plus its `dash __shim` process).
  * Linux only, since the figures come from /proc. Every process it starts is gone when it ends.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { signalGroup } from "../src/runtimes/process.ts";
+import { kB, mib, procStat, readProc, TICKS_PER_SECOND } from "./proc.ts";
 import { type BenchServer, withBenchServer } from "./serve.ts";
 import { printSummaries, summarize } from "./stats.ts";
 
@@ -17,21 +18,6 @@ const CONFIG = `limits: { rateLimitPerMinute: 100000000, swarmCreatesPerMinute: 
 agents: { maxConcurrency: 250, killGraceMs: 2000 }
 log: { level: warn }
 `;
-const TICKS_PER_SECOND = Number(Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim()) || 100;
-
-const read = (path: string) => {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return ""; // the process is gone
-  }
-};
-/** Fields of /proc/<pid>/stat after the command name (which may hold spaces); null once gone. */
-function procStat(pid: number) {
-  const text = read(`/proc/${pid}/stat`);
-  const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  return text ? { state: f[0], ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) } : null;
-}
 /** A zombie counts as gone: where PID 1 does not reap orphans it can stay for good. */
 const alive = (pid: number) => (procStat(pid)?.state ?? "Z") !== "Z";
 const childrenOf = (ppid: number) =>
@@ -40,13 +26,9 @@ const childrenOf = (ppid: number) =>
     .map(Number);
 /** Shims are detached (own session) but stay children of the server that spawned them. */
 const shimsOf = (server: BenchServer) =>
-  childrenOf(server.pid).filter((pid) => read(`/proc/${pid}/cmdline`).includes("__shim"));
+  childrenOf(server.pid).filter((pid) => readProc(`/proc/${pid}/cmdline`).includes("__shim"));
 const cpuTicks = (pids: number[]) => pids.reduce((sum, pid) => sum + (procStat(pid)?.ticks ?? 0), 0);
-/** A `Field:   123 kB` line of a /proc file, in kB. */
-const kB = (path: string, field: string) =>
-  Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(read(path))?.[1] ?? Number.NaN);
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-const mib = (kb: number) => `${(kb / 1024).toFixed(1)} MiB`;
 
 async function until(what: string, done: () => boolean, timeoutMs = 60_000) {
   const deadline = performance.now() + timeoutMs;

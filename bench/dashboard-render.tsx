@@ -7,6 +7,7 @@ import { flushSync } from "@opentui/react";
 import { testRender } from "@opentui/react/test-utils";
 import { ulid } from "ulid";
 import { App } from "../src/dashboard/app.tsx";
+import { blankAgent } from "../src/dashboard/model/apply-event.ts";
 import { DashboardStore } from "../src/dashboard/model/store.ts";
 import type { AgentResponse } from "../src/domain/agent.ts";
 import type { DashEvent } from "../src/domain/event.ts";
@@ -17,28 +18,20 @@ const SWARM = ulid();
 
 function agents(count: number): AgentResponse[] {
   const at = new Date().toISOString();
-  return Array.from({ length: count }, (_, i) => ({
-    id: ulid(),
-    name: `agent-${String(i).padStart(4, "0")}`,
-    status: "running",
-    swarmId: SWARM,
-    parentId: null,
-    task: "refactor the auth module",
-    model: "claude-sonnet-4",
-    progress: { current: 0, total: 100, percentage: 0 },
-    cost: { promptTokens: 0, completionTokens: 0, totalTokens: 0, amount: 0 },
-    sessionId: null,
-    metadata: {},
-    role: "worker",
-    input: null,
-    result: null,
-    error: null,
-    createdAt: at,
-    updatedAt: at,
-    completedAt: null,
-    retryCount: 0,
-    version: 1,
-  }));
+  return Array.from({ length: count }, (_, i) =>
+    blankAgent(
+      {
+        id: ulid(),
+        name: `agent-${String(i).padStart(4, "0")}`,
+        swarmId: SWARM,
+        status: "running",
+        task: "refactor the auth module",
+        model: "claude-sonnet-4",
+        progress: { current: 0, total: 100, percentage: 0 },
+      },
+      at,
+    ),
+  );
 }
 
 async function renderCost(count: number): Promise<Summary[]> {

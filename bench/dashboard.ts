@@ -4,11 +4,12 @@
  * memory at 100 and 1,000 agents, idle CPU. Agents stay idle (maxConcurrency 0): the dashboard's
  * cost is what is measured, and nothing is left running. Linux (/proc) and tmux only.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBinary, hostTarget } from "../build.ts";
 import { gridStatus, Tmux } from "../tests/e2e/tmux.ts";
+import { kB, mib, procStat, TICKS_PER_SECOND } from "./proc.ts";
 import { type BenchServer, withBenchServer } from "./serve.ts";
 import { percentile } from "./stats.ts";
 
@@ -21,23 +22,7 @@ const CONFIG = `limits: { rateLimitPerMinute: 100000000, swarmCreatesPerMinute: 
 agents: { maxConcurrency: 0 }
 log: { level: warn }
 `;
-const TICKS_PER_SECOND = Number(Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim()) || 100;
-
-const read = (path: string) => {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return ""; // the process is gone
-  }
-};
-const stat = (pid: number) => {
-  const text = read(`/proc/${pid}/stat`);
-  const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  return text ? { state: f[0], ticks: Number(f[11]) + Number(f[12]) } : null;
-};
-const kB = (pid: number, field: string) =>
-  Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(read(`/proc/${pid}/status`))?.[1] ?? Number.NaN);
-const mib = (kb: number) => `${(kb / 1024).toFixed(1)} MiB`;
+const status = (pid: number, field: string) => kB(`/proc/${pid}/status`, field);
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 
 /** Polls the pane as fast as tmux answers (no sleep): the figure's resolution is one capture. */
@@ -69,7 +54,7 @@ async function launch(bin: string, server: BenchServer, agents: number): Promise
 
 async function quit({ pane, pid }: Launched) {
   pane.keys("q");
-  for (let i = 0; i < 500 && (stat(pid)?.state ?? "Z") !== "Z"; i++) await Bun.sleep(20);
+  for (let i = 0; i < 500 && (procStat(pid)?.state ?? "Z") !== "Z"; i++) await Bun.sleep(20);
   pane.kill();
   panes.delete(pane);
 }
@@ -107,7 +92,7 @@ async function idleSwarm(server: BenchServer, name: string, n: number) {
 const row = (figure: string, value: string, target: string) => ({ figure, value, "PRD target": target });
 
 type Row = ReturnType<typeof row>;
-const rss = (pid: number) => `${mib(kB(pid, "VmRSS"))} (peak ${mib(kB(pid, "VmHWM"))})`;
+const rss = (pid: number) => `${mib(status(pid, "VmRSS"))} (peak ${mib(status(pid, "VmHWM"))})`;
 /** "p50 … · p95 …" of latencies; percentile 100 is printed as max. */
 const figures = (values: number[], ps: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -169,9 +154,9 @@ async function run(bin: string, server: BenchServer) {
   const hundred = await launch(bin, server, 100);
   await Bun.sleep(2_000); // start-up garbage and the log tail's first reads settle
   rows.push(row("RSS, 100 agents", rss(hundred.pid), "< 200 MB"));
-  const before = stat(hundred.pid)?.ticks ?? 0;
+  const before = procStat(hundred.pid)?.ticks ?? 0;
   await Bun.sleep(IDLE_SECONDS * 1000);
-  const cpu = (((stat(hundred.pid)?.ticks ?? 0) - before) / TICKS_PER_SECOND / IDLE_SECONDS) * 100;
+  const cpu = (((procStat(hundred.pid)?.ticks ?? 0) - before) / TICKS_PER_SECOND / IDLE_SECONDS) * 100;
   const idle = `${cpu.toFixed(2)} % of a core`;
   rows.push(row(`idle CPU over ${IDLE_SECONDS} s, 100 agents`, idle, "< 10 % (aim 1 %)"));
   await quit(hundred);

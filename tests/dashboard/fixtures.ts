@@ -1,4 +1,5 @@
 import { ulid } from "ulid";
+import { blankAgent } from "../../src/dashboard/model/apply-event.ts";
 import type { BudgetList } from "../../src/dashboard/model/store.ts";
 import type { AgentResponse } from "../../src/domain/agent.ts";
 import type { DashEvent } from "../../src/domain/event.ts";
@@ -7,29 +8,8 @@ import type { SwarmResponse } from "../../src/domain/swarm.ts";
 const AT = "2026-11-24T10:42:01.000Z";
 
 export function agent(name: string, patch: Partial<AgentResponse> = {}): AgentResponse {
-  return {
-    id: ulid(),
-    name,
-    status: "running",
-    swarmId: "01JSWARM000000000000000000",
-    parentId: null,
-    task: `task of ${name}`,
-    model: "claude-sonnet-4",
-    progress: { current: 0, total: 0, percentage: 0 },
-    cost: { promptTokens: 0, completionTokens: 0, totalTokens: 0, amount: 0 },
-    sessionId: null,
-    metadata: {},
-    role: "worker",
-    input: null,
-    result: null,
-    error: null,
-    createdAt: AT,
-    updatedAt: AT,
-    completedAt: null,
-    retryCount: 0,
-    version: 1,
-    ...patch,
-  };
+  const fields = { id: ulid(), name, swarmId: "01JSWARM000000000000000000", status: "running" as const };
+  return blankAgent({ ...fields, task: `task of ${name}`, model: "claude-sonnet-4", ...patch }, AT);
 }
 
 export function swarm(name: string, patch: Partial<SwarmResponse> = {}): SwarmResponse {

@@ -132,13 +132,22 @@ function patchAgent(
 }
 
 function newAgent(data: z.infer<typeof Spawned>, at: string): AgentResponse {
+  const { agentId: id, name, swarmId, parentId, task, status } = data;
+  return blankAgent(
+    { id, name, swarmId, parentId: parentId ?? null, task: task ?? "", status: status ?? "idle" },
+    at,
+  );
+}
+
+/** An agent as it is before any report: no progress, no cost, version 1. */
+export function blankAgent(
+  fields: Pick<AgentResponse, "id" | "name" | "swarmId"> & Partial<AgentResponse>,
+  at: string,
+): AgentResponse {
   return {
-    id: data.agentId,
-    name: data.name,
-    status: data.status ?? "idle",
-    swarmId: data.swarmId,
-    parentId: data.parentId ?? null,
-    task: data.task ?? "",
+    status: "idle",
+    parentId: null,
+    task: "",
     model: "",
     progress: { current: 0, total: 0, percentage: 0 },
     cost: { promptTokens: 0, completionTokens: 0, totalTokens: 0, amount: 0 },
@@ -153,6 +162,7 @@ function newAgent(data: z.infer<typeof Spawned>, at: string): AgentResponse {
     completedAt: null,
     retryCount: 0,
     version: 1,
+    ...fields,
   };
 }
 
