@@ -89,6 +89,15 @@ export const ConfigSchema = z.strictObject({
       pollMs: z.number().int().min(10).max(10_000).default(100),
     })
     .prefault({}),
+  /** What agents' file sandboxes hide besides DASH_HOME, and where allowedPaths may point. */
+  sandbox: z
+    .strictObject({
+      /** When set, a swarm's allowedPaths must lie within one of these directories. */
+      allowedRoots: z.array(z.string().min(1).max(4096)).max(100).optional(),
+      /** More paths no agent may see (~/.ssh, ~/.aws, /root, /var/log and DASH_HOME always are). */
+      hide: z.array(z.string().min(1).max(4096)).max(100).default([]),
+    })
+    .prefault({}),
   openclaw: z
     .strictObject({ gatewayUrl: z.url().optional(), token: z.string().min(1).optional() })
     .prefault({}),

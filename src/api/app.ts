@@ -32,6 +32,12 @@ export async function startApp(
 ): Promise<App> {
   const logger = log ?? createLogger(config.log.level, { service: "dash" });
   const store = SqliteStore.open(config.databasePath);
+  const db = config.databasePath;
+  const sandbox = {
+    protect: [config.home, db, `${db}-wal`, `${db}-shm`],
+    allowedRoots: config.sandbox.allowedRoots,
+    hide: config.sandbox.hide,
+  };
   let server: ReturnType<typeof startServer>;
   let lifecycle: Lifecycle;
   try {
@@ -44,6 +50,7 @@ export async function startApp(
       defaultBudget: { amount: config.budget.defaultAmount, currency: config.budget.currency },
     });
     const deps = {
+      sandbox,
       store,
       lifecycle,
       log: logger,
@@ -79,6 +86,7 @@ export async function startApp(
       url: server.server.url.origin,
       presets: presetsWith(config.runtimes),
       defaultRuntime: config.defaults.runtime,
+      sandbox,
       prices: {
         ...PRICES,
         ...Object.fromEntries(

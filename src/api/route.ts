@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { Lifecycle } from "../core/lifecycle.ts";
 import type { ApiKeyRecord, Permission } from "../domain/api-key.ts";
 import type { Logger } from "../log.ts";
+import type { SandboxSettings } from "../safety/sandbox-plan.ts";
 import type { SqliteStore } from "../storage/sqlite.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -16,6 +17,8 @@ export interface ApiDeps {
   metrics: Metrics;
   /** DASH_HOME: agents' output logs live under it. */
   home: string;
+  /** What granted paths are checked against (default: DASH_HOME protected). */
+  sandbox?: SandboxSettings;
 }
 
 export interface RouteContext<Q = unknown, B = unknown> {

@@ -2,24 +2,32 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { AgentRecord } from "../domain/agent.ts";
 import { DashError } from "../domain/errors.ts";
+import type { SwarmConfig } from "../domain/swarm.ts";
 import type { ResolvedRuntime } from "../runtimes/presets.ts";
 import { runFiles, writeJsonAtomic } from "../runtimes/run-files.ts";
 import { createApiKey } from "../safety/api-keys.ts";
+import { assertNotBlocked } from "../safety/commands.ts";
+import { sandboxed } from "../safety/sandbox.ts";
+import { planSandbox, type SandboxSettings } from "../safety/sandbox-plan.ts";
 import type { Store } from "../storage/store.ts";
 
 /**
  * Everything an attempt needs before its shim starts, or a DashError that says why it cannot
- * start (a program that is not installed; the budget was checked when it was admitted): its run files and workspace, its own
- * API key (DASH_AGENT_TOKEN, revoked when the attempt ends) and the launch spec the shim reads.
+ * start (a program that is not installed or blocked, a sandbox this machine cannot give; the
+ * budget was checked when it was admitted): its run files and workspace, the sandbox around it,
+ * its own API key (DASH_AGENT_TOKEN, revoked when the attempt ends) and the launch spec the shim reads.
  */
 export async function prepareAttempt(
   store: Store,
-  options: { home: string; url: string; presets: Record<string, unknown> },
+  options: { home: string; url: string; presets: Record<string, unknown>; sandbox?: SandboxSettings },
   agent: AgentRecord,
   runtime: ResolvedRuntime,
+  config: SwarmConfig,
 ) {
   const program = runtime.argv[0] as string;
-  if (!Bun.which(program)) {
+  const searchPath = process.env.PATH;
+  assertNotBlocked(program, config.blockedCommands, searchPath);
+  if (!Bun.which(program, { PATH: searchPath ?? "" })) {
     throw new DashError(
       "VALIDATION_ERROR",
       `${program}: command not found (runtime "${runtime.name}"); install it or pick another runtime: ${Object.keys(options.presets).join(", ")}`,
@@ -29,14 +37,25 @@ export async function prepareAttempt(
   const cwd = join(options.home, "workspaces", agent.swarmId, agent.id);
   mkdirSync(files.dir, { recursive: true });
   mkdirSync(cwd, { recursive: true });
+  const baseEnv = { ...(process.env as Record<string, string>), ...runtime.env };
+  const plan = config.fileSandbox
+    ? planSandbox(options.sandbox ?? { protect: [options.home], hide: [] }, {
+        workspace: cwd,
+        allowedPaths: config.allowedPaths,
+        runtimeWritable: runtime.writable,
+        blockedCommands: config.blockedCommands,
+        network: config.network,
+        env: baseEnv,
+      })
+    : null;
+  const launch = sandboxed(plan, runtime.argv, searchPath);
   const token = await createApiKey(store, {
     name: `agent ${agent.id}`,
     permissions: ["read", "write"],
     scope: { swarmId: agent.swarmId, agentId: agent.id },
   });
   const env = {
-    ...(process.env as Record<string, string>),
-    ...runtime.env,
+    ...baseEnv,
     // Some CLIs (opencode) take their working directory from PWD, not getcwd().
     PWD: cwd,
     DASH_URL: options.url,
@@ -46,12 +65,12 @@ export async function prepareAttempt(
     ...(agent.input === null ? {} : { DASH_INPUT: agent.input }),
   };
   writeJsonAtomic(files.spec, {
-    argv: runtime.argv,
+    argv: launch.argv,
     cwd,
     env,
     log: files.log,
     shim: files.shim,
     exit: files.exit,
   });
-  return { files, tokenId: token.record.id };
+  return { files, tokenId: token.record.id, sandbox: launch.kind };
 }

@@ -6,6 +6,7 @@ import { AgentRun } from "../runtimes/agent-run.ts";
 import { type RuntimePreset, resolveRuntime } from "../runtimes/presets.ts";
 import type { Price } from "../runtimes/pricing.ts";
 import { killGroup, signalGroup, startShim } from "../runtimes/process.ts";
+import type { SandboxSettings } from "../safety/sandbox-plan.ts";
 import { prepareAttempt } from "./attempt.ts";
 import { removeWorkspaces } from "./cleanup.ts";
 import type { Lifecycle } from "./lifecycle.ts";
@@ -26,6 +27,8 @@ export interface SchedulerOptions {
   retryBackoffMs: number;
   /** How often logs are read and exits checked. */
   pollMs: number;
+  /** What agents' sandboxes hide and allow (default: DASH_HOME hidden and protected). */
+  sandbox?: SandboxSettings;
 }
 
 /**
@@ -141,10 +144,12 @@ export class Scheduler {
   async launch(agent: AgentRecord, resume: string | null = null): Promise<void> {
     try {
       const { swarm, runtime } = await this.runtimeFor(agent, resume);
-      const { files, tokenId } = await prepareAttempt(this.lifecycle.store, this.options, agent, runtime);
+      const { store } = this.lifecycle;
+      const attempt = await prepareAttempt(store, this.options, agent, runtime, swarm.config);
+      const { files, tokenId, sandbox } = attempt;
       const { child, pid, startTime } = startShim(files.spec);
       const moved = await this.lifecycle
-        .moveAgent(agent.id, { to: "running", run: { pid, exitCode: null } })
+        .moveAgent(agent.id, { to: "running", run: { pid, exitCode: null, sandbox } })
         .catch(() => null);
       if (!moved) {
         // Killed (or its swarm destroyed) while it was starting: it must not run on unseen.

@@ -66,6 +66,7 @@ export function draftAgent(draft: AgentDraft, now: number): NewAgent {
     position: draft.position ?? 0,
     input: draft.input ?? null,
     reservedUnits: 0,
+    sandbox: null,
     heldBy: null,
   };
 }

@@ -30,7 +30,7 @@ export interface AgentMove {
 }
 
 /** Process bookkeeping the supervisor writes in the same transaction as a move or a report. */
-export type AgentRun = Pick<AgentPatch, "logOffset" | "pid" | "exitCode">;
+export type AgentRun = Pick<AgentPatch, "logOffset" | "pid" | "exitCode" | "sandbox">;
 
 export function agentEventType(from: AgentStatus, to: AgentStatus): EventType {
   if (to === "spawning") return from === "failed" ? "agent.retrying" : "agent.starting";
@@ -86,6 +86,7 @@ export function decideAgentMove(agent: AgentRecord, move: AgentMove, now: number
     previousStatus: from,
   };
   if (retry) data.retryCount = agent.retryCount + 1;
+  if (move.run?.sandbox !== undefined) data.sandbox = move.run.sandbox;
   for (const key of ["sessionId", "result", "error", "reason"] as const) {
     if (move[key] !== undefined) data[key] = move[key];
   }

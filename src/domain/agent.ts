@@ -38,8 +38,10 @@ export interface AgentRecord {
   input: string | null;
   /** The expected cost of its next step, held in its budgets' currency while it is live. */
   reservedUnits: number;
-  /** "budget" while it waits for room in its budget. */
+  /** "budget" while it waits for room in its budget; "approval" while it waits for an answer. */
   heldBy: string | null;
+  /** How its current attempt is confined: "bwrap", "sandbox-exec", "off" (fileSandbox: false); null before it ran. */
+  sandbox: string | null;
   version: number;
 }
 
@@ -91,6 +93,11 @@ export const AgentResponseSchema = z.object({
   updatedAt: z.iso.datetime(),
   completedAt: z.iso.datetime().nullable(),
   retryCount: z.number().int(),
+  /**
+   * How its current attempt is confined: "bwrap" (Linux), "sandbox-exec" (macOS), "off" (the swarm
+   * set fileSandbox: false); null before it first ran.
+   */
+  sandbox: z.enum(["bwrap", "sandbox-exec", "off"]).nullable(),
   /** Beyond PRD §5.3: the row version, to send back as `expectedVersion` (optimistic locking). */
   version: z.number().int().positive(),
 });
@@ -133,6 +140,7 @@ export function toAgentResponse(agent: AgentRecord): AgentResponse {
     updatedAt: iso(agent.updatedAt),
     completedAt: agent.completedAt === null ? null : iso(agent.completedAt),
     retryCount: agent.retryCount,
+    sandbox: agent.sandbox as AgentResponse["sandbox"],
     version: agent.version,
   };
 }

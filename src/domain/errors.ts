@@ -18,6 +18,8 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   CONFIG_ERROR: 500,
   MIGRATION_ERROR: 500,
+  // An agent asked for a file sandbox this machine cannot give (bwrap missing or refused).
+  SANDBOX_UNAVAILABLE: 503,
   // Client side: no Dash server answers at the URL.
   UNREACHABLE: 503,
 } as const;

@@ -14,6 +14,8 @@ export const SwarmConfigSchema = z.strictObject({
   fileSandbox: z.boolean().default(true),
   allowedPaths: z.array(z.string().min(1).max(4096)).max(100).optional(),
   blockedCommands: z.array(z.string().min(1).max(200)).max(100).optional(),
+  // Under the file sandbox: whether agents may use the network (coding agents must reach their model).
+  network: z.boolean().default(true),
   // A named runtime preset from the server's config.yaml, or a raw argv (admin only), DESIGN.md §4.
   runtime: z.string().min(1).max(100).optional(),
   command: z.array(z.string().max(10_000)).min(1).max(1000).optional(),

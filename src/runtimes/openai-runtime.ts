@@ -29,5 +29,6 @@ export function openaiRuntime(
     env: { ...preset.env, DASH_OPENAI: JSON.stringify(settings) },
     parser: () => new ReportProtocolParser(),
     resumes: false,
+    writable: [],
   };
 }

@@ -40,6 +40,13 @@ export const RuntimePresetSchema = z.strictObject({
   resumeArgs: z.array(z.string().max(1000)).max(20).optional(),
   /** Added to argv when the swarm has a USD budget; `{budgetUsd}` is what remains of it. */
   budgetArgs: z.array(z.string().max(1000)).max(20).optional(),
+  /** Added to argv once per blocked command; `{command}` is its name (Claude's disallowed tools). */
+  blockedArgs: z.array(z.string().max(1000)).max(20).optional(),
+  /**
+   * What the CLI must write besides the workspace (its config and session files), writable in the
+   * sandbox when they exist: `~/x` and `$VAR/x` are expanded; an unset variable skips the entry.
+   */
+  writable: z.array(z.string().min(1).max(4096)).max(50).optional(),
   /** USD per million tokens for this preset's model, over the `pricing:` table. */
   price: PriceSchema.optional(),
   // The openai kind: an OpenAI-compatible endpoint and the env variable that holds its key.
@@ -73,19 +80,33 @@ export function builtInPresets(): Record<string, RuntimePreset> {
       ],
       resumeArgs: ["--resume", "{session}"],
       budgetArgs: ["--max-budget-usd", "{budgetUsd}"],
+      blockedArgs: ["--disallowedTools", "Bash({command})", "Bash({command} *)"],
+      writable: ["$CLAUDE_CONFIG_DIR", "~/.claude", "~/.claude.json"],
     },
     codex: {
       kind: "codex",
       // exec's default sandbox is read-only: --full-auto lets it write in its workspace.
       command: ["codex", "exec", "--json", "--skip-git-repo-check", "--full-auto", "-m", "{model}", "{task}"],
+      writable: ["$CODEX_HOME", "~/.codex"],
     },
     gemini: {
       kind: "gemini",
       command: ["gemini", "-p", "{task}", "--output-format", "stream-json", "-m", "{model}"],
+      writable: ["~/.gemini"],
     },
     opencode: {
       kind: "opencode",
       command: ["opencode", "run", "--format", "json", "-m", "{model}", "{task}"],
+      writable: [
+        "$XDG_DATA_HOME/opencode",
+        "$XDG_STATE_HOME/opencode",
+        "$XDG_CACHE_HOME/opencode",
+        "$XDG_CONFIG_HOME/opencode",
+        "~/.local/share/opencode",
+        "~/.local/state/opencode",
+        "~/.cache/opencode",
+        "~/.config/opencode",
+      ],
     },
     demo: { kind: "demo", command: [...selfArgv(), "__demo-agent", "{seconds}"], seconds: 10 },
     openai: {
@@ -116,6 +137,8 @@ export interface ResolvedRuntime {
   parser: () => OutputParser;
   /** The run continues the reported session (the preset knows how) instead of starting over. */
   resumes: boolean;
+  /** Paths (unexpanded) the CLI writes besides its workspace: see RuntimePreset.writable. */
+  writable: string[];
 }
 
 const PARSERS: Record<RuntimeKind, (model: string, prices: Record<string, Price>) => OutputParser> = {
@@ -139,6 +162,8 @@ export interface RuntimeChoice {
   session?: string | null;
   /** What remains of the swarm's USD budget, for presets that take a spending cap. */
   budgetUsd?: number | null;
+  /** The swarm's blockedCommands, passed on to presets that can refuse them themselves. */
+  blockedCommands?: string[];
 }
 
 const RESUME_TASK =
@@ -182,7 +207,11 @@ export function resolveRuntime(
     agentId: choice.agentId,
     seconds: String(preset.seconds ?? 10),
   };
+  const blocked = choice.command ? [] : (choice.blockedCommands ?? []);
   const extra = [
+    ...blocked.flatMap((command) =>
+      (preset.blockedArgs ?? []).map((arg) => arg.replaceAll("{command}", command)),
+    ),
     ...(resumes ? (preset.resumeArgs ?? []) : []),
     ...(choice.budgetUsd != null && !choice.command ? (preset.budgetArgs ?? []) : []),
   ];
@@ -190,5 +219,6 @@ export function resolveRuntime(
     arg.replace(/\{(task|input|model|agentId|seconds|session|budgetUsd)\}/g, (_, key) => values[key] ?? ""),
   );
   const parser = () => PARSERS[preset.kind](model, table);
-  return { name, kind: preset.kind, argv, env: preset.env ?? {}, parser, resumes };
+  const writable = preset.writable ?? [];
+  return { name, kind: preset.kind, argv, env: preset.env ?? {}, parser, resumes, writable };
 }

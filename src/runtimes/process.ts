@@ -48,14 +48,52 @@ export function isSameProcess(pid: number, startTime: string): boolean {
   return processStartTime(pid) === startTime;
 }
 
-/** Signals the whole group; false when it no longer exists. */
+/**
+ * Signals the whole group, and the groups of any descendants that made their own session (an agent
+ * under bwrap `--new-session` is one): false when the shim's group no longer exists.
+ */
 export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
   try {
     process.kill(-pid, signal);
-    return true;
   } catch {
     return false;
   }
+  for (const group of descendantGroups(pid)) {
+    try {
+      process.kill(-group, signal);
+    } catch {
+      // Ended meanwhile.
+    }
+  }
+  return true;
+}
+
+/** Process groups other than `pgid` that descendants of the group's processes lead. */
+function descendantGroups(pgid: number): number[] {
+  if (!HAS_PROC) return [];
+  const procs: Array<{ pid: number; ppid: number; group: number }> = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, "utf8").split(") ").pop()?.split(" ") ?? [];
+      procs.push({ pid: Number(entry), ppid: Number(fields[1]), group: Number(fields[2]) });
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  const inTree = new Set(procs.filter((p) => p.group === pgid).map((p) => p.pid));
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const p of procs) {
+      if (!inTree.has(p.pid) && inTree.has(p.ppid)) {
+        inTree.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  const groups = procs.filter((p) => inTree.has(p.pid) && p.group !== pgid).map((p) => p.group);
+  return [...new Set(groups)];
 }
 
 /**
@@ -63,7 +101,11 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
  * reap orphans (some containers), a dead agent's process can stay a zombie for good.
  */
 export function groupAlive(pgid: number): boolean {
-  if (!signalGroup(pgid, 0 as unknown as NodeJS.Signals)) return false;
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return false;
+  }
   if (!HAS_PROC) return true;
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;

@@ -2,6 +2,7 @@ import initialSchema from "../../migrations/001_initial_schema.sql" with { type:
 import agentProcesses from "../../migrations/002_agent_processes.sql" with { type: "text" };
 import agentKeys from "../../migrations/003_agent_keys.sql" with { type: "text" };
 import swarmPlans from "../../migrations/004_swarm_plans.sql" with { type: "text" };
+import sandboxApprovals from "../../migrations/005_sandbox_approvals.sql" with { type: "text" };
 
 /**
  * The migrations this build knows, embedded so the binary needs no `migrations/` folder beside it.
@@ -12,4 +13,5 @@ export const EMBEDDED_MIGRATIONS: ReadonlyArray<{ file: string; text: string }> 
   { file: "002_agent_processes.sql", text: agentProcesses },
   { file: "003_agent_keys.sql", text: agentKeys },
   { file: "004_swarm_plans.sql", text: swarmPlans },
+  { file: "005_sandbox_approvals.sql", text: sandboxApprovals },
 ];

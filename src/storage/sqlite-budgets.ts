@@ -2,7 +2,8 @@ import type { Database, SQLQueryBindings } from "bun:sqlite";
 import type { AgentRecord } from "../domain/agent.ts";
 import type { BudgetRecord } from "../domain/budget.ts";
 import type { ChainBudget } from "../safety/budget.ts";
-import { budgetFromRow, type Row } from "./sqlite-rows.ts";
+import { budgetFromRow } from "./sqlite-budget-rows.ts";
+import type { Row } from "./sqlite-rows.ts";
 
 /**
  * Budget reads the write path needs inside its transactions: the chain of budgets above an agent

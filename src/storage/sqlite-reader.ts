@@ -3,16 +3,9 @@ import type { AgentRecord } from "../domain/agent.ts";
 import type { ApiKeyRecord } from "../domain/api-key.ts";
 import type { BudgetEntity, BudgetRecord } from "../domain/budget.ts";
 import type { SwarmRecord } from "../domain/swarm.ts";
+import { apiKeyFromRow, apiKeyToRow, budgetFromRow } from "./sqlite-budget-rows.ts";
 import { insertRow } from "./sqlite-db.ts";
-import {
-  agentFromRow,
-  apiKeyFromRow,
-  apiKeyToRow,
-  budgetFromRow,
-  eventFromRow,
-  type Row,
-  swarmFromRow,
-} from "./sqlite-rows.ts";
+import { agentFromRow, eventFromRow, type Row, swarmFromRow } from "./sqlite-rows.ts";
 import type { AgentQuery, EventQuery } from "./store.ts";
 
 const SWARM_SELECT = `SELECT s.*, (SELECT COUNT(*) FROM agents a WHERE a.swarm_id = s.id) AS agent_count FROM swarms s`;

@@ -1,18 +1,16 @@
 import type { AgentRecord, AgentRole } from "../domain/agent.ts";
-import type { ApiKeyRecord, KeyScope, Permission } from "../domain/api-key.ts";
-import type { BudgetAction, BudgetEntity, BudgetRecord, Currency, Forecast } from "../domain/budget.ts";
 import type { EventRecord, EventType } from "../domain/event.ts";
 import type { AgentStatus, SwarmStatus } from "../domain/states.ts";
 import type { Strategy, SwarmConfig, SwarmPlanSpec, SwarmRecord } from "../domain/swarm.ts";
-import type { NewAgent, NewBudget, NewSwarm } from "./store.ts";
+import type { NewAgent, NewSwarm } from "./store.ts";
 
 /** Rows as SQLite returns them, and their mapping to the domain records (snake_case ↔ camelCase, JSON). */
 export type Row = Record<string, string | number | null>;
 
-const str = (v: unknown): string => v as string;
-const num = (v: unknown): number => v as number;
-const numOrNull = (v: unknown): number | null => (v === null ? null : (v as number));
-const json = (v: unknown): unknown => (v === null ? null : JSON.parse(v as string));
+export const str = (v: unknown): string => v as string;
+export const num = (v: unknown): number => v as number;
+export const numOrNull = (v: unknown): number | null => (v === null ? null : (v as number));
+export const json = (v: unknown): unknown => (v === null ? null : JSON.parse(v as string));
 export const toJson = (v: unknown): string | null =>
   v === null || v === undefined ? null : JSON.stringify(v);
 
@@ -48,6 +46,7 @@ export function agentFromRow(r: Row): AgentRecord {
     input: r.input === null ? null : str(r.input),
     reservedUnits: num(r.reserved_units),
     heldBy: r.held_by === null ? null : str(r.held_by),
+    sandbox: r.sandbox === null || r.sandbox === undefined ? null : str(r.sandbox),
     version: num(r.version),
   };
 }
@@ -72,34 +71,6 @@ export function swarmFromRow(r: Row): SwarmRecord {
   };
 }
 
-export function budgetFromRow(r: Row): BudgetRecord {
-  return {
-    id: str(r.id),
-    entityType: r.entity_type as BudgetEntity,
-    entityId: str(r.entity_id),
-    parentBudgetId: r.parent_budget_id === null ? null : str(r.parent_budget_id),
-    allocatedUnits: num(r.amount_allocated),
-    spentUnits: num(r.amount_spent),
-    currency: r.currency as Currency,
-    warningThreshold: num(r.warning_threshold),
-    criticalThreshold: num(r.critical_threshold),
-    hardStopThreshold: num(r.hard_stop_threshold),
-    warningAction: r.warning_action as BudgetAction,
-    criticalAction: r.critical_action as BudgetAction,
-    hardStopAction: r.hard_stop_action as BudgetAction,
-    createdAt: num(r.created_at),
-    updatedAt: num(r.updated_at),
-    lastAlertAt: numOrNull(r.last_alert_at),
-    burnRate: numOrNull(r.burn_rate),
-    projectedFinalUnits: numOrNull(r.projected_final),
-    stepUnits: numOrNull(r.step_units),
-    alertLevel: num(r.alert_level),
-    projectedAction: r.projected_action as BudgetAction,
-    forecast: json(r.forecast) as Forecast | null,
-    version: num(r.version),
-  };
-}
-
 export function eventFromRow(r: Row): EventRecord {
   return {
     id: str(r.id),
@@ -107,20 +78,6 @@ export function eventFromRow(r: Row): EventRecord {
     type: r.type as EventType,
     source: str(r.source),
     data: json(r.data) as Record<string, unknown>,
-  };
-}
-
-export function apiKeyFromRow(r: Row): ApiKeyRecord {
-  return {
-    id: str(r.id),
-    name: str(r.name),
-    keyHash: str(r.key_hash),
-    permissions: json(r.permissions) as Permission[],
-    createdAt: num(r.created_at),
-    lastUsedAt: numOrNull(r.last_used_at),
-    expiresAt: numOrNull(r.expires_at),
-    isActive: r.is_active === 1,
-    scope: r.scope === null || r.scope === undefined ? null : (json(r.scope) as KeyScope),
   };
 }
 
@@ -141,6 +98,7 @@ export const AGENT_COLUMNS: Record<string, [string, ((v: unknown) => unknown)?]>
   exitCode: ["exit_code"],
   reservedUnits: ["reserved_units"],
   heldBy: ["held_by"],
+  sandbox: ["sandbox"],
   promptTokens: ["cost_prompt_tokens"],
   completionTokens: ["cost_completion_tokens"],
   costMicros: ["cost_micros"],
@@ -153,22 +111,6 @@ export const SWARM_COLUMNS: Record<string, [string, ((v: unknown) => unknown)?]>
   completedAt: ["completed_at"],
   config: ["config", toJson],
   heldBy: ["held_by"],
-};
-
-export const BUDGET_COLUMNS: Record<string, [string, ((v: unknown) => unknown)?]> = {
-  allocatedUnits: ["amount_allocated"],
-  warningThreshold: ["warning_threshold"],
-  criticalThreshold: ["critical_threshold"],
-  hardStopThreshold: ["hard_stop_threshold"],
-  warningAction: ["warning_action"],
-  criticalAction: ["critical_action"],
-  hardStopAction: ["hard_stop_action"],
-  lastAlertAt: ["last_alert_at"],
-  burnRate: ["burn_rate"],
-  projectedFinalUnits: ["projected_final"],
-  alertLevel: ["alert_level"],
-  spentUnits: ["amount_spent"],
-  forecast: ["forecast", toJson],
 };
 
 /** The reverse mappings, for INSERT: column name → value. */
@@ -201,6 +143,7 @@ export function agentToRow(a: NewAgent): Row {
     input: a.input,
     reserved_units: a.reservedUnits,
     held_by: a.heldBy,
+    sandbox: a.sandbox,
   };
 }
 
@@ -219,40 +162,5 @@ export function swarmToRow(s: NewSwarm): Row {
     created_at: s.createdAt,
     updated_at: s.updatedAt,
     completed_at: s.completedAt,
-  };
-}
-
-export function budgetToRow(b: NewBudget): Row {
-  return {
-    id: b.id,
-    entity_type: b.entityType,
-    entity_id: b.entityId,
-    parent_budget_id: b.parentBudgetId,
-    amount_allocated: b.allocatedUnits,
-    currency: b.currency,
-    warning_threshold: b.warningThreshold,
-    critical_threshold: b.criticalThreshold,
-    hard_stop_threshold: b.hardStopThreshold,
-    warning_action: b.warningAction,
-    critical_action: b.criticalAction,
-    hard_stop_action: b.hardStopAction,
-    step_units: b.stepUnits,
-    projected_action: b.projectedAction,
-    created_at: b.createdAt,
-    updated_at: b.updatedAt,
-  };
-}
-
-export function apiKeyToRow(k: ApiKeyRecord): Row {
-  return {
-    id: k.id,
-    name: k.name,
-    key_hash: k.keyHash,
-    permissions: JSON.stringify(k.permissions),
-    created_at: k.createdAt,
-    last_used_at: k.lastUsedAt,
-    expires_at: k.expiresAt,
-    is_active: k.isActive ? 1 : 0,
-    scope: k.scope === null ? null : JSON.stringify(k.scope),
   };
 }

@@ -6,6 +6,7 @@ import type { NewEvent } from "../domain/event.ts";
 import type { SwarmRecord } from "../domain/swarm.ts";
 import type { ChainBudget } from "../safety/budget.ts";
 import { migrateUp } from "./migrate.ts";
+import { BUDGET_COLUMNS, budgetToRow } from "./sqlite-budget-rows.ts";
 import { budgetChain, family, reservedIn } from "./sqlite-budgets.ts";
 import { immediate, insertEvents, insertRow, openDatabase, updateRow } from "./sqlite-db.ts";
 import { SqliteReader } from "./sqlite-reader.ts";
@@ -13,8 +14,6 @@ import {
   AGENT_COLUMNS,
   agentFromRow,
   agentToRow,
-  BUDGET_COLUMNS,
-  budgetToRow,
   type Row,
   SWARM_COLUMNS,
   swarmToRow,

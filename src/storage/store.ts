@@ -151,6 +151,7 @@ export type AgentPatch = Partial<
     | "exitCode"
     | "reservedUnits"
     | "heldBy"
+    | "sandbox"
     | "promptTokens"
     | "completionTokens"
     | "costMicros"

@@ -206,6 +206,7 @@ describe("AgentDetails", () => {
       14,
     );
     expect(frame).toMatchSnapshot();
+    expect(frame).toContain("sandbox  -");
     for (const text of [
       "vision FAILED",
       ids(3),
@@ -220,6 +221,32 @@ describe("AgentDetails", () => {
     ]) {
       expect(frame).toContain(text);
     }
+  });
+
+  test("an unconfined agent says so; a confined one names its sandbox", async () => {
+    const show = (sandbox: "bwrap" | "off") =>
+      renderAt(
+        <AgentDetails
+          agent={agent("edge", { sandbox })}
+          swarmName={null}
+          parent={null}
+          kids={[]}
+          log={[]}
+          width={80}
+          height={8}
+        />,
+        80,
+        8,
+      );
+    const off = await show("off");
+    expect(off.frame).toContain("sandbox  OFF: unconfined (the swarm set fileSandbox: false)");
+    const warned = off
+      .captureSpans()
+      .lines.flatMap((l) => l.spans)
+      .filter((span) => span.text.includes("OFF: unconfined"))
+      .map((span) => span.fg.toInts().slice(0, 3).join(","));
+    expect(warned).toEqual(["234,179,8"]);
+    expect((await show("bwrap")).frame).toContain("sandbox  bwrap: files confined to its workspace");
   });
 
   test("says how to select when nothing is, and cuts the log to the room left", async () => {

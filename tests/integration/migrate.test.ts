@@ -52,13 +52,21 @@ describe("migrations", () => {
 
   test("fresh up, rollback, up again", () => {
     const { db } = freshDb();
-    expect(migrateUp(db).map((m) => m.version)).toEqual([1, 2, 3, 4]);
-    expect(tables(db)).toEqual(["_migrations", "agents", "api_keys", "budgets", "events", "swarms"]);
+    expect(migrateUp(db).map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(tables(db)).toEqual([
+      "_migrations",
+      "agents",
+      "api_keys",
+      "approvals",
+      "budgets",
+      "events",
+      "swarms",
+    ]);
     expect(migrateUp(db)).toEqual([]);
     expect(db.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
     expect(db.query("PRAGMA foreign_keys").get()).toEqual({ foreign_keys: 1 });
 
-    expect(rollbackTo(db, 1).map((m) => m.version)).toEqual([4, 3, 2]);
+    expect(rollbackTo(db, 1).map((m) => m.version)).toEqual([5, 4, 3, 2]);
     const columns = () =>
       (db.query("PRAGMA table_info(agents)").all() as { name: string }[]).map((c) => c.name);
     expect(columns()).not.toContain("log_offset");
@@ -66,7 +74,7 @@ describe("migrations", () => {
     expect(tables(db)).toEqual(["_migrations"]);
     expect(migrationStates(db)[0]?.appliedAt).toBeNull();
 
-    expect(migrateUp(db).map((m) => m.version)).toEqual([1, 2, 3, 4]);
+    expect(migrateUp(db).map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
     expect(columns()).toContain("log_offset");
     const row = db.query("SELECT version, name, checksum FROM _migrations").get() as Record<string, unknown>;
     expect(row).toEqual({

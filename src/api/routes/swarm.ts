@@ -11,6 +11,7 @@ import {
 } from "../../domain/swarm.ts";
 import { SwarmListSchema } from "../../domain/wire.ts";
 import { allows } from "../../safety/api-keys.ts";
+import { grantedPaths } from "../../safety/sandbox-plan.ts";
 import type { Store } from "../../storage/store.ts";
 import { type ApiDeps, defineRoute, type RouteContext } from "../route.ts";
 import { ExpectedVersionSchema, type MoveBody, MoveBodySchema } from "../schemas.ts";
@@ -94,7 +95,11 @@ export const swarmRoutes = [
           },
         );
       }
-      const { swarm } = await deps.lifecycle.createSwarm(body);
+      // Checked again at each launch: a path may have become a symlink since.
+      const rules = deps.sandbox ?? { protect: [deps.home], hide: [] };
+      const allowedPaths = grantedPaths(body.config.allowedPaths, rules);
+      const config = allowedPaths ? { ...body.config, allowedPaths } : body.config;
+      const { swarm } = await deps.lifecycle.createSwarm({ ...body, config });
       const active = await deps.lifecycle.moveSwarm(swarm.id, { to: "active" });
       return respond(deps.store, active);
     },

@@ -25,6 +25,17 @@ function problem(agent: AgentResponse): string | null {
   return typeof error.message === "string" ? error.message : JSON.stringify(agent.error);
 }
 
+/** How the agent is confined; an unconfined one stands out (fileSandbox: false was chosen). */
+function sandboxRow(
+  agent: AgentResponse,
+  row: (label: string, value: string, color?: string) => React.ReactNode,
+) {
+  if (agent.sandbox === "off")
+    return row("sandbox", "OFF: unconfined (the swarm set fileSandbox: false)", COLORS.warn);
+  if (agent.sandbox) return row("sandbox", `${agent.sandbox}: files confined to its workspace`, COLORS.dim);
+  return row("sandbox", "-", COLORS.dim);
+}
+
 /** The selected agent: its fields, what it cost, its family, and the live tail of its log. */
 export function AgentDetails({ agent, swarmName, parent, kids, log, width, height }: AgentDetailsProps) {
   if (!agent) {
@@ -51,6 +62,7 @@ export function AgentDetails({ agent, swarmName, parent, kids, log, width, heigh
     </text>,
     row("swarm", `${swarmName ?? agent.swarmId} · ${agent.role} · retries ${agent.retryCount}`),
     row("model", agent.model || "-"),
+    sandboxRow(agent, row),
     row("task", agent.task || "-"),
     row(
       "progress",

@@ -26,6 +26,7 @@ const AgentMoved = z.object({
   sessionId: z.string().nullable().optional(),
   result: z.unknown().optional(),
   error: z.unknown().optional(),
+  sandbox: z.enum(["bwrap", "sandbox-exec", "off"]).optional(),
 });
 const Progress = z.object({
   agentId: z.string(),
@@ -91,6 +92,7 @@ export function applyEvent(entities: Entities, event: DashEvent): boolean {
     return patchAgent(entities, data.agentId, at, (a) => ({
       status: data.status,
       retryCount: data.retryCount ?? a.retryCount,
+      sandbox: data.sandbox ?? a.sandbox,
       sessionId: data.sessionId === undefined ? a.sessionId : data.sessionId,
       result: data.result === undefined ? a.result : data.result,
       error: data.error === undefined ? (data.status === "spawning" ? null : a.error) : data.error,
@@ -161,6 +163,7 @@ export function blankAgent(
     updatedAt: at,
     completedAt: null,
     retryCount: 0,
+    sandbox: null,
     version: 1,
     ...fields,
   };

@@ -1,0 +1,82 @@
+import { existsSync } from "node:fs";
+import { blockedExecutables } from "./commands.ts";
+import { checkGrantedPaths, expandPath, overlaps, realOrNormal } from "./paths.ts";
+
+/**
+ * What an agent's sandbox allows, decided once per attempt and then turned into the argv of the
+ * platform's sandbox (bubblewrap on Linux, sandbox-exec on macOS). Every path is absolute and
+ * already realpath'd and validated (see safety/paths.ts): the generators trust it.
+ */
+export interface SandboxPlan {
+  /** The agent's own directory: writable, and its working directory. */
+  workspace: string;
+  /** More writable directories or files: the swarm's allowedPaths and what the runtime needs. */
+  writable: string[];
+  /** Existing paths the agent must not see at all (DASH_HOME, /root, /var/log, credentials). */
+  hidden: string[];
+  /** Executables (real paths) the agent may not run: the swarm's blockedCommands, resolved. */
+  blockedExecutables: string[];
+  /** Whether the agent may use the network (off: loopback of its own only). */
+  network: boolean;
+}
+
+/** The server's side of every plan: what no agent may see or be granted (config `sandbox:`). */
+export interface SandboxSettings {
+  /** DASH_HOME, the database and its journal files: hidden, and never grantable. */
+  protect: string[];
+  /** When set, allowedPaths must lie within these. */
+  allowedRoots?: string[];
+  /** More paths to hide from every agent. */
+  hide: string[];
+}
+
+export interface SandboxRequest {
+  workspace: string;
+  /** The swarm's allowedPaths (checked again here: they may have changed since the request). */
+  allowedPaths?: string[];
+  /** What the runtime preset needs writable, unexpanded. */
+  runtimeWritable: string[];
+  blockedCommands?: string[];
+  network: boolean;
+  /** The agent's environment (HOME and the variables of runtimeWritable) and PATH. */
+  env: Record<string, string | undefined>;
+}
+
+/** A request's allowedPaths checked against the server's rules: their realpaths, or a VALIDATION_ERROR. */
+export function grantedPaths(paths: string[] | undefined, settings: SandboxSettings): string[] | undefined {
+  if (!paths) return undefined;
+  const rules = {
+    protected: settings.protect.map(realOrNormal),
+    roots: settings.allowedRoots?.map(realOrNormal),
+  };
+  return checkGrantedPaths(paths, "config.allowedPaths", rules);
+}
+
+/** Decides what one attempt may touch; throws a VALIDATION_ERROR for a granted path gone bad. */
+export function planSandbox(settings: SandboxSettings, request: SandboxRequest): SandboxPlan {
+  const protect = settings.protect.map(realOrNormal);
+  const granted = grantedPaths(request.allowedPaths, settings) ?? [];
+  // The preset's paths are the operator's config: taken as they are, but never over DASH_HOME.
+  const expanded = request.runtimeWritable.map((path) => expandPath(path, request.env));
+  const forRuntime = existing(expanded.filter((path): path is string => path !== null)).filter(
+    (path) => !protect.some((kept) => overlaps(path, kept)),
+  );
+  return {
+    workspace: realOrNormal(request.workspace),
+    writable: [...new Set([...granted, ...forRuntime])],
+    hidden: existing([...defaultHidden(request.env.HOME), ...protect, ...settings.hide]),
+    blockedExecutables: blockedExecutables(request.blockedCommands, request.env.PATH),
+    network: request.network,
+  };
+}
+
+/** Paths no agent sees, beyond DASH_HOME and what the config adds (only those that exist are hidden). */
+export function defaultHidden(home: string | undefined): string[] {
+  const user = home ? [".ssh", ".gnupg", ".aws", ".docker", ".kube"].map((dir) => `${home}/${dir}`) : [];
+  return ["/root", "/var/log", ...user];
+}
+
+/** The existing ones of `paths`, realpath'd, without repeats. */
+export function existing(paths: string[]): string[] {
+  return [...new Set(paths.filter((path) => existsSync(path)).map(realOrNormal))];
+}

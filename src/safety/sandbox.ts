@@ -1,0 +1,123 @@
+import { statSync } from "node:fs";
+import { DashError } from "../domain/errors.ts";
+import { components } from "./paths.ts";
+import { sandboxExecArgv } from "./sandbox-macos.ts";
+import type { SandboxPlan } from "./sandbox-plan.ts";
+
+/**
+ * The kernel-enforced file sandbox of process agents (DESIGN.md §5). The chain is server → shim →
+ * bwrap → agent: `--die-with-parent` ties the agent to its shim, never to the server. If the
+ * sandbox is asked for and cannot be had, the agent fails with what is missing: it never runs
+ * unconfined. `fileSandbox: false` is the operator's explicit choice, recorded on the agent.
+ */
+export type SandboxKind = "bwrap" | "sandbox-exec" | "off";
+
+export const INSTALL_HINT =
+  "install it (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap; Alpine: apk add bubblewrap) " +
+  "or set config.fileSandbox: false to run this swarm's agents unconfined";
+
+type MountOp = { flag: "--tmpfs" | "--bind" | "--ro-bind-null"; path: string };
+
+/**
+ * The bwrap argv that runs `argv` under `plan`. Mounts are applied parent first (by depth), so a
+ * writable path inside a hidden one is bound back on top of it, and a hidden path inside a writable
+ * one (~/.ssh under a granted home) stays hidden: the deeper rule wins either way.
+ */
+export function bwrapArgv(bwrap: string, plan: SandboxPlan, argv: string[]): string[] {
+  const ops: MountOp[] = [
+    { flag: "--tmpfs", path: "/tmp" },
+    ...plan.hidden.map((path): MountOp => {
+      const dir = statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? true;
+      return { flag: dir ? "--tmpfs" : "--ro-bind-null", path };
+    }),
+    ...[plan.workspace, ...plan.writable].map((path): MountOp => ({ flag: "--bind", path })),
+    ...plan.blockedExecutables.map((path): MountOp => ({ flag: "--ro-bind-null", path })),
+  ];
+  const depth = (op: MountOp) => components(op.path).length;
+  const mounts = ops
+    .map((op, i) => ({ op, i }))
+    .sort((a, b) => depth(a.op) - depth(b.op) || a.i - b.i)
+    .flatMap(({ op }) => {
+      if (op.flag === "--bind") return ["--bind", op.path, op.path];
+      if (op.flag === "--tmpfs") return ["--tmpfs", op.path];
+      // An executable or a file replaced by an empty, unexecutable /dev/null.
+      return ["--ro-bind", "/dev/null", op.path];
+    });
+  return [
+    bwrap,
+    "--ro-bind",
+    "/",
+    "/",
+    "--dev",
+    "/dev",
+    "--proc",
+    "/proc",
+    ...mounts,
+    "--chdir",
+    plan.workspace,
+    "--unshare-all",
+    ...(plan.network ? ["--share-net"] : []),
+    "--die-with-parent",
+    "--new-session",
+    // As root bwrap keeps every capability otherwise, and `/` could be remounted read-write.
+    "--cap-drop",
+    "ALL",
+    "--",
+    ...argv,
+  ];
+}
+
+const probes = new Map<string, string | null>();
+
+/** Whether bwrap can make a sandbox on this machine (user namespaces allowed…): null, or why not. */
+export function probeBwrap(bwrap: string): string | null {
+  const known = probes.get(bwrap);
+  if (known !== undefined) return known;
+  const run = Bun.spawnSync(
+    [bwrap, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "--cap-drop", "ALL", "--", "true"],
+    { stdout: "ignore", stderr: "pipe" },
+  );
+  const why = run.exitCode === 0 ? null : run.stderr.toString().trim() || `bwrap exited with ${run.exitCode}`;
+  probes.set(bwrap, why);
+  return why;
+}
+
+export interface SandboxedLaunch {
+  argv: string[];
+  kind: SandboxKind;
+}
+
+/**
+ * The argv that runs the agent confined on this platform, or a DashError saying what is missing.
+ * `searchPath` is where bwrap is looked for (the server's PATH).
+ */
+export function sandboxed(
+  plan: SandboxPlan | null,
+  argv: string[],
+  searchPath: string | undefined,
+  platform: NodeJS.Platform = process.platform,
+): SandboxedLaunch {
+  if (!plan) return { argv, kind: "off" };
+  if (platform === "darwin") return { argv: sandboxExecArgv(plan, argv), kind: "sandbox-exec" };
+  if (platform !== "linux") {
+    throw new DashError(
+      "SANDBOX_UNAVAILABLE",
+      `no file sandbox on ${platform}: set config.fileSandbox: false to run agents unconfined`,
+    );
+  }
+  const bwrap = Bun.which("bwrap", { PATH: searchPath ?? "" });
+  if (!bwrap) {
+    throw new DashError(
+      "SANDBOX_UNAVAILABLE",
+      `the file sandbox needs bubblewrap (bwrap), which is not installed: ${INSTALL_HINT}`,
+    );
+  }
+  const why = probeBwrap(bwrap);
+  if (why) {
+    throw new DashError(
+      "SANDBOX_UNAVAILABLE",
+      `bubblewrap cannot make a sandbox on this machine (${why}): ${INSTALL_HINT.replace(/^install it/, "allow unprivileged user namespaces")}`,
+    );
+  }
+  return { argv: bwrapArgv(bwrap, plan, argv), kind: "bwrap" };
+}
