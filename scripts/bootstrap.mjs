@@ -49,6 +49,22 @@ if (mode === "test" && !existsSync(join(clis, "node_modules", ".package-lock.jso
   if (run("npm", args) !== 0) process.exit(1);
 }
 
+// Agents run under bubblewrap by default (the file sandbox). On Linux without it, install it when
+// we can (root with apt-get); otherwise say so: sandboxed agents would fail with this same hint.
+const has = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
+if (process.platform === "linux" && !has("bwrap")) {
+  if (process.getuid?.() === 0 && has("apt-get")) {
+    console.log("Installing bubblewrap (the agents' file sandbox)…");
+    spawnSync("sh", ["-c", "apt-get update -qq && apt-get install -y -qq bubblewrap"], { stdio: "ignore" });
+  }
+  if (!has("bwrap")) {
+    console.warn(
+      "bubblewrap (bwrap) is not installed: agents with fileSandbox (the default) will fail to start. " +
+        "Install it: apt-get install bubblewrap (or dnf/apk install bubblewrap).",
+    );
+  }
+}
+
 if (mode === "test") process.exit(run(bun, ["test", "--coverage", ...rest]));
 if (mode === "serve") process.exit(run(bun, ["src/main.ts", "serve", ...rest]));
 console.error(`usage: node scripts/bootstrap.mjs <serve|test> [args…]`);

@@ -43,6 +43,10 @@ export function bwrapArgv(bwrap: string, plan: SandboxPlan, argv: string[]): str
       // An executable or a file replaced by an empty, unexecutable /dev/null.
       return ["--ro-bind", "/dev/null", op.path];
     });
+  // Hidden directories end up empty AND read-only (the paths bound inside them stay writable), so
+  // a write there fails instead of landing in a tmpfs that vanishes with the agent.
+  const sealed = ops.filter((op) => op.flag === "--tmpfs" && op.path !== "/tmp");
+  const remounts = sealed.flatMap((op) => ["--remount-ro", op.path]);
   return [
     bwrap,
     "--ro-bind",
@@ -53,6 +57,7 @@ export function bwrapArgv(bwrap: string, plan: SandboxPlan, argv: string[]): str
     "--proc",
     "/proc",
     ...mounts,
+    ...remounts,
     "--chdir",
     plan.workspace,
     "--unshare-all",
