@@ -1,5 +1,6 @@
 import { EventBus } from "../bus/bus.ts";
 import type { Config } from "../config.ts";
+import { ApprovalTimer } from "../core/approval-timer.ts";
 import { Conductor } from "../core/conductor.ts";
 import { Forecaster } from "../core/forecaster.ts";
 import { Lifecycle } from "../core/lifecycle.ts";
@@ -106,6 +107,8 @@ export async function startApp(
     logger.child({ component: "forecast" }),
   );
   forecaster.start();
+  const approvals = new ApprovalTimer(lifecycle, 1000, logger.child({ component: "approvals" }));
+  await approvals.start();
   const retention = startRetention(store, config.events, logger.onError("event retention failed"));
   const adminKey = await ensureAdminKey(store, config.home, server.server.url.origin);
   if (adminKey) logger.info("created the first admin API key", { credentials: `${config.home}/credentials` });
@@ -123,6 +126,7 @@ export async function startApp(
       stopping ??= (async () => {
         retention.stop();
         await forecaster.stop();
+        await approvals.stop();
         await conductor.stop();
         await scheduler.stop();
         await server.stop();

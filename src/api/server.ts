@@ -8,6 +8,7 @@ import { type Decision, RateLimitedError, RateLimiter, rateLimitHeaders } from "
 import type { ApiDeps, Route } from "./route.ts";
 import { agentReportRoutes } from "./routes/agent-reports.ts";
 import { agentRoutes } from "./routes/agents.ts";
+import { approvalRoutes } from "./routes/approvals.ts";
 import { budgetRoutes } from "./routes/budget.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { keyRoutes } from "./routes/keys.ts";
@@ -21,6 +22,7 @@ export const ROUTES: readonly Route[] = [
   healthRoute,
   ...swarmRoutes,
   ...agentRoutes,
+  ...approvalRoutes,
   ...agentReportRoutes,
   ...logRoutes,
   ...eventRoutes,

@@ -11,6 +11,7 @@ export const main = defineCommand({
     agent: () => import("./agent.ts").then((m) => m.default),
     budget: () => import("./budget.ts").then((m) => m.default),
     keys: () => import("./keys.ts").then((m) => m.default),
+    approvals: () => import("./approvals.ts").then((m) => m.default),
     tree: () => import("./tree.ts").then((m) => m.default),
     events: () => import("./events.ts").then((m) => m.default),
     demo: () => import("./demo.ts").then((m) => m.default),

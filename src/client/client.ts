@@ -2,6 +2,7 @@ import type { z } from "zod";
 import { type AgentResponse, AgentResponseSchema } from "../domain/agent.ts";
 import type { Permission } from "../domain/api-key.ts";
 import { ApiKeySchema } from "../domain/api-key.ts";
+import { ApprovalListSchema, ApprovalResponseSchema, type ApprovalStatus } from "../domain/approval.ts";
 import { BudgetSchema } from "../domain/budget.ts";
 import { ErrorResponseSchema } from "../domain/error-response.ts";
 import { DashError, ERROR_STATUS, type ErrorCode } from "../domain/errors.ts";
@@ -161,6 +162,20 @@ export class DashClient {
     this.request("POST", "/api/budget/allocate", BudgetSchema, {
       body: { ...(typeof target === "string" ? { swarmId: target } : target), amount },
     });
+
+  listApprovals = (query: { status?: ApprovalStatus; swarmId?: string; agentId?: string } = {}) =>
+    this.request("GET", "/api/approvals", ApprovalListSchema, { query });
+  /** The request; with `wait`, held by the server up to that many seconds while it is pending. */
+  getApproval = (id: string, wait?: number) =>
+    this.request("GET", `/api/approvals/${enc(id)}`, ApprovalResponseSchema, { query: { wait } });
+  requestApproval = (input: {
+    title: string;
+    agentId?: string;
+    details?: Record<string, unknown>;
+    timeoutSeconds?: number;
+  }) => this.request("POST", "/api/approvals", ApprovalResponseSchema, { body: input });
+  answerApproval = (id: string, verb: "approve" | "deny", reason?: string) =>
+    this.request("POST", `/api/approvals/${enc(id)}/${verb}`, ApprovalResponseSchema, { body: { reason } });
 
   listKeys = () => this.request("GET", "/api/keys", ApiKeyListSchema);
   createKey = (input: { name: string; permissions: Permission[]; expiresInDays?: number }) =>

@@ -1,6 +1,8 @@
 import type { AgentRecord } from "../domain/agent.ts";
+import { DEFAULT_APPROVAL_TIMEOUT_S } from "../domain/approval.ts";
 import type { BudgetEntity, BudgetRecord } from "../domain/budget.ts";
 import { DashError } from "../domain/errors.ts";
+import { fromUnits } from "../domain/money.ts";
 import { actionNow } from "../safety/budget.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import { isTerminal } from "./strategies/strategy.ts";
@@ -62,13 +64,57 @@ export async function enforceBudget(
   if (act !== "pause" || recovery) return;
   if (budget.entityType !== "agent") {
     for (const swarmId of await swarmsOf(lifecycle, budget)) {
-      await lifecycle.moveSwarm(swarmId, { to: "paused", reason, heldBy: "budget" }).catch(skipRefused);
+      const paused = await lifecycle
+        .moveSwarm(swarmId, { to: "paused", reason, heldBy: "budget" })
+        .catch(skipRefused);
+      if (paused) await askToGoOn(lifecycle, budget, paused.id, paused.name, reason);
     }
   }
   for (const agent of await agentsOf(lifecycle, budget)) {
     if (agent.status !== "running") continue;
     await lifecycle.moveAgent(agent.id, { to: "paused", reason, heldBy: "budget" }).catch(skipRefused);
   }
+}
+
+/**
+ * A budget pause asks a person whether the swarm may go on past the threshold (approving resumes
+ * it, see approveBudgetGoOn); unanswered or denied, it stays paused until more money comes.
+ */
+async function askToGoOn(
+  lifecycle: Lifecycle,
+  budget: BudgetRecord,
+  swarmId: string,
+  name: string,
+  reason: string,
+) {
+  const spent = fromUnits(budget.spentUnits, budget.currency);
+  const allocated = fromUnits(budget.allocatedUnits, budget.currency);
+  const share =
+    budget.allocatedUnits > 0 ? Math.round((budget.spentUnits / budget.allocatedUnits) * 100) : 100;
+  const whose = budget.entityType === "swarm" ? "its" : `its ${budget.entityType}'s`;
+  await lifecycle.requestApproval({
+    kind: "budget",
+    swarmId,
+    title: `swarm ${name} was paused at ${share}% of ${whose} budget: let it go on?`,
+    details: {
+      budgetId: budget.id,
+      entityType: budget.entityType,
+      spent,
+      allocated,
+      currency: budget.currency,
+      reason,
+    },
+    timeoutSeconds: DEFAULT_APPROVAL_TIMEOUT_S,
+  });
+}
+
+/** An approved budget question: the swarm resumes (its held agents then go on as admission allows). */
+export async function approveBudgetGoOn(lifecycle: Lifecycle, swarmId: string, approvalId: string) {
+  const swarm = await lifecycle.store.getSwarm(swarmId);
+  if (swarm?.status !== "paused") return;
+  await lifecycle
+    .moveSwarm(swarmId, { to: "active", reason: `approval ${approvalId} approved` })
+    .catch(skipRefused);
 }
 
 /** Whether any budget from the swarm's up to its project still holds it (a pause or kill in force). */
@@ -105,7 +151,8 @@ export async function releaseHeld(lifecycle: Lifecycle, swarmId: string): Promis
   const held = await store.listAgents({ swarmId, held: true });
   if (held.length === 0 || (await store.getSwarm(swarmId))?.status !== "active") return;
   for (const agent of held) {
-    if (agent.status !== "paused") continue;
+    // Agents waiting for an approval go on with its answer, not with money.
+    if (agent.status !== "paused" || agent.heldBy !== "budget") continue;
     const released = await lifecycle.releaseAgent(agent.id).catch((error: unknown) => {
       if (error instanceof DashError && error.code === "BUDGET_EXCEEDED") return "full" as const;
       return skipRefused(error);

@@ -2,7 +2,7 @@ import type { BudgetEntity } from "../domain/budget.ts";
 import type { EventRecord } from "../domain/event.ts";
 import { FINISHED_SWARM_STATUSES } from "../domain/states.ts";
 import type { Logger } from "../log.ts";
-import { enforceBudget, releaseHeld, releaseSwarm } from "./budget-actions.ts";
+import { approveBudgetGoOn, enforceBudget, releaseHeld, releaseSwarm } from "./budget-actions.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 
 const ENDED = new Set(["agent.completed", "agent.failed", "agent.killed"]);
@@ -67,6 +67,12 @@ export class Conductor {
         const budget = await this.lifecycle.store.getBudget(entityType as BudgetEntity, entityId as string);
         if (budget) await enforceBudget(this.lifecycle, budget, reason);
       });
+    } else if (event.type === "approval.resolved" && event.data.kind === "budget" && swarmId) {
+      if (event.data.status === "approved") {
+        this.queue(`approved:${swarmId}`, () =>
+          approveBudgetGoOn(this.lifecycle, swarmId, String(event.data.approvalId)),
+        );
+      }
     } else if (event.type === "budget.allocated") {
       this.queue(`allocated:${entityId}`, () =>
         releaseSwarm(this.lifecycle, entityType as BudgetEntity, entityId as string),

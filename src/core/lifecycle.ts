@@ -6,6 +6,7 @@ import {
   type UsageReport,
   UsageReportSchema,
 } from "../domain/agent.ts";
+import type { ApprovalRecord } from "../domain/approval.ts";
 import type { BudgetRecord, Currency } from "../domain/budget.ts";
 import { ConcurrencyConflictError, DashError, InvalidTransitionError } from "../domain/errors.ts";
 import { usdToMicros } from "../domain/money.ts";
@@ -13,6 +14,7 @@ import { type CreateSwarmInput, CreateSwarmSchema, type SwarmRecord } from "../d
 import { parseOrThrow } from "../domain/validate.ts";
 import type { BudgetPatch, Change, Store, WriteResult } from "../storage/store.ts";
 import { decideAdvance } from "./advance.ts";
+import { type Answer, type ApprovalAsk, decideAnswer, decideAsk, draftApproval } from "./approvals.ts";
 import { type BudgetTarget, budgetEntity, firstBudget, projectBudgetId } from "./budget-targets.ts";
 import { decideRelease, decideStart, decideUsage } from "./metering.ts";
 import { assertBudgetLeft, decideAllocation, decideProgress } from "./reports.ts";
@@ -211,6 +213,17 @@ export class Lifecycle {
     decide: (b: BudgetRecord) => Change<BudgetPatch>,
   ): Promise<BudgetRecord> {
     return this.commit(this.store.updateBudget(budget.entityType, budget.entityId, decide));
+  }
+
+  /** Raises an approval request; a running agent it is about waits paused (core/approvals.ts). */
+  async requestApproval(ask: ApprovalAsk): Promise<ApprovalRecord> {
+    const approval = draftApproval(ask, this.now());
+    return this.commit(this.store.insertApproval(approval, decideAsk(approval, this.now())));
+  }
+
+  /** Approves or denies a pending request (a timeout denies); its agent goes on. */
+  async answerApproval(id: string, answer: Answer): Promise<ApprovalRecord> {
+    return this.commit(this.store.updateApproval(id, decideAnswer(answer, this.now())));
   }
 
   /** Refused state-machine moves since start, by `entity:from->to` (for tests and /metrics). */

@@ -6,6 +6,7 @@ import type { NewEvent } from "../domain/event.ts";
 import type { SwarmRecord } from "../domain/swarm.ts";
 import type { ChainBudget } from "../safety/budget.ts";
 import { migrateUp } from "./migrate.ts";
+import { getApproval, insertApprovalTx, listApprovals, updateApprovalTx } from "./sqlite-approvals.ts";
 import { BUDGET_COLUMNS, budgetToRow } from "./sqlite-budget-rows.ts";
 import { budgetChain, family, reservedIn } from "./sqlite-budgets.ts";
 import { immediate, insertEvents, insertRow, openDatabase, updateRow } from "./sqlite-db.ts";
@@ -20,11 +21,13 @@ import {
 } from "./sqlite-rows.ts";
 import type {
   AgentPatch,
+  ApprovalQuery,
   BudgetPatch,
   Change,
   Family,
   MeterChange,
   NewAgent,
+  NewApproval,
   NewBudget,
   NewSwarm,
   Store,
@@ -160,6 +163,22 @@ export class SqliteStore extends SqliteReader implements Store {
       const committed = insertEvents(this.db, events, now);
       return { record: read() as R, events: committed };
     });
+  }
+
+  async getApproval(id: string) {
+    return getApproval(this.db, id);
+  }
+
+  async listApprovals(query: ApprovalQuery = {}) {
+    return listApprovals(this.db, query);
+  }
+
+  async insertApproval(approval: NewApproval, decide: Parameters<Store["insertApproval"]>[1]) {
+    return immediate(this.db, () => insertApprovalTx(this.db, approval, decide, this.now()));
+  }
+
+  async updateApproval(id: string, decide: Parameters<Store["updateApproval"]>[1]) {
+    return immediate(this.db, () => updateApprovalTx(this.db, id, decide, this.now()));
   }
 
   async meterAgent(id: string, decide: (agent: AgentRecord, chain: ChainBudget[]) => MeterChange) {

@@ -1,5 +1,6 @@
 import type { AgentRecord } from "../domain/agent.ts";
 import type { ApiKeyRecord } from "../domain/api-key.ts";
+import type { ApprovalRecord, ApprovalStatus } from "../domain/approval.ts";
 import type { BudgetEntity, BudgetRecord } from "../domain/budget.ts";
 import type { EventRecord, EventType, NewEvent } from "../domain/event.ts";
 import type { AgentStatus, SwarmStatus } from "../domain/states.ts";
@@ -72,6 +73,19 @@ export interface Store {
   /** Deletes at most `batchSize` events older than `before` or beyond the newest `keepRows`. */
   pruneEvents(options: { before: number; keepRows: number; batchSize: number }): Promise<number>;
 
+  getApproval(id: string): Promise<ApprovalRecord | null>;
+  listApprovals(query?: ApprovalQuery): Promise<ApprovalRecord[]>;
+  /** Adds an approval; `decide` sees its agent (if any) and says how it changes (it waits paused). */
+  insertApproval(
+    approval: NewApproval,
+    decide: (agent: AgentRecord | null) => { agent?: AgentPatch; events: NewEvent[] },
+  ): Promise<WriteResult<ApprovalRecord>>;
+  /** Answers an approval; `decide` also sees how many other questions its agent still waits on. */
+  updateApproval(
+    id: string,
+    decide: (approval: ApprovalRecord, agent: AgentRecord | null, otherPending: number) => ApprovalChange,
+  ): Promise<WriteResult<ApprovalRecord>>;
+
   insertApiKey(key: ApiKeyRecord): Promise<void>;
   findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>;
   listApiKeys(): Promise<ApiKeyRecord[]>;
@@ -86,6 +100,15 @@ export interface AgentQuery {
   held?: boolean;
   /** Agents with an id greater than this one (cursor pagination in id order). */
   afterId?: string;
+  limit?: number;
+}
+
+export interface ApprovalQuery {
+  status?: ApprovalStatus;
+  swarmId?: string;
+  agentId?: string;
+  /** Only those whose deadline is at or before this time. */
+  expiredAt?: number;
   limit?: number;
 }
 
@@ -119,6 +142,16 @@ export interface MeterChange {
   agent: AgentPatch;
   budgets: { budget: BudgetRecord; patch: BudgetPatch }[];
   events: NewEvent[];
+}
+
+export type NewApproval = Omit<
+  ApprovalRecord,
+  "status" | "reason" | "resolvedBy" | "resolvedAt" | "updatedAt" | "version"
+>;
+export type ApprovalPatch = Partial<Pick<ApprovalRecord, "status" | "reason" | "resolvedBy" | "resolvedAt">>;
+
+export interface ApprovalChange extends Change<ApprovalPatch> {
+  agent?: AgentPatch;
 }
 
 export interface Family {

@@ -36,6 +36,29 @@ test("90% pauses the swarm and its agent (held by the budget); allocating more r
   await s.t.lifecycle.moveAgent(id, { to: "killed" });
 }, 30_000);
 
+test("the pause asks a person whether the swarm may go on; approving resumes it and its agent", async () => {
+  const { swarm, agents } = await s.t.lifecycle.createSwarm({
+    name: "ask-at-90",
+    task: "spend",
+    budget: { amount: 1, step: 0.01 },
+    config: { command: spend(0.95) },
+  });
+  await s.t.lifecycle.moveSwarm(swarm.id, { to: "active" });
+  const id = agents[0]?.id as string;
+  await until(async () => (await s.t.store.getAgent(id))?.status === "paused", 10_000);
+  const [asked, ...more] = await s.t.store.listApprovals({ swarmId: swarm.id });
+  expect(more).toEqual([]);
+  expect(asked).toMatchObject({ kind: "budget", status: "pending", agentId: null });
+  expect(asked?.title).toBe("swarm ask-at-90 was paused at 95% of its budget: let it go on?");
+  expect(asked?.details).toMatchObject({ spent: 0.95, allocated: 1, currency: "USD" });
+  await s.t.lifecycle.answerApproval(asked?.id as string, { status: "approved", by: "test" });
+  await until(async () => (await s.t.store.getSwarm(swarm.id))?.status === "active", 10_000);
+  await until(async () => (await s.t.store.getAgent(id))?.status === "running", 10_000);
+  // Spent money is not given back: the budget still says 95%; only the hold was lifted.
+  expect((await s.t.store.getBudget("swarm", swarm.id))?.spentUnits).toBe(950_000);
+  await s.t.lifecycle.moveAgent(id, { to: "killed" });
+}, 30_000);
+
 test("a project budget's hard stop kills the agents of its swarms, whatever their own budgets say", async () => {
   const project = await s.t.lifecycle.allocateBudget({ project: "acme" }, 1);
   expect(project).toMatchObject({ entityType: "project", parentBudgetId: null, allocatedUnits: 1_000_000 });

@@ -1,0 +1,113 @@
+import type { AgentRecord } from "../domain/agent.ts";
+import type { ApprovalKind, ApprovalRecord } from "../domain/approval.ts";
+import { DashError } from "../domain/errors.ts";
+import type { NewEvent } from "../domain/event.ts";
+import { newId } from "../domain/ids.ts";
+import { FINISHED_AGENT_STATUSES } from "../domain/states.ts";
+import type { AgentPatch, ApprovalChange, NewApproval } from "../storage/store.ts";
+import { decideAgentMove } from "./transitions.ts";
+
+/**
+ * Approval gates (safety/approval in DESIGN.md §2), as pure decisions for the write path: asking
+ * pauses a running agent (held by "approval", so neither a swarm resume nor its budget lets it go);
+ * the answer, or its timeout (a denial), resumes it once no other question of its is open. The
+ * agent reads the answer with GET /api/approvals/:id when it goes on.
+ */
+export interface ApprovalAsk {
+  kind: ApprovalKind;
+  agentId?: string;
+  swarmId?: string;
+  title: string;
+  details?: Record<string, unknown>;
+  timeoutSeconds: number;
+}
+
+export function draftApproval(ask: ApprovalAsk, now: number): NewApproval {
+  return {
+    id: newId(now),
+    kind: ask.kind,
+    agentId: ask.agentId ?? null,
+    swarmId: ask.swarmId ?? null,
+    title: ask.title,
+    details: ask.details ?? {},
+    createdAt: now,
+    expiresAt: now + ask.timeoutSeconds * 1000,
+  };
+}
+
+/** Asking: the agent (if any) must not have ended; a running one waits paused. */
+export function decideAsk(approval: NewApproval, now: number) {
+  return (agent: AgentRecord | null): { agent?: AgentPatch; events: NewEvent[] } => {
+    if (agent && FINISHED_AGENT_STATUSES.has(agent.status)) {
+      throw new DashError(
+        "CONFLICT",
+        `agent ${agent.id} has already ended (${agent.status}): nothing waits for an answer`,
+      );
+    }
+    if (agent) approval.swarmId = agent.swarmId;
+    const events: NewEvent[] = [
+      {
+        type: "approval.requested",
+        source: approval.agentId ?? approval.swarmId ?? approval.id,
+        data: {
+          approvalId: approval.id,
+          kind: approval.kind,
+          agentId: approval.agentId,
+          swarmId: approval.swarmId,
+          title: approval.title,
+          details: approval.details,
+          expiresAt: new Date(approval.expiresAt).toISOString(),
+        },
+      },
+    ];
+    if (agent?.status !== "running") return { events };
+    const reason = `waiting for approval ${approval.id}: ${approval.title}`;
+    const pause = decideAgentMove(agent, { to: "paused", heldBy: "approval", reason }, now);
+    return { agent: pause.patch, events: [...events, ...pause.events] };
+  };
+}
+
+export interface Answer {
+  status: "approved" | "denied";
+  reason?: string;
+  /** The answering key's id, or "timeout". */
+  by: string;
+}
+
+/** Answering: once only; the agent goes on when this was the last question it waited on. */
+export function decideAnswer(answer: Answer, now: number) {
+  return (approval: ApprovalRecord, agent: AgentRecord | null, otherPending: number): ApprovalChange => {
+    if (approval.status !== "pending") {
+      throw new DashError("CONFLICT", `approval ${approval.id} was already ${approval.status}`, {
+        status: approval.status,
+      });
+    }
+    const events: NewEvent[] = [
+      {
+        type: "approval.resolved",
+        source: approval.agentId ?? approval.swarmId ?? approval.id,
+        data: {
+          approvalId: approval.id,
+          kind: approval.kind,
+          agentId: approval.agentId,
+          swarmId: approval.swarmId,
+          title: approval.title,
+          status: answer.status,
+          reason: answer.reason ?? null,
+          resolvedBy: answer.by,
+        },
+      },
+    ];
+    const patch = {
+      status: answer.status,
+      reason: answer.reason ?? null,
+      resolvedBy: answer.by,
+      resolvedAt: now,
+    };
+    const waiting = agent?.status === "paused" && agent.heldBy === "approval" && otherPending === 0;
+    if (!agent || !waiting) return { patch, events };
+    const reason = `approval ${approval.id} ${answer.status}`;
+    const resume = decideAgentMove(agent, { to: "running", heldBy: null, reason }, now);
+    return { patch, agent: resume.patch, events: [...events, ...resume.events] };
+  };
+}

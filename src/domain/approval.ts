@@ -1,0 +1,86 @@
+import { z } from "zod";
+
+/**
+ * Approval gates (issue 9): a question for a person. An agent asks with its token, or a budget
+ * action asks whether a paused swarm may go on; the agent waits paused (held by "approval") until
+ * someone answers or the request times out, which counts as denied.
+ */
+export const ApprovalStatusSchema = z.enum(["pending", "approved", "denied"]);
+export type ApprovalStatus = z.infer<typeof ApprovalStatusSchema>;
+export const ApprovalKindSchema = z.enum(["agent", "budget"]);
+export type ApprovalKind = z.infer<typeof ApprovalKindSchema>;
+
+export interface ApprovalRecord {
+  id: string;
+  kind: ApprovalKind;
+  swarmId: string | null;
+  agentId: string | null;
+  title: string;
+  details: Record<string, unknown>;
+  status: ApprovalStatus;
+  /** Why it was answered so: the person's words, or "timed out". */
+  reason: string | null;
+  /** The key id that answered, or "timeout". */
+  resolvedBy: string | null;
+  createdAt: number;
+  updatedAt: number;
+  expiresAt: number;
+  resolvedAt: number | null;
+  version: number;
+}
+
+export const DEFAULT_APPROVAL_TIMEOUT_S = 900;
+
+/** POST /api/approvals: what is asked. An agent's key asks for itself (agentId defaults to it). */
+export const RequestApprovalSchema = z.strictObject({
+  agentId: z.ulid().optional(),
+  title: z.string().trim().min(1).max(500),
+  details: z.record(z.string(), z.json()).optional(),
+  /** Unanswered this long, it is denied (and the agent goes on with the answer no). */
+  timeoutSeconds: z.number().int().min(1).max(86_400).default(DEFAULT_APPROVAL_TIMEOUT_S),
+});
+export type RequestApproval = z.infer<typeof RequestApprovalSchema>;
+
+/** POST /api/approvals/:id/approve|deny */
+export const ResolveApprovalSchema = z.strictObject({
+  reason: z.string().trim().min(1).max(1000).optional(),
+});
+
+export const ApprovalResponseSchema = z.object({
+  id: z.ulid(),
+  kind: ApprovalKindSchema,
+  swarmId: z.ulid().nullable(),
+  agentId: z.ulid().nullable(),
+  title: z.string(),
+  details: z.record(z.string(), z.unknown()),
+  status: ApprovalStatusSchema,
+  reason: z.string().nullable(),
+  resolvedBy: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+  expiresAt: z.iso.datetime(),
+  resolvedAt: z.iso.datetime().nullable(),
+  version: z.number().int().positive(),
+});
+export type ApprovalResponse = z.infer<typeof ApprovalResponseSchema>;
+
+export const ApprovalListSchema = z.object({ approvals: z.array(ApprovalResponseSchema) });
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function toApprovalResponse(a: ApprovalRecord): ApprovalResponse {
+  return {
+    id: a.id,
+    kind: a.kind,
+    swarmId: a.swarmId,
+    agentId: a.agentId,
+    title: a.title,
+    details: a.details,
+    status: a.status,
+    reason: a.reason,
+    resolvedBy: a.resolvedBy,
+    createdAt: iso(a.createdAt),
+    expiresAt: iso(a.expiresAt),
+    resolvedAt: a.resolvedAt === null ? null : iso(a.resolvedAt),
+    version: a.version,
+  };
+}
