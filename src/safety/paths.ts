@@ -46,6 +46,8 @@ export function overlaps(a: string, b: string): boolean {
 export interface PathRules {
   /** Paths that nothing granted may lie in or contain (DASH_HOME, its database). */
   protected: string[];
+  /** Paths nothing granted may lie in (credential dirs); containing them is fine, they stay hidden. */
+  secret?: string[];
   /** When set, every granted path must lie within one of these (config sandbox.allowedRoots). */
   roots?: string[];
 }
@@ -75,6 +77,9 @@ export function checkGrantedPath(raw: string, field: string, rules: PathRules): 
   for (const kept of rules.protected) {
     if (overlaps(real, kept)) refuse(`overlaps ${kept}, which agents may not reach`);
   }
+  for (const hidden of rules.secret ?? []) {
+    if (isWithin(real, hidden)) refuse(`lies in ${hidden}, which agents may not see`);
+  }
   if (rules.roots && !rules.roots.some((root) => isWithin(real, root))) {
     refuse(`is outside the allowed roots (${rules.roots.join(", ")})`);
   }
@@ -100,7 +105,10 @@ export function realOrNormal(path: string): string {
 export function expandPath(path: string, env: Record<string, string | undefined>): string | null {
   let unset = false;
   const expanded = path
-    .replace(/^~(?=\/|$)/, () => env.HOME ?? "~")
+    .replace(/^~(?=\/|$)/, () => {
+      if (!env.HOME) unset = true;
+      return env.HOME ?? "";
+    })
     .replace(/\$\{(\w+)\}|\$(\w+)/g, (_, braced: string | undefined, bare: string | undefined) => {
       const value = env[(braced ?? bare) as string];
       if (!value) unset = true;

@@ -43,10 +43,18 @@ export interface SandboxRequest {
 }
 
 /** A request's allowedPaths checked against the server's rules: their realpaths, or a VALIDATION_ERROR. */
-export function grantedPaths(paths: string[] | undefined, settings: SandboxSettings): string[] | undefined {
+export function grantedPaths(
+  paths: string[] | undefined,
+  settings: SandboxSettings,
+  home: string | undefined = process.env.HOME,
+): string[] | undefined {
   if (!paths) return undefined;
+  // A path inside a hidden one may be granted (a repository under /root), but never a secret
+  // directory itself or anything in it (~/.ssh, the config's `hide`).
+  const secret = [...userSecrets(home), ...settings.hide];
   const rules = {
     protected: settings.protect.map(realOrNormal),
+    secret: secret.map(realOrNormal),
     roots: settings.allowedRoots?.map(realOrNormal),
   };
   return checkGrantedPaths(paths, "config.allowedPaths", rules);
@@ -55,7 +63,7 @@ export function grantedPaths(paths: string[] | undefined, settings: SandboxSetti
 /** Decides what one attempt may touch; throws a VALIDATION_ERROR for a granted path gone bad. */
 export function planSandbox(settings: SandboxSettings, request: SandboxRequest): SandboxPlan {
   const protect = settings.protect.map(realOrNormal);
-  const granted = grantedPaths(request.allowedPaths, settings) ?? [];
+  const granted = grantedPaths(request.allowedPaths, settings, request.env.HOME) ?? [];
   // The preset's paths are the operator's config: taken as they are, but never over DASH_HOME.
   const expanded = request.runtimeWritable.map((path) => expandPath(path, request.env));
   const forRuntime = existing(expanded.filter((path): path is string => path !== null)).filter(
@@ -72,8 +80,12 @@ export function planSandbox(settings: SandboxSettings, request: SandboxRequest):
 
 /** Paths no agent sees, beyond DASH_HOME and what the config adds (only those that exist are hidden). */
 export function defaultHidden(home: string | undefined): string[] {
-  const user = home ? [".ssh", ".gnupg", ".aws", ".docker", ".kube"].map((dir) => `${home}/${dir}`) : [];
-  return ["/root", "/var/log", ...user];
+  return ["/root", "/var/log", ...userSecrets(home)];
+}
+
+/** The user's credential directories. */
+function userSecrets(home: string | undefined): string[] {
+  return home ? [".ssh", ".gnupg", ".aws", ".docker", ".kube"].map((dir) => `${home}/${dir}`) : [];
 }
 
 /** The existing ones of `paths`, realpath'd, without repeats. */
