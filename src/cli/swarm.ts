@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { defineCommand } from "citty";
 import type { SwarmStatus } from "../domain/states.ts";
 import type { SwarmResponse } from "../domain/swarm.ts";
@@ -17,6 +18,12 @@ import {
 import { EXIT } from "./run.ts";
 import { bold, dim, green, table, yellow } from "./style.ts";
 import { finishedSwarm, waitForSwarm } from "./wait-swarm.ts";
+
+const commaList = (value: string | undefined) =>
+  value
+    ?.split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
 
 const idArg = { id: { type: "positional", required: true, description: "Swarm id" } } as const;
 
@@ -62,6 +69,21 @@ const create = defineCommand({
     "reduce-task": { type: "string", description: "The map-reduce reducer's task (default: --task)" },
     "fail-fast": { type: "boolean", description: "Stop the swarm when an agent fails for good" },
     project: { type: "string", description: "Project budget this swarm's budget draws from too" },
+    allow: {
+      type: "string",
+      description: "Comma list of paths the agents may write besides their workspace",
+    },
+    block: { type: "string", description: "Comma list of commands the agents may not run (curl,git)" },
+    sandbox: {
+      type: "boolean",
+      default: true,
+      description: "File sandbox (--no-sandbox runs agents unconfined)",
+    },
+    network: {
+      type: "boolean",
+      default: true,
+      description: "Network inside the sandbox (--no-network cuts it)",
+    },
     wait: {
       type: "boolean",
       description: "Wait until the swarm finishes, with a progress bar, and print its result",
@@ -78,6 +100,10 @@ const create = defineCommand({
         model: args.model,
         runtime: args.runtime,
         failurePolicy: args["fail-fast"] ? "fail-fast" : undefined,
+        allowedPaths: commaList(args.allow)?.map((path) => resolve(path)),
+        blockedCommands: commaList(args.block),
+        fileSandbox: args.sandbox === false ? false : undefined,
+        network: args.network === false ? false : undefined,
       }).filter(([, v]) => v !== undefined),
     );
     const client = clientFor(args);

@@ -1,4 +1,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { BudgetSchema } from "../../src/domain/budget.ts";
 import { ErrorResponseSchema } from "../../src/domain/error-response.ts";
 import { newId } from "../../src/domain/ids.ts";
@@ -36,6 +39,35 @@ async function refused(res: Response, status: number, code: string) {
 const statuses = async (swarmId: string) =>
   Object.fromEntries((await t.store.listAgents({ swarmId })).map((a) => [a.id, a.status]));
 const post = (path: string, body: unknown = {}) => api.call("POST", path, keys.write, body);
+
+describe("allowedPaths", () => {
+  test("are stored realpath'd; '..', symlinks, missing, relative and DASH_HOME paths are refused naming the path", async () => {
+    const outside = realpathSync(mkdtempSync(join(tmpdir(), "dash-grant-")));
+    mkdirSync(join(outside, "auth"));
+    symlinkSync(join(outside, "auth"), join(outside, "link"));
+    try {
+      const create = (allowedPaths: string[]) =>
+        api.call("POST", "/api/swarm", keys.write, { name: "g", task: "t", config: { allowedPaths } });
+      const created = SwarmResponseSchema.parse(await (await create([`${outside}/auth/`])).json());
+      expect((await t.store.getSwarm(created.id))?.config.allowedPaths).toEqual([`${outside}/auth`]);
+      for (const [path, why] of [
+        [`${outside}/auth/../auth`, "must not contain '..'"],
+        [`${outside}/link`, "goes through a symlink"],
+        [`${outside}/nope`, "does not exist"],
+        ["relative/dir", "must be an absolute path"],
+        [t.dir, "which agents may not reach"],
+        ["/etc", "overlaps the system directory /etc"],
+      ] as const) {
+        const error = await refused(await create([path]), 400, "VALIDATION_ERROR");
+        expect(error.message).toBe(`config.allowedPaths[0] "${path}" ${error.message.split(`" `)[1]}`);
+        expect(error.message).toContain(why);
+        expect(error.details).toMatchObject({ field: "config.allowedPaths[0]", path });
+      }
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+});
 
 describe("swarm scale", () => {
   test("scaling up adds idle agents up to the target and records swarm.scaled", async () => {

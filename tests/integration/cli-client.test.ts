@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { main } from "../../src/cli/index.ts";
 import { EXIT, runCli } from "../../src/cli/run.ts";
@@ -52,6 +52,40 @@ async function dashJson<T>(args: string[]): Promise<T> {
   expect(code).toBe(EXIT.ok);
   return JSON.parse(text) as T;
 }
+
+describe("dash swarm create: the sandbox flags", () => {
+  test("--allow (relative paths resolved), --block, --no-sandbox, --no-network reach the swarm's config", async () => {
+    const before = process.cwd();
+    process.chdir(home.dir);
+    try {
+      const swarm = await dashJson<{ id: string }>([
+        "swarm",
+        "create",
+        "boxed",
+        "--task",
+        "t",
+        "--allow",
+        ".,/var/tmp",
+        "--block",
+        "curl, git",
+        "--no-network",
+      ]);
+      const config = (await api.t.store.getSwarm(swarm.id))?.config;
+      expect(config).toMatchObject({ fileSandbox: true, network: false, blockedCommands: ["curl", "git"] });
+      expect(config?.allowedPaths).toEqual([realpathSync(home.dir), realpathSync("/var/tmp")]);
+      const open = await dashJson<{ id: string }>(["swarm", "create", "open", "--task", "t", "--no-sandbox"]);
+      expect((await api.t.store.getSwarm(open.id))?.config).toMatchObject({
+        fileSandbox: false,
+        network: true,
+      });
+      const [code] = await dash(["swarm", "create", "bad", "--task", "t", "--allow", "/no/such/dir"]);
+      expect(code).toBe(EXIT.usage);
+      expect(err.join("\n")).toContain('config.allowedPaths[0] "/no/such/dir" does not exist');
+    } finally {
+      process.chdir(before);
+    }
+  });
+});
 
 describe("dash swarm / agent / budget / keys / tree", () => {
   test("swarm create --json, list, show, scale, pause, resume, destroy", async () => {

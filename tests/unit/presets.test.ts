@@ -162,6 +162,39 @@ test("a lost Claude run is resumed with its session and a continuation prompt; a
   expect(raw.argv).toEqual(["run", "fix {model} $(rm -rf /)"]);
 });
 
+test("blockedCommands reach Claude as disallowed Bash tools; CLIs name what they must write", () => {
+  const claude = resolveRuntime(
+    { ...choice, runtime: "claude-code", blockedCommands: ["curl", "git push"], session: "s-1" },
+    builtInPresets(),
+    "command",
+  );
+  const at = claude.argv.indexOf("--disallowedTools");
+  expect(claude.argv.slice(at, at + 6)).toEqual([
+    "--disallowedTools",
+    "Bash(curl)",
+    "Bash(curl *)",
+    "--disallowedTools",
+    "Bash(git push)",
+    "Bash(git push *)",
+  ]);
+  // Before --resume: the variadic flag's values end at the next option.
+  expect(claude.argv.indexOf("--resume")).toBeGreaterThan(at + 5);
+  expect(claude.writable).toContain("$CLAUDE_CONFIG_DIR");
+  const codex = resolveRuntime(
+    { ...choice, runtime: "codex", blockedCommands: ["curl"] },
+    builtInPresets(),
+    "x",
+  );
+  expect(codex.argv).not.toContain("--disallowedTools");
+  expect(codex.writable).toEqual(["$CODEX_HOME", "~/.codex"]);
+  const raw = resolveRuntime(
+    { ...choice, command: ["run"], blockedCommands: ["curl"] },
+    builtInPresets(),
+    "x",
+  );
+  expect(raw.argv).toEqual(["run"]);
+});
+
 test("a config preset of a CLI kind keeps that CLI's argv, resume and budget arguments", () => {
   const presets = presetsWith({ reviewer: { kind: "claude-code", model: "claude-opus-4-1" } });
   const reviewer = resolveRuntime(
