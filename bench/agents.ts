@@ -52,7 +52,7 @@ function api({ url, key }: BenchServer) {
  * the event stream to say `agent.started` for each: no polling load on the server meanwhile.
  * Latency per agent: from sending the POSTs to its `agent.started` commit (same machine, same clock).
  */
-async function startAgents(server: BenchServer, n: number) {
+async function startAgents(server: BenchServer, n: number, config: object = AGENT) {
   const events = `${server.url.replace("http", "ws")}/events?token=${server.key}&filter=agent.started`;
   const ws = new WebSocket(events);
   const startedAt: number[] = [];
@@ -74,7 +74,7 @@ async function startAgents(server: BenchServer, n: number) {
   let slowestPostMs = 0;
   const swarms = await Promise.all(
     sizes.map(async (size, i) => {
-      const body = { name: `bench-${n}-${i}`, task: "sleep", initialAgents: size, config: AGENT };
+      const body = { name: `bench-${n}-${i}`, task: "sleep", initialAgents: size, config };
       const swarm = await api(server)<{ id: string }>("POST", "/api/swarm", body);
       slowestPostMs = Math.max(slowestPostMs, performance.now() - t0);
       return swarm;
@@ -150,7 +150,7 @@ async function supervisorCost(server: BenchServer) {
     { figure: "shim PSS (mean)", value: mib(mean(pss)) },
     { figure: "shim Pss_Anon (mean)", value: mib(mean(pssAnon)) },
     { figure: "shim RssAnon (mean)", value: mib(mean(rssAnon)) },
-    { figure: "agent process (sleep) PSS (mean)", value: mib(mean(agentPss)) },
+    { figure: "agent process (bwrap, then sleep) PSS (mean)", value: mib(mean(agentPss)) },
     { figure: "server CPU idle → with agents", value: `${percent(idle.server)} → ${percent(cpu.server)}` },
     { figure: "server CPU per running agent", value: perAgent(serverCpu) },
     { figure: "shim CPU per running agent", value: perAgent(cpu.shims) },
@@ -159,12 +159,13 @@ async function supervisorCost(server: BenchServer) {
   ]);
 }
 
-async function startRate(server: BenchServer) {
-  const run = await startAgents(server, STARTS);
+/** Agent starts in the bwrap sandbox (the default), or unconfined: what the sandbox costs a start. */
+async function startRate(server: BenchServer, sandbox: boolean) {
+  const run = await startAgents(server, STARTS, sandbox ? AGENT : { ...AGENT, fileSandbox: false });
   const killMs = await destroy(server, run.swarmIds);
   const ms = (v: number) => `${Math.round(v)} ms`;
   printSummaries(
-    `agents: ${STARTS} command agents started at once (POST /api/swarm ×${run.swarmIds.length}); ops/s = reaching running`,
+    `agents: ${STARTS} command agents started at once ${sandbox ? "in the bwrap sandbox" : "unconfined (fileSandbox: false)"} (POST /api/swarm ×${run.swarmIds.length}); ops/s = reaching running`,
     [summarize("POST → agent running, per agent", run.latencies, run.runningMs)],
     () => ({
       "all running": ms(run.runningMs),
@@ -192,7 +193,8 @@ export async function benchAgents(): Promise<void> {
       server = started;
       try {
         await supervisorCost(started);
-        await startRate(started);
+        await startRate(started, true);
+        await startRate(started, false);
       } finally {
         killShims();
       }
