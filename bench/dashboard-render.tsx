@@ -43,6 +43,7 @@ async function renderCost(count: number): Promise<Summary[]> {
     kill: async () => {},
     refresh: async () => {},
     readLog: async () => ({ lines: [], offset: 0, finished: true }),
+    answer: async () => {},
   };
   const info = { url: "bench", keySource: "bench", version: "bench", batchMs: 50 };
   const screen = await testRender(<App store={store} actions={actions} info={info} onQuit={() => {}} />, {

@@ -38,6 +38,8 @@ export async function prepareAttempt(
   mkdirSync(files.dir, { recursive: true });
   mkdirSync(cwd, { recursive: true });
   const baseEnv = { ...(process.env as Record<string, string>), ...runtime.env };
+  // The server's own key never reaches an agent: it has DASH_AGENT_TOKEN, scoped to itself.
+  delete baseEnv.DASH_API_KEY;
   const plan = config.fileSandbox
     ? planSandbox(options.sandbox ?? { protect: [options.home], hide: [] }, {
         workspace: cwd,

@@ -3,6 +3,7 @@ import { useCallback, useRef, useState } from "react";
 import { FINISHED_AGENT_STATUSES } from "../domain/states.ts";
 import { AgentDetails } from "./components/agent-details.tsx";
 import { AgentGrid } from "./components/agent-grid.tsx";
+import { ApprovalsView } from "./components/approvals-view.tsx";
 import { BudgetPanel } from "./components/budget-panel.tsx";
 import { ConfirmDialog } from "./components/confirm-dialog.tsx";
 import { EventStream } from "./components/event-stream.tsx";
@@ -12,19 +13,16 @@ import { Panel } from "./components/panel.tsx";
 import { SettingsView } from "./components/settings-view.tsx";
 import { StatusBar } from "./components/status-bar.tsx";
 import { SwarmSelector } from "./components/swarm-selector.tsx";
+import { type DashboardActions, perform } from "./effects.ts";
+import { useApprovals } from "./hooks/use-approvals.ts";
 import { useDashboardView } from "./hooks/use-dashboard-view.ts";
-import { type LogReader, useLogTail } from "./hooks/use-log-tail.ts";
+import { useLogTail } from "./hooks/use-log-tail.ts";
 import { useScreenData } from "./hooks/use-screen-data.ts";
 import { INITIAL_UI, type KeyContext, onKey, type SortBy, type UiState } from "./keybindings.ts";
 import { layoutFor } from "./layout.ts";
 import type { DashboardStore } from "./model/store.ts";
 
-/** What the dashboard asks of the server besides the feed: the feed implements it. */
-export interface DashboardActions {
-  kill: (agentId: string) => Promise<void>;
-  refresh: () => Promise<void>;
-  readLog: LogReader;
-}
+export type { DashboardActions } from "./effects.ts";
 
 export interface AppProps {
   store: DashboardStore;
@@ -53,12 +51,14 @@ export function App({ store, actions, info, onQuit, logEveryMs }: AppProps) {
     state.selectedId !== null && ids.includes(state.selectedId) ? state.selectedId : (ids[0] ?? null);
   const ui = { ...state, selectedId };
   const selected = selectedId ? (view.agentsById.get(selectedId) ?? null) : null;
+  const approvals = useApprovals(view, ui);
 
   const context: KeyContext = {
     agentIds: ids,
     swarmIds,
     eventIds: lines.map((l) => l.id),
     matches,
+    approvalIds: approvals.ids,
     whyNotKill: (id) => {
       const agent = view.agentsById.get(id);
       return agent && FINISHED_AGENT_STATUSES.has(agent.status)
@@ -71,16 +71,7 @@ export function App({ store, actions, info, onQuit, logEveryMs }: AppProps) {
     const current = now.selectedId !== null && ids.includes(now.selectedId) ? now : { ...now, selectedId };
     const result = onKey(current, key, context);
     setUi(() => result.ui);
-    const effect = result.effect;
-    if (effect?.type === "quit") onQuit();
-    if (effect?.type === "kill") void actions.kill(effect.agentId);
-    if (effect?.type === "notice") store.setNotice(effect.text);
-    if (effect?.type === "refresh") {
-      actions.refresh().then(
-        () => store.setNotice("refreshed"),
-        (error: Error) => store.setNotice(`refresh failed: ${error.message}`),
-      );
-    }
+    perform(result.effect, { actions, store, onQuit });
   });
   const select = useCallback((id: string) => setUi((u) => ({ ...u, selectedId: id })), [setUi]);
   const sort = useCallback((sortBy: SortBy) => setUi((u) => ({ ...u, sortBy })), [setUi]);
@@ -151,6 +142,7 @@ export function App({ store, actions, info, onQuit, logEveryMs }: AppProps) {
         spent={budgetTotal?.spent ?? view.agents.reduce((s, a) => s + a.cost.amount, 0)}
         allocated={budgetTotal?.allocated ?? 0}
         connection={view.connection}
+        approvals={view.approvals.length}
       />
       <SwarmSelector swarms={view.swarms} selectedId={ui.swarmId} agentCounts={agentsPerSwarm} />
       {main}
@@ -175,6 +167,17 @@ export function App({ store, actions, info, onQuit, logEveryMs }: AppProps) {
         width={width}
       />
       {ui.help ? <HelpOverlay /> : null}
+      {ui.approvals ? (
+        <ApprovalsView
+          approvals={view.approvals}
+          selectedId={approvals.selectedId}
+          names={approvals.names}
+          now={approvals.now}
+          width={width}
+          height={height}
+        />
+      ) : null}
+      {approvals.question ? <ConfirmDialog question={approvals.question} /> : null}
       {ui.confirmKill ? (
         <ConfirmDialog
           question={`Kill agent ${view.agentsById.get(ui.confirmKill)?.name ?? ui.confirmKill}?`}

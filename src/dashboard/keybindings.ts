@@ -1,3 +1,5 @@
+import { answering, approvalsKey } from "./approval-keys.ts";
+
 /**
  * Every key of the dashboard (PRD §4.3 and a few more), as a pure function from the UI state and
  * one key press to the next UI state and what to do: the App performs the effect, tests call this.
@@ -6,6 +8,7 @@ export const VIEWS = ["grid", "logs", "details", "settings"] as const;
 export type View = (typeof VIEWS)[number];
 export const SORTS = ["name", "status", "cost"] as const;
 export type SortBy = (typeof SORTS)[number];
+export type Verb = "approve" | "deny";
 
 export interface UiState {
   view: View;
@@ -23,6 +26,11 @@ export interface UiState {
   help: boolean;
   /** The agent `x` asked to kill, waiting for y/n. */
   confirmKill: string | null;
+  /** The approvals overlay (`a`) is open; the request selected in it (null: the first). */
+  approvals: boolean;
+  approvalId: string | null;
+  /** The answer `y` or `n` asked to send, waiting for y/n. */
+  confirmAnswer: { approvalId: string; verb: Verb } | null;
 }
 
 export const INITIAL_UI: UiState = {
@@ -36,6 +44,9 @@ export const INITIAL_UI: UiState = {
   draft: null,
   help: false,
   confirmKill: null,
+  approvals: false,
+  approvalId: null,
+  confirmAnswer: null,
 };
 
 export interface Key {
@@ -53,6 +64,8 @@ export interface KeyContext {
   eventIds: readonly string[];
   /** Indexes into eventIds of the events matching the search. */
   matches: readonly number[];
+  /** The pending approvals, in the overlay's order. */
+  approvalIds: readonly string[];
   /** Why an agent cannot be killed (it has finished), or null when it can. */
   whyNotKill?: (agentId: string) => string | null;
 }
@@ -60,6 +73,7 @@ export interface KeyContext {
 export type Effect =
   | { type: "quit" }
   | { type: "kill"; agentId: string }
+  | { type: "answer"; approvalId: string; verb: Verb }
   | { type: "refresh" }
   | { type: "notice"; text: string };
 export interface KeyResult {
@@ -79,6 +93,8 @@ export const HELP: readonly (readonly [string, string])[] = [
   ["[ / ]", "previous / next swarm"],
   ["1-4", "views: grid, logs, details, settings"],
   ["a", "auto-scroll events on/off"],
+  ["A", "approvals waiting for an answer"],
+  ["y / n", "in approvals: approve / deny (asks)"],
   ["/", "search events (Enter, Esc)"],
   ["n / N", "next / previous match"],
   ["?", "this help"],
@@ -127,9 +143,11 @@ export function onKey(ui: UiState, key: Key, ctx: KeyContext): KeyResult {
     const agentId = ui.confirmKill;
     return { ui: { ...ui, confirmKill: null }, effect: yes ? { type: "kill", agentId } : undefined };
   }
+  if (ui.confirmAnswer !== null) return answering(ui, key);
   if (ui.draft !== null) return typing(ui, key, ctx);
   if (key.name === "q") return { ui, effect: { type: "quit" } };
   if (ui.help) return { ui: key.name === "?" || key.name === "escape" ? { ...ui, help: false } : ui };
+  if (ui.approvals) return approvalsKey(ui, key, ctx);
   const n = Number(key.sequence);
   if (n >= 1 && n <= 4 && key.sequence.length === 1) return { ui: { ...ui, view: VIEWS[n - 1] as View } };
   const onEvents = ui.view === "logs";
@@ -175,6 +193,8 @@ export function onKey(ui: UiState, key: Key, ctx: KeyContext): KeyResult {
       return { ui: { ...ui, swarmId: cycle(swarms, ui.swarmId, key.name === "]" ? 1 : -1) } };
     }
     case "a":
+      // PRD §4.3: `a` toggles auto-scroll; Shift+A lists the approvals.
+      if (key.shift) return { ui: { ...ui, approvals: true } };
       return {
         ui: { ...ui, autoScroll: !ui.autoScroll, eventId: ui.eventId ?? ctx.eventIds.at(-1) ?? null },
       };

@@ -46,6 +46,7 @@ export async function runDashboard(connection: Connection, version: string): Pro
   const actions = {
     kill: (id: string) => feed.kill(id),
     refresh: () => feed.refresh(),
+    answer: (id: string, verb: "approve" | "deny") => feed.answer(id, verb),
     readLog: (id: string, after?: number) =>
       client.agentLogs(id, after === undefined ? { tail: 200 } : { after }),
   };

@@ -44,7 +44,8 @@ export const RuntimePresetSchema = z.strictObject({
   blockedArgs: z.array(z.string().max(1000)).max(20).optional(),
   /**
    * What the CLI must write besides the workspace (its config and session files), writable in the
-   * sandbox when they exist: `~/x` and `$VAR/x` are expanded; an unset variable skips the entry.
+   * sandbox: `~/x`, `$VAR/x` and `${VAR:-~/default}/x` are expanded (an unset variable without a
+   * default skips the entry); a directory ending in "/" is made when missing, others only when they exist.
    */
   writable: z.array(z.string().min(1).max(4096)).max(50).optional(),
   /** USD per million tokens for this preset's model, over the `pricing:` table. */
@@ -81,31 +82,27 @@ export function builtInPresets(): Record<string, RuntimePreset> {
       resumeArgs: ["--resume", "{session}"],
       budgetArgs: ["--max-budget-usd", "{budgetUsd}"],
       blockedArgs: ["--disallowedTools", "Bash({command})", "Bash({command} *)"],
-      writable: ["$CLAUDE_CONFIG_DIR", "~/.claude", "~/.claude.json"],
+      writable: ["${CLAUDE_CONFIG_DIR:-~/.claude}/", "~/.claude.json"],
     },
     codex: {
       kind: "codex",
       // exec's default sandbox is read-only: --full-auto lets it write in its workspace.
       command: ["codex", "exec", "--json", "--skip-git-repo-check", "--full-auto", "-m", "{model}", "{task}"],
-      writable: ["$CODEX_HOME", "~/.codex"],
+      writable: ["${CODEX_HOME:-~/.codex}/"],
     },
     gemini: {
       kind: "gemini",
       command: ["gemini", "-p", "{task}", "--output-format", "stream-json", "-m", "{model}"],
-      writable: ["~/.gemini"],
+      writable: ["~/.gemini/"],
     },
     opencode: {
       kind: "opencode",
       command: ["opencode", "run", "--format", "json", "-m", "{model}", "{task}"],
       writable: [
-        "$XDG_DATA_HOME/opencode",
-        "$XDG_STATE_HOME/opencode",
-        "$XDG_CACHE_HOME/opencode",
-        "$XDG_CONFIG_HOME/opencode",
-        "~/.local/share/opencode",
-        "~/.local/state/opencode",
-        "~/.cache/opencode",
-        "~/.config/opencode",
+        "${XDG_DATA_HOME:-~/.local/share}/opencode/",
+        "${XDG_STATE_HOME:-~/.local/state}/opencode/",
+        "${XDG_CACHE_HOME:-~/.cache}/opencode/",
+        "${XDG_CONFIG_HOME:-~/.config}/opencode/",
       ],
     },
     demo: { kind: "demo", command: [...selfArgv(), "__demo-agent", "{seconds}"], seconds: 10 },

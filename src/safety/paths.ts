@@ -101,10 +101,14 @@ export function realOrNormal(path: string): string {
   }
 }
 
-/** `~/x` and `$VAR/x` (or `${VAR}/x`) against an environment; null when a variable is unset. */
+/**
+ * `~/x`, `$VAR/x`, `${VAR}/x` and `${VAR:-~/default}/x` against an environment; null when a
+ * variable without a default is unset.
+ */
 export function expandPath(path: string, env: Record<string, string | undefined>): string | null {
   let unset = false;
   const expanded = path
+    .replace(/^\$\{(\w+):-([^}]*)\}/, (_, name: string, fallback: string) => env[name] || fallback)
     .replace(/^~(?=\/|$)/, () => {
       if (!env.HOME) unset = true;
       return env.HOME ?? "";

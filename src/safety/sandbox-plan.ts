@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { blockedExecutables } from "./commands.ts";
 import { checkGrantedPaths, expandPath, overlaps, realOrNormal } from "./paths.ts";
 
@@ -65,7 +65,14 @@ export function planSandbox(settings: SandboxSettings, request: SandboxRequest):
   const protect = settings.protect.map(realOrNormal);
   const granted = grantedPaths(request.allowedPaths, settings, request.env.HOME) ?? [];
   // The preset's paths are the operator's config: taken as they are, but never over DASH_HOME.
-  const expanded = request.runtimeWritable.map((path) => expandPath(path, request.env));
+  const expanded = request.runtimeWritable.map((path) => {
+    const real = expandPath(path, request.env);
+    // A directory the CLI will make on first use ("…/" in the preset) is made now, so it can be bound.
+    if (real && path.endsWith("/") && !protect.some((kept) => overlaps(real, kept))) {
+      mkdirSync(real, { recursive: true });
+    }
+    return real;
+  });
   const forRuntime = existing(expanded.filter((path): path is string => path !== null)).filter(
     (path) => !protect.some((kept) => overlaps(path, kept)),
   );

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { act } from "react";
 import { App, type DashboardActions } from "../../src/dashboard/app.tsx";
 import { DashboardStore } from "../../src/dashboard/model/store.ts";
-import { agent, budgets, event, swarm } from "./fixtures.ts";
+import { agent, approval, budgets, event, swarm } from "./fixtures.ts";
 import { frameOf, renderAt } from "./render.ts";
 
 const api = swarm("api-refactor");
@@ -12,10 +12,23 @@ const team = [
   agent("friday", { swarmId: api.id, status: "idle" }),
   agent("vision", { swarmId: docs.id, status: "completed" }),
 ];
+const asks = [
+  approval("may docs spend more?", { kind: "budget", swarmId: docs.id }, 20),
+  approval(
+    "deploy to prod?",
+    { agentId: team[0]?.id ?? null, swarmId: api.id, details: { env: "prod" } },
+    10,
+  ),
+];
 
 function setup(options: { refreshFails?: boolean } = {}) {
   const store = new DashboardStore(0);
-  store.replaceAll({ agents: team, swarms: [api, docs], budgets: budgets([[api.id, 2, 10]]) });
+  store.replaceAll({
+    agents: team,
+    swarms: [api, docs],
+    budgets: budgets([[api.id, 2, 10]]),
+    approvals: asks,
+  });
   store.flush();
   const events = [
     event("agent.started", { agentId: team[0]?.id, status: "running" }),
@@ -25,6 +38,7 @@ function setup(options: { refreshFails?: boolean } = {}) {
   const calls: string[] = [];
   const actions: DashboardActions = {
     kill: async (id) => void calls.push(`kill ${id}`),
+    answer: async (id, verb) => void calls.push(`${verb} ${id}`),
     refresh: async () => {
       if (options.refreshFails) throw new Error("server gone");
       calls.push("refresh");
@@ -74,6 +88,7 @@ describe("App", () => {
       "Events 3",
       "Budget",
       "[1 grid]",
+      "2 approvals ◌ connecting",
     ]) {
       expect(frame).toContain(text);
     }
@@ -191,6 +206,41 @@ describe("App", () => {
       .lines.flatMap((l) => l.spans)
       .filter((s) => s.text.toLowerCase() === "started");
     expect(highlighted.length).toBeGreaterThanOrEqual(2);
+  });
+
+  test("Shift+A lists the pending approvals; j moves, y and n ask first, then answer through the actions; Esc closes", async () => {
+    const { store, app, calls } = setup();
+    const screen = await renderAt(app, 120, 34);
+    const press = (key: string) => act(() => screen.mockInput.pressKey(key));
+    press("A");
+    const list = await frameOf(screen);
+    expect(list).toContain("Approvals 2 (y approve · n deny · Esc closes)");
+    expect(list).toMatch(/agent {2}jarvis {10}\d+m \d\ds {2}deploy to prod\?/);
+    expect(list).toMatch(/budget docs {12}\d+m \d\ds {2}may docs spend more\?/);
+    expect(list).toContain('details {"env":"prod"}');
+    press("y");
+    expect(await frameOf(screen)).toContain('Approve "deploy to prod?"?');
+    press("y");
+    expect(await frameOf(screen)).not.toContain("Approve");
+    press("j");
+    press("n");
+    expect(await frameOf(screen)).toContain('Deny "may docs spend more?"?');
+    press("x");
+    press("n");
+    act(() => screen.mockInput.pressEnter());
+    expect(calls).toEqual([`approve ${asks[1]?.id}`, `deny ${asks[0]?.id}`]);
+    // Answered elsewhere: it leaves the list (and the header count) as its event arrives.
+    publish(store, [event("approval.resolved", { approvalId: asks[0]?.id, status: "denied" })]);
+    const after = await frameOf(screen);
+    expect(after).toContain("Approvals 1");
+    expect(after).toContain("1 approval ");
+    press("escape");
+    expect(await frameOf(screen)).not.toContain("Approvals 1");
+    press("A");
+    publish(store, [event("approval.resolved", { approvalId: asks[1]?.id, status: "approved" })]);
+    const none = await frameOf(screen);
+    expect(none).toContain("No approval requests are waiting for an answer.");
+    expect(none.split("\n")[0]).not.toContain("approval");
   });
 
   test("a click on a row selects it, on a header sorts; a failed refresh says why", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { AgentDetails } from "../../src/dashboard/components/agent-details.tsx";
 import { AgentGrid } from "../../src/dashboard/components/agent-grid.tsx";
+import { ApprovalsView } from "../../src/dashboard/components/approvals-view.tsx";
 import { BudgetPanel } from "../../src/dashboard/components/budget-panel.tsx";
 import { ConfirmDialog } from "../../src/dashboard/components/confirm-dialog.tsx";
 import { EventStream, splitMatches } from "../../src/dashboard/components/event-stream.tsx";
@@ -10,7 +11,7 @@ import { SettingsView } from "../../src/dashboard/components/settings-view.tsx";
 import { StatusBar } from "../../src/dashboard/components/status-bar.tsx";
 import { SwarmSelector } from "../../src/dashboard/components/swarm-selector.tsx";
 import type { EventLine } from "../../src/dashboard/model/describe-event.ts";
-import { agent, budgets, swarm } from "./fixtures.ts";
+import { agent, approval, budgets, swarm } from "./fixtures.ts";
 import { renderAt } from "./render.ts";
 
 const ids = (n: number) => `01JAGENT0000000000000000${String(n).padStart(2, "0")}`;
@@ -315,10 +316,75 @@ describe("BudgetPanel", () => {
   });
 });
 
+describe("ApprovalsView", () => {
+  const now = Date.UTC(2026, 10, 24, 10, 42, 0);
+  const jarvis = team[0];
+  const names = (id: string) => ({ [ids(1)]: "jarvis", "01JSWARM000000000000000000": "api-refactor" })[id];
+  const asks = [
+    approval("deploy to prod?", { agentId: jarvis?.id ?? null, details: { env: "prod" } }, 14.5, now),
+    approval("api-refactor may go on?", { kind: "budget" }, 0.5, now),
+    approval("of a stranger", { agentId: "01JAGENT00000000000000XYZ9", swarmId: null }, 90, now),
+    approval("of nobody", { swarmId: null }, -1, now),
+  ];
+
+  test("lists title, kind, for whom and the time left; the selected one's details below", async () => {
+    const { frame, captureSpans } = await renderAt(
+      <ApprovalsView approvals={asks} selectedId={null} names={names} now={now} width={100} height={30} />,
+      100,
+      30,
+    );
+    expect(frame).toContain("Approvals 4 (y approve · n deny · Esc closes)");
+    expect(frame).toContain("KIND   FOR             LEFT     TITLE");
+    expect(frame).toContain("agent  jarvis          14m 30s  deploy to prod?");
+    expect(frame).toContain("budget api-refactor    30s      api-refactor may go on?");
+    expect(frame).toContain("agent  0000xyz9        1h 30m   of a stranger");
+    expect(frame).toContain("agent  —               expired  of nobody");
+    expect(frame).toContain('details {"env":"prod"}');
+    const selected = captureSpans()
+      .lines.flatMap((l) => l.spans)
+      .filter((span) => span.bg.toInts()[2] === 175);
+    expect(selected.map((span) => span.text).join("")).toContain("deploy to prod?");
+  });
+
+  test("keeps the selection in view when the list is longer than the room; says so when empty", async () => {
+    const many = Array.from({ length: 30 }, (_, i) => approval(`question ${i}`, {}, i + 1, now));
+    const { frame } = await renderAt(
+      <ApprovalsView
+        approvals={many}
+        selectedId={many[25]?.id ?? null}
+        names={names}
+        now={now}
+        width={80}
+        height={24}
+      />,
+      80,
+      24,
+    );
+    expect(frame).toContain("question 25");
+    expect(frame).not.toContain("question 0 ");
+    expect(frame).not.toContain("details");
+    const empty = await renderAt(
+      <ApprovalsView approvals={[]} selectedId={null} names={names} now={now} width={80} height={24} />,
+      80,
+      24,
+    );
+    expect(empty.frame).toContain("Approvals 0");
+    expect(empty.frame).toContain("No approval requests are waiting for an answer.");
+  });
+});
+
 describe("Header, SwarmSelector, StatusBar, overlays, settings", () => {
   test("the header counts and shows the connection state", async () => {
     const live = await renderAt(
-      <Header agents={15} running={5} swarms={3} spent={45.23} allocated={100} connection="live" />,
+      <Header
+        agents={15}
+        running={5}
+        swarms={3}
+        spent={45.23}
+        allocated={100}
+        connection="live"
+        approvals={0}
+      />,
       80,
       1,
     );
@@ -326,17 +392,46 @@ describe("Header, SwarmSelector, StatusBar, overlays, settings", () => {
     expect(live.frame).toContain("◆ DASH │ agents 15 (5 running) │ swarms 3 │ $45.23 / $100.00");
     expect(live.frame).toContain("● live");
     const away = await renderAt(
-      <Header agents={0} running={0} swarms={0} spent={0} allocated={0} connection="reconnecting" />,
+      <Header
+        agents={0}
+        running={0}
+        swarms={0}
+        spent={0}
+        allocated={0}
+        connection="reconnecting"
+        approvals={0}
+      />,
       80,
       1,
     );
     expect(away.frame).toContain("◌ reconnecting");
+    expect(away.frame).not.toContain("approval");
     const off = await renderAt(
-      <Header agents={0} running={0} swarms={0} spent={0} allocated={0} connection="offline" />,
+      <Header agents={0} running={0} swarms={0} spent={0} allocated={0} connection="offline" approvals={1} />,
       80,
       1,
     );
-    expect(off.frame).toContain("○ offline");
+    expect(off.frame).toContain("1 approval ○ offline");
+    const asking = await renderAt(
+      <Header
+        agents={15}
+        running={5}
+        swarms={3}
+        spent={45.23}
+        allocated={100}
+        connection="live"
+        approvals={2}
+      />,
+      80,
+      1,
+    );
+    expect(asking.frame).toContain("$45.23 / $100.00");
+    expect(asking.frame).toContain("2 approvals ● live");
+    const warn = asking
+      .captureSpans()
+      .lines.flatMap((l) => l.spans)
+      .find((span) => span.text.includes("2 approvals"));
+    expect(warn?.fg.toInts().slice(0, 3)).toEqual([0xea, 0xb3, 0x08]);
   });
 
   test("the swarm tabs count agents per swarm", async () => {
@@ -397,6 +492,8 @@ describe("Header, SwarmSelector, StatusBar, overlays, settings", () => {
       "r",
       "1-4",
       "a",
+      "A",
+      "y / n",
       "/",
       "n / N",
       "?",

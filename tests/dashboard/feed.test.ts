@@ -100,6 +100,46 @@ describe("DashboardFeed against a real server", () => {
   });
 });
 
+describe("approvals through a real server", () => {
+  test("a request shows up (paused agent, snapshot too); answering through the feed resolves it once", async () => {
+    const agent = store.getView().agents.find((a) => a.status === "running");
+    if (!agent) throw new Error("no running agent");
+    const [status, asked] = await server.json<{ id: string }>("POST", "/api/approvals", server.keys.write, {
+      agentId: agent.id,
+      title: "deploy to prod?",
+      details: { env: "prod" },
+    });
+    expect(status).toBe(201);
+    await until(() => store.getView().approvals.some((a) => a.id === asked.id));
+    expect(store.getView().approvals.find((a) => a.id === asked.id)).toMatchObject({
+      kind: "agent",
+      agentId: agent.id,
+      swarmId: agent.swarmId,
+      title: "deploy to prod?",
+      details: { env: "prod" },
+      status: "pending",
+    });
+    await until(() => store.getView().agentsById.get(agent.id)?.status === "paused");
+    expect(store.getView().events.some((e) => e.type === "approval.requested")).toBe(true);
+
+    // A dashboard started now finds it in the snapshot.
+    const fresh = new DashboardStore(0);
+    await new DashboardFeed(feed.client, fresh).refresh();
+    fresh.flush();
+    expect(fresh.getView().approvals.map((a) => a.id)).toEqual([asked.id]);
+    fresh.close();
+
+    await feed.answer(asked.id, "approve");
+    await until(() => store.getView().notice === "approved: deploy to prod?");
+    await until(() => store.getView().approvals.length === 0);
+    await until(() => store.getView().agentsById.get(agent.id)?.status === "running");
+    await until(() => store.getView().events.some((e) => e.type === "approval.resolved"));
+    await feed.answer(asked.id, "deny");
+    await until(() => store.getView().notice?.startsWith("deny failed") === true);
+    expect(store.getView().notice).toContain("already approved");
+  });
+});
+
 describe("DashboardStore batching", () => {
   test("many changes in one window make one publication; a quiet store publishes at once", async () => {
     const batched = new DashboardStore(50);

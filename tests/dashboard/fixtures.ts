@@ -2,6 +2,7 @@ import { ulid } from "ulid";
 import { blankAgent } from "../../src/dashboard/model/apply-event.ts";
 import type { BudgetList } from "../../src/dashboard/model/store.ts";
 import type { AgentResponse } from "../../src/domain/agent.ts";
+import type { ApprovalResponse } from "../../src/domain/approval.ts";
 import type { DashEvent } from "../../src/domain/event.ts";
 import type { SwarmResponse } from "../../src/domain/swarm.ts";
 
@@ -28,6 +29,31 @@ export function swarm(name: string, patch: Partial<SwarmResponse> = {}): SwarmRe
     createdAt: AT,
     updatedAt: AT,
     completedAt: null,
+    version: 1,
+    ...patch,
+  };
+}
+
+/** A pending approval request of an agent, expiring `minutes` after `now`. */
+export function approval(
+  title: string,
+  patch: Partial<ApprovalResponse> = {},
+  minutes = 15,
+  now = Date.now(),
+): ApprovalResponse {
+  return {
+    id: ulid(),
+    kind: "agent",
+    swarmId: "01JSWARM000000000000000000",
+    agentId: null,
+    title,
+    details: {},
+    status: "pending",
+    reason: null,
+    resolvedBy: null,
+    createdAt: new Date(now).toISOString(),
+    expiresAt: new Date(now + minutes * 60_000).toISOString(),
+    resolvedAt: null,
     version: 1,
     ...patch,
   };

@@ -42,6 +42,7 @@ test("with 1,000 agents and 200 changes/s the backlog stays bounded and drains",
   const actions = {
     kill: async () => {},
     refresh: async () => {},
+    answer: async () => {},
     readLog: async () => ({ lines: [], offset: 0, finished: true }),
   };
   const screen = await renderAt(

@@ -19,6 +19,7 @@ const ctx: KeyContext = {
   swarmIds: ["s1", "s2"],
   eventIds: ["e0", "e1", "e2", "e3", "e4"],
   matches: [1, 3],
+  approvalIds: ["p1", "p2", "p3"],
   whyNotKill: (id) => (id === "c" ? "c has already completed" : null),
 };
 /** Presses keys in turn, each seeing the state the last one left. */
@@ -90,7 +91,7 @@ describe("keys of PRD §4.3", () => {
     expect(HELP.map(([k]) => k).join(" ")).toContain("n / N");
   });
 
-  test("a toggles auto-scroll; in the logs view j/k move through events and G follows again", () => {
+  test("a toggles auto-scroll (PRD §4.3); in the logs view j/k move through events and G follows again", () => {
     expect(press(["a"]).ui).toMatchObject({ autoScroll: false, eventId: "e4" });
     expect(press(["a", "a"]).ui.autoScroll).toBe(true);
     const logs = press(["2", "k", "k"]).ui;
@@ -122,6 +123,53 @@ describe("keys of PRD §4.3", () => {
     expect(press(["]", "]", "]"]).ui.swarmId).toBeNull();
     expect(press(["["]).ui.swarmId).toBe("s2");
     expect(press(["z"]).ui).toEqual({ ...INITIAL_UI, selectedId: "a" });
+  });
+});
+
+describe("approvals", () => {
+  const A = key("a", { shift: true, sequence: "A" });
+  test("Shift+A opens the list, Esc or a closes it; j/k/↓/↑/g/G move within it, clamped, and nothing else", () => {
+    expect(press([A]).ui).toMatchObject({ approvals: true, approvalId: null });
+    expect(press([A, "escape"]).ui.approvals).toBe(false);
+    expect(press([A, "a"]).ui.approvals).toBe(false);
+    expect(press([A, "j"]).ui).toMatchObject({ approvalId: "p2", selectedId: "a" });
+    expect(press([A, "j", "down", "j", "j"]).ui.approvalId).toBe("p3");
+    expect(press([A, "j", "k", "up"]).ui.approvalId).toBe("p1");
+    expect(press([A, key("g", { shift: true, sequence: "G" })]).ui.approvalId).toBe("p3");
+    expect(press([A, "j", "j", "g"]).ui.approvalId).toBe("p1");
+    // An answered (vanished) selection counts as the first.
+    expect(press(["j"], { ...INITIAL_UI, approvals: true, approvalId: "gone" }).ui.approvalId).toBe("p2");
+    expect(press([A, "j", "2", "x", "s", "?"]).ui).toMatchObject({
+      approvals: true,
+      view: "grid",
+      confirmKill: null,
+      sortBy: "name",
+      help: false,
+    });
+    expect(press([A, "q"]).effects).toEqual([{ type: "quit" }]);
+    expect(press([A, "j"], undefined, { ...ctx, approvalIds: [] }).ui.approvalId).toBeNull();
+  });
+
+  test("y approves and n denies the selected request after a y/Enter confirmation; other keys cancel", () => {
+    const asked = press([A, "j", "y"]);
+    expect(asked.ui.confirmAnswer).toEqual({ approvalId: "p2", verb: "approve" });
+    expect(asked.effects).toEqual([]);
+    expect(press([A, "j", "y", "y"]).effects).toEqual([
+      { type: "answer", approvalId: "p2", verb: "approve" },
+    ]);
+    expect(press([A, "n", "return"]).effects).toEqual([{ type: "answer", approvalId: "p1", verb: "deny" }]);
+    const cancelled = press([A, "n", "n"]);
+    expect(cancelled.effects).toEqual([]);
+    expect(cancelled.ui).toMatchObject({ confirmAnswer: null, approvals: true });
+    expect(press([A, "y", "escape"]).effects).toEqual([]);
+    expect(press([A, "y", key("c", { ctrl: true })]).effects).toEqual([{ type: "quit" }]);
+    // After an answer the list stays open for the next one.
+    expect(press([A, "y", "y"]).ui).toMatchObject({ approvals: true, confirmAnswer: null });
+    expect(press([A, "y"], undefined, { ...ctx, approvalIds: [] }).ui.confirmAnswer).toBeNull();
+    // Outside the list, y does nothing and n still jumps between search matches.
+    expect(press(["y"]).ui.confirmAnswer).toBeNull();
+    expect(press(["n"]).ui.eventId).toBe("e1");
+    expect(HELP.map(([k]) => k)).toEqual(expect.arrayContaining(["a", "A", "y / n"]));
   });
 });
 

@@ -10,12 +10,14 @@ import {
   money,
   shortId,
   sparkline,
+  timeLeft,
 } from "../../src/dashboard/model/format.ts";
 import { sortAgents, windowStart } from "../../src/dashboard/model/sort-agents.ts";
 import { SpendHistory } from "../../src/dashboard/model/spend-history.ts";
-import { agent, event, swarm } from "./fixtures.ts";
+import { DashboardStore } from "../../src/dashboard/model/store.ts";
+import { agent, approval, event, swarm } from "./fixtures.ts";
 
-const entities = (): Entities => ({ agents: new Map(), swarms: new Map() });
+const entities = (): Entities => ({ agents: new Map(), swarms: new Map(), approvals: new Map() });
 
 describe("applyEvent", () => {
   test("an agent is born from agent.spawned and then follows status, progress and usage", () => {
@@ -79,6 +81,86 @@ describe("applyEvent", () => {
   });
 });
 
+describe("approvals", () => {
+  const asked = {
+    approvalId: "AP1",
+    kind: "agent",
+    agentId: "A1",
+    swarmId: "S1",
+    title: "deploy to prod?",
+    details: { env: "prod" },
+    expiresAt: "2026-11-24T10:57:01.000Z",
+  };
+
+  test("approval.requested adds a pending one, approval.resolved removes it; malformed ones change nothing", () => {
+    const e = entities();
+    expect(applyEvent(e, event("approval.requested", asked))).toBe(true);
+    expect(applyEvent(e, event("approval.requested", asked))).toBe(false);
+    expect(e.approvals.get("AP1")).toMatchObject({
+      id: "AP1",
+      kind: "agent",
+      agentId: "A1",
+      swarmId: "S1",
+      title: "deploy to prod?",
+      details: { env: "prod" },
+      status: "pending",
+      createdAt: "2026-11-24T10:42:01.000Z",
+      expiresAt: asked.expiresAt,
+    });
+    const budget = {
+      approvalId: "AP2",
+      kind: "budget",
+      swarmId: "S1",
+      title: "go on?",
+      expiresAt: asked.expiresAt,
+    };
+    expect(applyEvent(e, event("approval.requested", budget))).toBe(true);
+    expect(e.approvals.get("AP2")).toMatchObject({ agentId: null, details: {} });
+
+    for (const bad of [
+      { ...asked, approvalId: "AP3", kind: "human" },
+      { ...asked, approvalId: "AP3", expiresAt: "soon" },
+      { ...asked, approvalId: undefined },
+      { approvalId: "AP3" },
+    ]) {
+      expect(applyEvent(e, event("approval.requested", bad))).toBe(false);
+    }
+    expect(applyEvent(e, event("approval.resolved", { approvalId: 7 }))).toBe(false);
+    expect(applyEvent(e, event("approval.resolved", { approvalId: "nope", status: "approved" }))).toBe(false);
+    expect(applyEvent(e, event("approval.expired" as "approval.resolved", { approvalId: "AP1" }))).toBe(
+      false,
+    );
+    expect([...e.approvals.keys()]).toEqual(["AP1", "AP2"]);
+    expect(applyEvent(e, event("approval.resolved", { approvalId: "AP1", status: "approved" }))).toBe(true);
+    expect([...e.approvals.keys()]).toEqual(["AP2"]);
+  });
+
+  test("the store lists them soonest to expire first, from a snapshot and events; a refresh without them keeps them", () => {
+    const store = new DashboardStore(0);
+    const later = approval("later", {}, 30);
+    const sooner = approval("sooner", {}, 5);
+    store.replaceAll({ agents: [], swarms: [], budgets: null, approvals: [later, sooner] });
+    store.flush();
+    expect(store.getView().approvals.map((a) => a.title)).toEqual(["sooner", "later"]);
+    store.replaceAll({ agents: [], swarms: [], budgets: null }, [
+      event("approval.resolved", { approvalId: sooner.id, status: "denied" }),
+    ]);
+    store.addEvent(event("approval.requested", { ...asked, expiresAt: new Date(0).toISOString() }));
+    store.flush();
+    expect(store.getView().approvals.map((a) => a.title)).toEqual(["deploy to prod?", "later"]);
+    const before = store.flushes;
+    store.dropApproval("AP1");
+    store.dropApproval("AP1");
+    store.flush();
+    expect(store.getView().approvals.map((a) => a.title)).toEqual(["later"]);
+    expect(store.flushes).toBe(before + 1);
+    store.replaceAll({ agents: [], swarms: [], budgets: null, approvals: [] });
+    store.flush();
+    expect(store.getView().approvals).toEqual([]);
+    store.close();
+  });
+});
+
 describe("EventLog", () => {
   test("keeps the newest `capacity` events, oldest first", () => {
     const log = new EventLog(3);
@@ -127,6 +209,13 @@ describe("format", () => {
     expect(money(12345, "tokens")).toBe("12,345 tok");
     expect(shortId("01JABCDEFGHJKMNPQRSTVWXYZ0")).toBe("stvwxyz0");
     expect(clock(new Date(2026, 10, 24, 9, 5, 7).getTime())).toBe("09:05:07");
+    expect(timeLeft(42_000)).toBe("42s");
+    expect(timeLeft(41_001)).toBe("42s");
+    expect(timeLeft(14 * 60_000 + 5_000)).toBe("14m 05s");
+    expect(timeLeft(2 * 3_600_000 + 3 * 60_000)).toBe("2h 03m");
+    expect(timeLeft(0)).toBe("expired");
+    expect(timeLeft(-5)).toBe("expired");
+    expect(timeLeft(Number.NaN)).toBe("expired");
   });
 });
 
@@ -205,6 +294,28 @@ describe("describeEvent", () => {
     expect(describeEvent(event("agent.killed", { agentId: "A1", reason: "scaled down" }), names).text).toBe(
       "killed (scaled down)",
     );
+    const asks = describeEvent(
+      event("approval.requested", { approvalId: "AP1", agentId: "A1", title: "deploy to prod?" }),
+      names,
+    );
+    expect(asks).toMatchObject({ who: "jarvis", level: "warn", text: "asks: deploy to prod?" });
+    const denied = describeEvent(
+      event("approval.resolved", {
+        approvalId: "AP1",
+        agentId: null,
+        swarmId: "S1",
+        title: "go on?",
+        status: "denied",
+        reason: "too dear",
+      }),
+      names,
+    );
+    expect(denied).toMatchObject({ who: "swarm-1", level: "info", text: "denied: go on? (too dear)" });
+    const approved = describeEvent(
+      event("approval.resolved", { agentId: "A1", title: "deploy?", status: "approved", reason: null }),
+      names,
+    );
+    expect(approved.text).toBe("approved: deploy?");
     expect(levelOf("agent.paused")).toBe("warn");
     expect(levelOf("system.error")).toBe("error");
     expect(describeEvent(event("swarm.paused", {}), () => undefined).who).toBe("x");

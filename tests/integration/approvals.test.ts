@@ -49,7 +49,7 @@ const cli = (args: string[]) =>
   runCli(main, [...args, "--url", api.server.url.origin, "--key", api.keys.admin], "test");
 
 async function askedBy(agentId: string): Promise<ApprovalResponse> {
-  await until(async () => (await api.t.store.listApprovals({ agentId })).length > 0, 10_000);
+  await until(async () => (await api.t.store.listApprovals({ agentId })).length > 0, 20_000);
   const [approval] = await api.t.store.listApprovals({ agentId });
   const [, body] = await api.json("GET", `/api/approvals/${approval?.id}`, api.keys.read);
   return ApprovalResponseSchema.parse(body);
@@ -91,7 +91,7 @@ describe("approval gates", () => {
     ]);
     // Answered once only.
     expect(await cli(["approvals", "deny", approval.id])).toBe(EXIT.failure);
-  });
+  }, 30_000);
 
   test("denied through the API: the agent goes on and its request exits 1", async () => {
     const { id, approval } = await runAsking();
@@ -102,7 +102,7 @@ describe("approval gates", () => {
     expect(body).toMatchObject({ status: "denied", reason: "not today" });
     await s.waitFor(id);
     expect(logOf(id)).toContain("exit=1");
-  });
+  }, 30_000);
 
   test("a request nobody answers times out as denied, and the agent goes on", async () => {
     const { id, approval } = await runAsking(1);
@@ -110,7 +110,7 @@ describe("approval gates", () => {
     expect(logOf(id)).toContain("exit=1");
     const [, body] = await api.json("GET", `/api/approvals/${approval.id}`, api.keys.read);
     expect(body).toMatchObject({ status: "denied", resolvedBy: "timeout", reason: "timed out after 1s" });
-  });
+  }, 30_000);
 
   test("only people answer; an agent asks only for itself; bad requests are refused", async () => {
     const { agents } = await s.swarm(sh("sleep 5"), { maxRetries: 0 });

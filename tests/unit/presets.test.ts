@@ -179,14 +179,14 @@ test("blockedCommands reach Claude as disallowed Bash tools; CLIs name what they
   ]);
   // Before --resume: the variadic flag's values end at the next option.
   expect(claude.argv.indexOf("--resume")).toBeGreaterThan(at + 5);
-  expect(claude.writable).toContain("$CLAUDE_CONFIG_DIR");
+  expect(claude.writable).toContain("${CLAUDE_CONFIG_DIR:-~/.claude}/");
   const codex = resolveRuntime(
     { ...choice, runtime: "codex", blockedCommands: ["curl"] },
     builtInPresets(),
     "x",
   );
   expect(codex.argv).not.toContain("--disallowedTools");
-  expect(codex.writable).toEqual(["$CODEX_HOME", "~/.codex"]);
+  expect(codex.writable).toEqual(["${CODEX_HOME:-~/.codex}/"]);
   const raw = resolveRuntime(
     { ...choice, command: ["run"], blockedCommands: ["curl"] },
     builtInPresets(),

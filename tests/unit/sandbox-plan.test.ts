@@ -163,6 +163,25 @@ describe("planSandbox", () => {
     expect(plan.writable).toEqual([`${HOME}/.npm`, `${XDG}/cache`]);
   });
 
+  test("a directory entry ('…/') is made when missing; ${VAR:-default} falls back; never inside DASH_HOME", () => {
+    const plan = planSandbox(
+      settings(),
+      request({
+        runtimeWritable: [
+          "${CLI_HOME:-~/.cli-made}/",
+          "${XDG:-~/.unused}/made-too/",
+          "~/.not-a-dir.json",
+          "${UNSET_DIR:-~/.dash}/sub/",
+        ],
+      }),
+    );
+    expect(plan.writable).toEqual([`${HOME}/.cli-made`, `${XDG}/made-too`]);
+    expect(existsSync(`${HOME}/.cli-made`)).toBe(true);
+    expect(existsSync(`${HOME}/.unused`)).toBe(false);
+    expect(existsSync(`${HOME}/.not-a-dir.json`)).toBe(false);
+    expect(existsSync(`${DASH_HOME}/sub`)).toBe(false);
+  });
+
   test("workspace realpath'd, network and blocked executables carried over", () => {
     const plan = planSandbox(
       settings(),

@@ -9,6 +9,8 @@ export interface HeaderProps {
   spent: number;
   allocated: number;
   connection: ConnectionState;
+  /** Approval requests waiting for an answer (`a` lists them). */
+  approvals: number;
 }
 
 const CONNECTION: Record<ConnectionState, [string, string]> = {
@@ -18,8 +20,8 @@ const CONNECTION: Record<ConnectionState, [string, string]> = {
   offline: ["○ offline", COLORS.error],
 };
 
-/** Logo, the counts an operator checks first, and whether what they see is live. */
-export function Header({ agents, running, swarms, spent, allocated, connection }: HeaderProps) {
+/** Logo, the counts an operator checks first, what waits for them, and whether what they see is live. */
+export function Header({ agents, running, swarms, spent, allocated, connection, approvals }: HeaderProps) {
   const [label, color] = CONNECTION[connection];
   return (
     <box flexDirection="row" height={1} justifyContent="space-between">
@@ -35,7 +37,12 @@ export function Header({ agents, running, swarms, spent, allocated, connection }
           {money(spent)} / {money(allocated)}
         </span>
       </text>
-      <text fg={color}>{label}</text>
+      <text>
+        {approvals > 0 ? (
+          <span fg={COLORS.warn}>{` ${approvals} approval${approvals === 1 ? "" : "s"} `}</span>
+        ) : null}
+        <span fg={color}>{label}</span>
+      </text>
     </box>
   );
 }

@@ -1,13 +1,16 @@
 import { z } from "zod";
 import type { AgentResponse } from "../../domain/agent.ts";
+import type { ApprovalResponse } from "../../domain/approval.ts";
 import type { DashEvent } from "../../domain/event.ts";
 import { AgentStatusSchema, FINISHED_AGENT_STATUSES, SwarmStatusSchema } from "../../domain/states.ts";
 import { StrategySchema, type SwarmResponse } from "../../domain/swarm.ts";
+import { applyApproval } from "./apply-approval.ts";
 
-/** What the dashboard knows of the server's agents and swarms; events patch it in place. */
+/** What the dashboard knows of agents, swarms and pending approvals; events patch it in place. */
 export interface Entities {
   agents: Map<string, AgentResponse>;
   swarms: Map<string, SwarmResponse>;
+  approvals: Map<string, ApprovalResponse>;
 }
 
 // Events are read leniently: a field of the wrong shape is ignored, never a crash.
@@ -118,6 +121,7 @@ export function applyEvent(entities: Entities, event: DashEvent): boolean {
     });
     return true;
   }
+  if (event.type.startsWith("approval.")) return applyApproval(entities.approvals, event);
   return false;
 }
 

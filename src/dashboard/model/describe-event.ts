@@ -13,7 +13,7 @@ export interface EventLine {
 }
 
 const ERROR = /failed|exceeded|error|killed/;
-const WARN = /threshold|paused|retrying|projected|approval|destroyed/;
+const WARN = /threshold|paused|retrying|projected|approval\.requested|destroyed/;
 
 export function levelOf(type: string): EventLevel {
   if (ERROR.test(type)) return "error";
@@ -49,6 +49,10 @@ function textOf(event: DashEvent): string {
       return `budget ${str(d.level)} at ${num(d.percent)}%${d.action ? ` → ${str(d.action)}` : ""}`;
     case "budget.allocated":
       return `budget +${num(d.added)}`;
+    case "approval.requested":
+      return `asks: ${str(d.title)}`;
+    case "approval.resolved":
+      return `${str(d.status)}: ${str(d.title)}${d.reason ? ` (${str(d.reason)})` : ""}`;
     default:
       return `${event.type.split(".")[1] ?? event.type}${d.reason ? ` (${str(d.reason)})` : ""}`;
   }

@@ -16,9 +16,9 @@ export interface FeedOptions {
 }
 
 /**
- * Feeds the store from a Dash server: a REST snapshot (swarms, agents, budgets), then the event
- * stream, which resumes after its last event on reconnect. Events that arrive while a snapshot is
- * on its way are re-applied on top of it, so nothing that happened meanwhile is lost.
+ * Feeds the store from a Dash server: a REST snapshot (swarms, agents, budgets, pending approvals),
+ * then the event stream, which resumes after its last event on reconnect. Events that arrive while
+ * a snapshot is on its way are re-applied on top of it, so nothing that happened meanwhile is lost.
  */
 export class DashboardFeed {
   private stream: EventStream | null = null;
@@ -65,17 +65,21 @@ export class DashboardFeed {
     this.budgetTimer = null;
   }
 
-  /** Reloads swarms, agents and budgets (the `r` key). */
+  /** Reloads swarms, agents, budgets and pending approvals (the `r` key). */
   async refresh(): Promise<void> {
     const newer: DashEvent[] = [];
     this.duringRefresh = newer;
     try {
-      const [swarms, agents, budgets] = await Promise.all([
+      const [swarms, agents, budgets, approvals] = await Promise.all([
         this.client.listSwarms(),
         this.client.allAgents(),
         this.client.getBudgets(),
+        this.client.listApprovals({ status: "pending" }),
       ]);
-      this.store.replaceAll({ swarms: swarms.swarms, agents, budgets }, newer);
+      this.store.replaceAll(
+        { swarms: swarms.swarms, agents, budgets, approvals: approvals.approvals },
+        newer,
+      );
     } finally {
       if (this.duringRefresh === newer) this.duringRefresh = null;
     }
@@ -88,6 +92,17 @@ export class DashboardFeed {
       this.store.setNotice(`killed ${agent.name}`);
     } catch (error) {
       this.store.setNotice(`kill failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** Answers an approval request; a refusal (already answered, no permission) becomes the notice line. */
+  async answer(approvalId: string, verb: "approve" | "deny"): Promise<void> {
+    try {
+      const approval = await this.client.answerApproval(approvalId, verb);
+      this.store.dropApproval(approval.id);
+      this.store.setNotice(`${approval.status}: ${approval.title}`);
+    } catch (error) {
+      this.store.setNotice(`${verb} failed: ${(error as Error).message}`);
     }
   }
 

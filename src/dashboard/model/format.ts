@@ -51,3 +51,13 @@ export function clock(time: number | string): string {
   const two = (n: number) => String(n).padStart(2, "0");
   return `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
 }
+
+/** How long until a deadline, to the second: `42s`, `14m 05s`, `2h 03m`; `expired` once past. */
+export function timeLeft(ms: number): string {
+  if (!(ms > 0)) return "expired";
+  const seconds = Math.ceil(ms / 1000);
+  const two = (n: number) => String(n).padStart(2, "0");
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${two(seconds % 60)}s`;
+  return `${Math.floor(seconds / 3600)}h ${two(Math.floor(seconds / 60) % 60)}m`;
+}

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { AgentResponse } from "../../domain/agent.ts";
+import type { ApprovalResponse } from "../../domain/approval.ts";
 import type { DashEvent } from "../../domain/event.ts";
 import type { SwarmResponse } from "../../domain/swarm.ts";
 import type { BudgetListSchema } from "../../domain/wire.ts";
@@ -17,6 +18,8 @@ export interface DashboardView {
   swarms: readonly SwarmResponse[];
   swarmsById: ReadonlyMap<string, SwarmResponse>;
   budgets: BudgetList | null;
+  /** The approval requests waiting for an answer, the soonest to expire first. */
+  approvals: readonly ApprovalResponse[];
   events: readonly DashEvent[];
   /** Spend per 10 s over the last 5 minutes, oldest first. */
   spend: readonly number[];
@@ -33,6 +36,8 @@ export interface Snapshot {
   agents: AgentResponse[];
   swarms: SwarmResponse[];
   budgets: BudgetList | null;
+  /** The pending approvals; absent (not fetched), the ones known are kept. */
+  approvals?: ApprovalResponse[];
 }
 
 /**
@@ -41,7 +46,7 @@ export interface Snapshot {
  * second, and the first change after a quiet spell is drawn at once.
  */
 export class DashboardStore {
-  private entities: Entities = { agents: new Map(), swarms: new Map() };
+  private entities: Entities = { agents: new Map(), swarms: new Map(), approvals: new Map() };
   private readonly log = new EventLog(1000);
   private readonly history = new SpendHistory();
   private budgets: BudgetList | null = null;
@@ -71,11 +76,12 @@ export class DashboardStore {
 
   getView = (): DashboardView => this.view;
 
-  /** Replaces agents, swarms and budgets with a REST snapshot, then re-applies `newer` events on top. */
+  /** Replaces agents, swarms, budgets and approvals with a REST snapshot, then re-applies `newer` on top. */
   replaceAll(snapshot: Snapshot, newer: readonly DashEvent[] = []): void {
     this.entities = {
       agents: new Map(snapshot.agents.map((a) => [a.id, a])),
       swarms: new Map(snapshot.swarms.map((s) => [s.id, s])),
+      approvals: new Map(snapshot.approvals?.map((a) => [a.id, a]) ?? this.entities.approvals),
     };
     if (snapshot.budgets) this.budgets = snapshot.budgets;
     for (const event of newer) applyEvent(this.entities, event);
@@ -91,6 +97,11 @@ export class DashboardStore {
     }
     this.applied++;
     this.changed();
+  }
+
+  /** Forgets an approval once answered here (its approval.resolved event would, a moment later). */
+  dropApproval(id: string): void {
+    if (this.entities.approvals.delete(id)) this.changed();
   }
 
   setBudgets(budgets: BudgetList): void {
@@ -149,6 +160,7 @@ export class DashboardStore {
       swarms: [...this.entities.swarms.values()],
       swarmsById: new Map(this.entities.swarms),
       budgets: this.budgets,
+      approvals: [...this.entities.approvals.values()].sort((a, b) => a.expiresAt.localeCompare(b.expiresAt)),
       events: this.log.toArray(),
       spend: this.history.series(this.now()),
       connection: this.connection,

@@ -1,0 +1,39 @@
+import { useCallback, useEffect, useMemo, useState } from "react";
+import type { UiState } from "../keybindings.ts";
+import { fit } from "../model/format.ts";
+import type { DashboardView } from "../model/store.ts";
+
+export interface ApprovalsData {
+  /** The pending requests' ids, in the overlay's order. */
+  ids: string[];
+  /** The selected request (the first when none is, or it was answered meanwhile). */
+  selectedId: string | null;
+  names: (id: string) => string | undefined;
+  /** What the confirm dialog asks before an answer is sent, or null. */
+  question: string | null;
+  /** The clock the overlay counts the time left from: it ticks every `everyMs` while open. */
+  now: number;
+}
+
+/** What the approvals overlay and its confirm dialog show, derived from the view and the UI state. */
+export function useApprovals(view: DashboardView, ui: UiState, everyMs = 1000): ApprovalsData {
+  const ids = useMemo(() => view.approvals.map((a) => a.id), [view.approvals]);
+  const selectedId = ui.approvalId !== null && ids.includes(ui.approvalId) ? ui.approvalId : (ids[0] ?? null);
+  const names = useCallback(
+    (id: string) => view.agentsById.get(id)?.name ?? view.swarmsById.get(id)?.name,
+    [view.agentsById, view.swarmsById],
+  );
+  const ask = ui.confirmAnswer;
+  const title = ask ? (view.approvals.find((a) => a.id === ask.approvalId)?.title ?? ask.approvalId) : "";
+  const question = ask
+    ? `${ask.verb === "approve" ? "Approve" : "Deny"} "${fit(title, 56).trimEnd()}"?`
+    : null;
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    if (!ui.approvals) return;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(timer);
+  }, [ui.approvals, everyMs]);
+  return { ids, selectedId, names, question, now };
+}
