@@ -41,6 +41,17 @@ async function agentIn(status: "idle" | "running" | "paused") {
   return agentId;
 }
 
+/** A pending approval request about a running agent (which it pauses). */
+async function asked() {
+  const approval = await t.lifecycle.requestApproval({
+    kind: "agent",
+    agentId: await agentIn("running"),
+    title: "ship it?",
+    timeoutSeconds: 60,
+  });
+  return { params: { id: approval.id } };
+}
+
 const swarmId = async () => ({ params: { id: (await liveSwarm()).id } });
 const agentId = (status: "idle" | "running" | "paused") => async () => ({
   params: { id: await agentIn(status) },
@@ -106,6 +117,22 @@ const CASES: Record<string, Case> = {
   "POST /api/budget/allocate": {
     key: "write",
     build: async () => ({ body: { swarmId: (await liveSwarm()).id, amount: 2.5 } }),
+  },
+  "GET /api/approvals": {
+    key: "read",
+    build: async () => ({ ...(await asked()), query: "status=pending" }),
+  },
+  "GET /api/approvals/:id": { key: "read", build: async () => ({ ...(await asked()), query: "wait=0" }) },
+  "POST /api/approvals": {
+    key: "write",
+    build: async () => ({
+      body: { agentId: await agentIn("running"), title: "deploy?", details: { env: "prod" } },
+    }),
+  },
+  "POST /api/approvals/:id/approve": { key: "write", build: async () => ({ ...(await asked()), body: {} }) },
+  "POST /api/approvals/:id/deny": {
+    key: "write",
+    build: async () => ({ ...(await asked()), body: { reason: "not now" } }),
   },
   "GET /api/keys": { key: "admin", build: async () => ({}) },
   "POST /api/keys": { key: "admin", build: async () => ({ body: { name: "ci", permissions: ["read"] } }) },

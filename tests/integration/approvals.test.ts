@@ -112,6 +112,37 @@ describe("approval gates", () => {
     expect(body).toMatchObject({ status: "denied", resolvedBy: "timeout", reason: "timed out after 1s" });
   }, 30_000);
 
+  test("dash approvals request asks (--wait exits 0 or 1 with the answer); list --all; an empty list says so", async () => {
+    const { agents } = await s.swarm(sh("sleep 5"), { maxRetries: 0 });
+    const agentId = agents[0]?.id as string;
+    await s.waitFor(agentId, ["running"]);
+    expect(
+      await cli(["approvals", "request", "Rotate the keys?", "--agent", agentId, "--timeout", "30"]),
+    ).toBe(EXIT.ok);
+    expect(out.join("\n")).toMatch(/\? pending Rotate the keys\? .* agent · agent .* expires/);
+    const [pending] = await api.t.store.listApprovals({ agentId, status: "pending" });
+    out = [];
+    expect(await cli(["approvals", "approve", pending?.id as string])).toBe(EXIT.ok);
+    expect(out.join("\n")).toMatch(/✓ approved Rotate the keys\? .* by /);
+
+    const waiting = cli(["approvals", "request", "Drop the table?", "--agent", agentId, "--wait"]);
+    await until(async () => (await api.t.store.listApprovals({ agentId, status: "pending" })).length === 1);
+    const [asked] = await api.t.store.listApprovals({ agentId, status: "pending" });
+    await api.t.lifecycle.answerApproval(asked?.id as string, { status: "denied", reason: "no", by: "test" });
+    expect(await waiting).toBe(EXIT.failure);
+    expect(out.join("\n")).toContain("denied Drop the table?");
+    process.exitCode = 0; // one CLI run per process in real life
+
+    out = [];
+    expect(await cli(["approvals", "list", "--all", "--swarm", agents[0]?.swarmId as string])).toBe(EXIT.ok);
+    expect(out.join("\n")).toMatch(/approved .*Rotate the keys\?/);
+    expect(out.join("\n")).toMatch(/denied .*Drop the table\?/);
+    out = [];
+    expect(await cli(["approvals", "--swarm", agents[0]?.swarmId as string])).toBe(EXIT.ok);
+    expect(out.join("\n")).toContain("Nothing waits for an answer.");
+    await api.t.lifecycle.moveAgent(agentId, { to: "killed" });
+  }, 30_000);
+
   test("only people answer; an agent asks only for itself; bad requests are refused", async () => {
     const { agents } = await s.swarm(sh("sleep 5"), { maxRetries: 0 });
     const [agent, other] = [agents[0], (await s.swarm(sh("sleep 5"))).agents[0]];
