@@ -27,7 +27,7 @@ function readCredentials(home: string): z.infer<typeof CredentialsSchema> {
 
 /**
  * Where to reach Dash and with which key: flags first, then DASH_URL / DASH_API_KEY, then the
- * local credentials file, then an agent's own DASH_AGENT_TOKEN, then the default local server. The credentials key is used only for
+ * agent's own DASH_AGENT_TOKEN, then the local credentials file, then the default local server. The credentials key is used only for
  * the server it was made for, so `--url` to another host never leaks the local admin key.
  */
 export function resolveConnection(
@@ -38,11 +38,11 @@ export function resolveConnection(
   const url = (flags.url || env.DASH_URL || credentials.url || DEFAULT_URL).replace(/\/+$/, "");
   if (flags.key) return { url, key: flags.key, keySource: "--key" };
   if (env.DASH_API_KEY) return { url, key: env.DASH_API_KEY, keySource: "DASH_API_KEY" };
+  // Inside an agent: its own key, even where the credentials file is readable (fileSandbox: false).
+  if (env.DASH_AGENT_TOKEN) return { url, key: env.DASH_AGENT_TOKEN, keySource: "DASH_AGENT_TOKEN" };
   const sameServer = !credentials.url || credentials.url.replace(/\/+$/, "") === url;
   if (credentials.key && sameServer) {
     return { url, key: credentials.key, keySource: `${join(dashHome(env), "credentials")}` };
   }
-  // Inside an agent (its sandbox hides the credentials): the agent's own key.
-  if (env.DASH_AGENT_TOKEN) return { url, key: env.DASH_AGENT_TOKEN, keySource: "DASH_AGENT_TOKEN" };
   return { url, key: null, keySource: "none" };
 }

@@ -10,7 +10,8 @@ import { decideAgentMove } from "./transitions.ts";
 /**
  * Approval gates (safety/approval in DESIGN.md §2), as pure decisions for the write path: asking
  * pauses a running agent (held by "approval", so neither a swarm resume nor its budget lets it go);
- * the answer, or its timeout (a denial), resumes it once no other question of its is open. The
+ * the answer, or its timeout (a denial), resumes it once no other question of its is open and its
+ * swarm is active. The
  * agent reads the answer with GET /api/approvals/:id when it goes on.
  */
 export interface ApprovalAsk {
@@ -76,7 +77,12 @@ export interface Answer {
 
 /** Answering: once only; the agent goes on when this was the last question it waited on. */
 export function decideAnswer(answer: Answer, now: number) {
-  return (approval: ApprovalRecord, agent: AgentRecord | null, otherPending: number): ApprovalChange => {
+  return (
+    approval: ApprovalRecord,
+    agent: AgentRecord | null,
+    otherPending: number,
+    swarmActive: boolean,
+  ): ApprovalChange => {
     if (approval.status !== "pending") {
       throw new DashError("CONFLICT", `approval ${approval.id} was already ${approval.status}`, {
         status: approval.status,
@@ -106,6 +112,9 @@ export function decideAnswer(answer: Answer, now: number) {
     };
     const waiting = agent?.status === "paused" && agent.heldBy === "approval" && otherPending === 0;
     if (!agent || !waiting) return { patch, events };
+    // Its swarm was paused meanwhile: the agent stays paused, held by nothing, so the swarm's
+    // resume takes it along.
+    if (!swarmActive) return { patch, agent: { heldBy: null }, events };
     const reason = `approval ${approval.id} ${answer.status}`;
     const resume = decideAgentMove(agent, { to: "running", heldBy: null, reason }, now);
     return { patch, agent: resume.patch, events: [...events, ...resume.events] };

@@ -38,8 +38,17 @@ export async function prepareAttempt(
   mkdirSync(files.dir, { recursive: true });
   mkdirSync(cwd, { recursive: true });
   const baseEnv = { ...(process.env as Record<string, string>), ...runtime.env };
-  // The server's own key never reaches an agent: it has DASH_AGENT_TOKEN, scoped to itself.
-  delete baseEnv.DASH_API_KEY;
+  // The server's own key never reaches an agent (it has DASH_AGENT_TOKEN, scoped to itself), nor
+  // the addresses of the user's agents and buses, which would be ways out of the sandbox.
+  for (const name of [
+    "DASH_API_KEY",
+    "SSH_AUTH_SOCK",
+    "DBUS_SESSION_BUS_ADDRESS",
+    "DOCKER_HOST",
+    "GPG_AGENT_INFO",
+  ]) {
+    delete baseEnv[name];
+  }
   const plan = config.fileSandbox
     ? planSandbox(options.sandbox ?? { protect: [options.home], hide: [] }, {
         workspace: cwd,

@@ -1,9 +1,9 @@
 import type { Key, KeyContext, KeyResult, UiState } from "./keybindings.ts";
 
 /**
- * The keys of the approvals overlay (`a`), as pure functions like the rest of keybindings.ts:
+ * The keys of the approvals overlay (Shift+A), as pure functions like the rest of keybindings.ts:
  * j/k (and ↓/↑, g/G) move through the pending requests, y approves and n denies the selected one
- * after a confirmation, Esc (or a again) closes. Other keys wait, as under the help overlay.
+ * after a confirmation, Esc (or a / A again) closes. Other keys wait, as under the help overlay.
  */
 export function approvalsKey(ui: UiState, key: Key, ctx: KeyContext): KeyResult {
   const ids = ctx.approvalIds;

@@ -3,7 +3,8 @@ import { selfArgv } from "./self.ts";
 
 /**
  * Process-group operations for agent shims. Each shim is a session and process-group leader
- * (`setsid`), so signalling `-pid` reaches the shim and everything the agent started.
+ * (`setsid`), so signalling `-pid` reaches the shim and what the agent started in its session; an
+ * agent under bwrap `--new-session` leads a session of its own, reached through the process tree.
  */
 
 /** Linux and others with /proc; checked once, not on every poll. */
@@ -58,13 +59,7 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
   } catch {
     return false;
   }
-  for (const group of descendantGroups(pid)) {
-    try {
-      process.kill(-group, signal);
-    } catch {
-      // Ended meanwhile.
-    }
-  }
+  for (const group of descendantGroups(pid)) signalOne(group, signal);
   return true;
 }
 
@@ -125,14 +120,29 @@ export function groupAlive(pgid: number): boolean {
  * gets SIGCONT too, or it could not act on the SIGTERM.
  */
 export async function killGroup(pid: number, graceMs: number): Promise<void> {
-  if (!signalGroup(pid, "SIGTERM")) return;
-  signalGroup(pid, "SIGCONT");
+  // Under bwrap the agent leads its own session: it gets the SIGTERM, not the outer bwrap, whose
+  // death would SIGKILL the sandbox at once (--die-with-parent) and take the agent's grace away.
+  const sessions = descendantGroups(pid);
+  const targets = sessions.length > 0 ? sessions : [pid];
+  for (const group of targets) {
+    signalOne(group, "SIGTERM");
+    signalOne(group, "SIGCONT");
+  }
+  if (!groupAlive(pid)) return;
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     if (!groupAlive(pid)) return;
     await Bun.sleep(25);
   }
   signalGroup(pid, "SIGKILL");
+}
+
+function signalOne(group: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-group, signal);
+  } catch {
+    // Ended meanwhile.
+  }
 }
 
 /**

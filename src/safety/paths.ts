@@ -54,7 +54,7 @@ export interface PathRules {
 
 /**
  * The realpath of one granted path, or a VALIDATION_ERROR that names the field and the path. The
- * roots and protected paths are realpath'd by the caller (see `realRules`).
+ * roots and protected paths are realpath'd by the caller (see `grantedPaths`).
  */
 export function checkGrantedPath(raw: string, field: string, rules: PathRules): string {
   const refuse = (why: string): never => {

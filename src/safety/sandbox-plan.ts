@@ -87,7 +87,9 @@ export function planSandbox(settings: SandboxSettings, request: SandboxRequest):
 
 /** Paths no agent sees, beyond DASH_HOME and what the config adds (only those that exist are hidden). */
 export function defaultHidden(home: string | undefined): string[] {
-  return ["/root", "/var/log", ...userSecrets(home)];
+  // /run holds sockets (the D-Bus session bus, docker.sock, ssh-agent) that a read-only mount
+  // does not stop an agent from connecting to.
+  return ["/root", "/var/log", "/run", "/var/run", ...userSecrets(home)];
 }
 
 /** The user's credential directories. */

@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import { DashError } from "../domain/errors.ts";
-import { components } from "./paths.ts";
+import { components, isWithin, realOrNormal } from "./paths.ts";
 import { sandboxExecArgv } from "./sandbox-macos.ts";
 import type { SandboxPlan } from "./sandbox-plan.ts";
 
@@ -16,7 +16,9 @@ export const INSTALL_HINT =
   "install it (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap; Alpine: apk add bubblewrap) " +
   "or set config.fileSandbox: false to run this swarm's agents unconfined";
 
-type MountOp = { flag: "--tmpfs" | "--bind" | "--ro-bind-null"; path: string };
+type MountOp = { flag: "--tmpfs" | "--bind" | "--ro-bind" | "--ro-bind-null"; path: string };
+
+const RESOLV_CONF = realOrNormal("/etc/resolv.conf");
 
 /**
  * The bwrap argv that runs `argv` under `plan`. Mounts are applied parent first (by depth), so a
@@ -32,20 +34,25 @@ export function bwrapArgv(bwrap: string, plan: SandboxPlan, argv: string[]): str
     }),
     ...[plan.workspace, ...plan.writable].map((path): MountOp => ({ flag: "--bind", path })),
     ...plan.blockedExecutables.map((path): MountOp => ({ flag: "--ro-bind-null", path })),
+    // DNS still works when /etc/resolv.conf points into a hidden /run (systemd-resolved).
+    ...[RESOLV_CONF]
+      .filter((path) => plan.hidden.some((hidden) => isWithin(path, hidden)))
+      .map((path): MountOp => ({ flag: "--ro-bind", path })),
   ];
   const depth = (op: MountOp) => components(op.path).length;
   const mounts = ops
     .map((op, i) => ({ op, i }))
     .sort((a, b) => depth(a.op) - depth(b.op) || a.i - b.i)
     .flatMap(({ op }) => {
-      if (op.flag === "--bind") return ["--bind", op.path, op.path];
+      if (op.flag === "--bind" || op.flag === "--ro-bind") return [op.flag, op.path, op.path];
       if (op.flag === "--tmpfs") return ["--tmpfs", op.path];
       // An executable or a file replaced by an empty, unexecutable /dev/null.
       return ["--ro-bind", "/dev/null", op.path];
     });
   // Hidden directories end up empty AND read-only (the paths bound inside them stay writable), so
   // a write there fails instead of landing in a tmpfs that vanishes with the agent.
-  const sealed = ops.filter((op) => op.flag === "--tmpfs" && op.path !== "/tmp");
+  const bound = new Set([plan.workspace, ...plan.writable]);
+  const sealed = ops.filter((op) => op.flag === "--tmpfs" && op.path !== "/tmp" && !bound.has(op.path));
   const remounts = sealed.flatMap((op) => ["--remount-ro", op.path]);
   return [
     bwrap,
@@ -72,18 +79,20 @@ export function bwrapArgv(bwrap: string, plan: SandboxPlan, argv: string[]): str
   ];
 }
 
-const probes = new Map<string, string | null>();
+/** Successful probes only: a failure is probed again at the next launch (it may have been passing). */
+const probes = new Map<string, null>();
+/** bwrap as first found on each search path: a file planted on PATH later is not picked up. */
+const found = new Map<string, string>();
 
 /** Whether bwrap can make a sandbox on this machine (user namespaces allowed…): null, or why not. */
 export function probeBwrap(bwrap: string): string | null {
-  const known = probes.get(bwrap);
-  if (known !== undefined) return known;
+  if (probes.has(bwrap)) return null;
   const run = Bun.spawnSync(
     [bwrap, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "--cap-drop", "ALL", "--", "true"],
     { stdout: "ignore", stderr: "pipe" },
   );
   const why = run.exitCode === 0 ? null : run.stderr.toString().trim() || `bwrap exited with ${run.exitCode}`;
-  probes.set(bwrap, why);
+  if (why === null) probes.set(bwrap, null);
   return why;
 }
 
@@ -110,7 +119,9 @@ export function sandboxed(
       `no file sandbox on ${platform}: set config.fileSandbox: false to run agents unconfined`,
     );
   }
-  const bwrap = Bun.which("bwrap", { PATH: searchPath ?? "" });
+  const key = searchPath ?? "";
+  const bwrap = found.get(key) ?? Bun.which("bwrap", { PATH: key });
+  if (bwrap) found.set(key, bwrap);
   if (!bwrap) {
     throw new DashError(
       "SANDBOX_UNAVAILABLE",

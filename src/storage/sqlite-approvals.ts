@@ -102,7 +102,12 @@ export function insertApprovalTx(
 export function updateApprovalTx(
   db: Database,
   id: string,
-  decide: (approval: ApprovalRecord, agent: AgentRecord | null, others: number) => ApprovalChange,
+  decide: (
+    approval: ApprovalRecord,
+    agent: AgentRecord | null,
+    others: number,
+    swarmActive: boolean,
+  ) => ApprovalChange,
   now: number,
 ): WriteResult<ApprovalRecord> {
   const approval = getApproval(db, id);
@@ -116,7 +121,10 @@ export function updateApprovalTx(
         )
         .get(approval.agentId, id)?.n ?? 0)
     : 0;
-  const change = decide(approval, agent, others);
+  const swarm = agent
+    ? db.query<{ status: string }, [string]>("SELECT status FROM swarms WHERE id = ?").get(agent.swarmId)
+    : null;
+  const change = decide(approval, agent, others, swarm?.status === "active");
   updateRow(db, "approvals", APPROVAL_COLUMNS, approval, change.patch satisfies ApprovalPatch, now);
   if (agent && change.agent) updateRow(db, "agents", AGENT_COLUMNS, agent, change.agent, now);
   const events = insertEvents(db, change.events, now);

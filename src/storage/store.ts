@@ -83,7 +83,12 @@ export interface Store {
   /** Answers an approval; `decide` also sees how many other questions its agent still waits on. */
   updateApproval(
     id: string,
-    decide: (approval: ApprovalRecord, agent: AgentRecord | null, otherPending: number) => ApprovalChange,
+    decide: (
+      approval: ApprovalRecord,
+      agent: AgentRecord | null,
+      otherPending: number,
+      swarmActive: boolean,
+    ) => ApprovalChange,
   ): Promise<WriteResult<ApprovalRecord>>;
 
   insertApiKey(key: ApiKeyRecord): Promise<void>;

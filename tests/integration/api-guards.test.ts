@@ -20,6 +20,17 @@ test("a raw argv (config.command) needs an admin key; a write key may use runtim
   expect((await api.call("POST", "/api/swarm", api.keys.write, preset)).status).toBe(201);
 });
 
+test("loosening the sandbox needs an admin key: fileSandbox false, or allowedPaths with no allowedRoots", async () => {
+  for (const config of [{ fileSandbox: false }, { allowedPaths: ["/var/tmp"] }]) {
+    const body = { name: "loose", task: "t", config };
+    const refused = await api.call("POST", "/api/swarm", api.keys.write, body);
+    expect([refused.status, await errorCode(refused)]).toEqual([403, "FORBIDDEN"]);
+    expect((await api.call("POST", "/api/swarm", api.keys.admin, body)).status).toBe(201);
+  }
+  const boxed = { name: "boxed", task: "t", config: { network: false, blockedCommands: ["curl"] } };
+  expect((await api.call("POST", "/api/swarm", api.keys.write, boxed)).status).toBe(201);
+});
+
 test("requests refused for permission still spend the key's bucket", async () => {
   for (let i = 0; i < 5; i++)
     expect((await limited.call("GET", "/api/keys", limited.keys.read)).status).toBe(403);

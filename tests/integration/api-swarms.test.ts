@@ -47,7 +47,7 @@ describe("allowedPaths", () => {
     symlinkSync(join(outside, "auth"), join(outside, "link"));
     try {
       const create = (allowedPaths: string[]) =>
-        api.call("POST", "/api/swarm", keys.write, { name: "g", task: "t", config: { allowedPaths } });
+        api.call("POST", "/api/swarm", keys.admin, { name: "g", task: "t", config: { allowedPaths } });
       const created = SwarmResponseSchema.parse(await (await create([`${outside}/auth/`])).json());
       expect((await t.store.getSwarm(created.id))?.config.allowedPaths).toEqual([`${outside}/auth`]);
       for (const [path, why] of [

@@ -143,6 +143,25 @@ describe("approval gates", () => {
     await api.t.lifecycle.moveAgent(agentId, { to: "killed" });
   }, 30_000);
 
+  test("answered while its swarm is paused, the agent stays paused until the swarm resumes", async () => {
+    const { agents } = await s.swarm(sh("sleep 5"), { maxRetries: 0 });
+    const agent = agents[0];
+    if (!agent) throw new Error("no agent");
+    await s.waitFor(agent.id, ["running"]);
+    const asked = await api.t.lifecycle.requestApproval({
+      kind: "agent",
+      agentId: agent.id,
+      title: "go?",
+      timeoutSeconds: 60,
+    });
+    await api.json("POST", `/api/swarm/${agent.swarmId}/pause`, api.keys.write, {});
+    await api.json("POST", `/api/approvals/${asked.id}/approve`, api.keys.write, {});
+    expect(await api.t.store.getAgent(agent.id)).toMatchObject({ status: "paused", heldBy: null });
+    await api.json("POST", `/api/swarm/${agent.swarmId}/resume`, api.keys.write, {});
+    expect((await api.t.store.getAgent(agent.id))?.status).toBe("running");
+    await api.t.lifecycle.moveAgent(agent.id, { to: "killed" });
+  });
+
   test("only people answer; an agent asks only for itself; bad requests are refused", async () => {
     const { agents } = await s.swarm(sh("sleep 5"), { maxRetries: 0 });
     const [agent, other] = [agents[0], (await s.swarm(sh("sleep 5"))).agents[0]];

@@ -150,6 +150,42 @@ describe("the sandbox holds (bubblewrap, real agents)", () => {
     expect(masked.lines).toContain("touch=escaped");
   });
 
+  test("a socket under /run (a bus, docker.sock, an ssh-agent) cannot be reached, even read-only", async () => {
+    const path = `/run/dash-escape-${process.pid}.sock`;
+    let connections = 0;
+    const listener = Bun.listen({ unix: path, socket: { open: () => void connections++, data() {} } });
+    const connect = `try sock bun -e 'await Bun.connect({ unix: "${path}", socket: { data() {} } }).then((c) => c.end())'`;
+    try {
+      const { lines, log } = await run(connect, {});
+      expect(lines, log).toContain("sock=denied");
+      expect(connections).toBe(0);
+    } finally {
+      listener.stop(true);
+      rmSync(path, { force: true });
+    }
+  });
+
+  test("kill: the sandboxed agent gets SIGTERM and its grace, not an instant SIGKILL", async () => {
+    const created = await s.t.lifecycle.createSwarm({
+      name: "graceful",
+      task: "t",
+      config: {
+        command: sh("trap 'echo got-term; exit 0' TERM; echo ready; while :; do sleep 0.05; done"),
+        maxRetries: 0,
+      },
+    });
+    const agent = created.agents[0];
+    if (!agent) throw new Error("no agent");
+    await s.t.lifecycle.moveSwarm(created.swarm.id, { to: "active" });
+    const log = runFiles(s.t.dir, agent.id, 0).log;
+    await s.waitFor(agent.id, ["running"]);
+    for (let i = 0; i < 200 && !(existsSync(log) && readFileSync(log, "utf8").includes("ready")); i++)
+      await Bun.sleep(20);
+    await s.t.lifecycle.moveAgent(agent.id, { to: "killed" });
+    for (let i = 0; i < 100 && !readFileSync(log, "utf8").includes("got-term"); i++) await Bun.sleep(20);
+    expect(readFileSync(log, "utf8")).toContain("got-term");
+  });
+
   test("control: with fileSandbox: false the same attempts get out (so this suite can fail)", async () => {
     const planted = (workspace: string) => symlinkSync(join(OUT, "target"), join(workspace, "planted"));
     const script = `try lookalike touch ${OUT}/auth-evil/g\ntry planted sh -c 'echo x > planted/g'`;

@@ -108,10 +108,12 @@ function script(name: string, body: string): string {
 
 describe("defaultHidden / existing", () => {
   test("system paths always, the credential dirs of HOME when there is one", () => {
-    expect(defaultHidden(undefined)).toEqual(["/root", "/var/log"]);
+    expect(defaultHidden(undefined)).toEqual(["/root", "/var/log", "/run", "/var/run"]);
     expect(defaultHidden("/home/me")).toEqual([
       "/root",
       "/var/log",
+      "/run",
+      "/var/run",
       "/home/me/.ssh",
       "/home/me/.gnupg",
       "/home/me/.aws",
@@ -129,9 +131,13 @@ describe("defaultHidden / existing", () => {
 describe("planSandbox", () => {
   test("hidden: DASH_HOME, the configured hides and the defaults, only those that exist", () => {
     const plan = planSandbox(settings({ hide: [`${T}/hide-me`, `${T}/no-such-dir`] }), request());
-    const defaults = ["/root", "/var/log"]
-      .filter((path) => existsSync(path))
-      .map((path) => realpathSync(path));
+    const defaults = [
+      ...new Set(
+        ["/root", "/var/log", "/run", "/var/run"]
+          .filter((path) => existsSync(path))
+          .map((path) => realpathSync(path)),
+      ),
+    ];
     expect(plan.hidden).toEqual([...defaults, `${HOME}/.ssh`, `${HOME}/.aws`, DASH_HOME, `${T}/hide-me`]);
     expect(plan.hidden).not.toContain(`${HOME}/.gnupg`);
     expect(plan.hidden).not.toContain(`${T}/no-such-dir`);
@@ -469,13 +475,15 @@ describe("probeBwrap", () => {
     expect(probeBwrap("/usr/bin/bwrap")).toBeNull();
   });
 
-  test("a failing bwrap: its message, cached", () => {
+  test("a failing bwrap: its message, probed again next time (only success is cached)", () => {
     const dir = script("bwrap", 'echo "  bwrap: setting up uid map: Permission denied  " >&2; exit 1');
     const bwrap = join(dir, "bwrap");
     expect(probeBwrap(bwrap)).toBe("bwrap: setting up uid map: Permission denied");
-    // Fixed on disk, still the cached answer.
+    // Fixed on disk (namespaces allowed now): the next launch finds it working, and keeps that.
     writeFileSync(bwrap, "#!/bin/sh\nexit 0\n");
-    expect(probeBwrap(bwrap)).toBe("bwrap: setting up uid map: Permission denied");
+    expect(probeBwrap(bwrap)).toBeNull();
+    writeFileSync(bwrap, "#!/bin/sh\nexit 1\n");
+    expect(probeBwrap(bwrap)).toBeNull();
   });
 
   test("a silent failure: its exit code", () => {

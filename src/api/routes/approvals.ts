@@ -26,19 +26,34 @@ async function find(deps: ApiDeps, id: string): Promise<ApprovalRecord> {
   return approval;
 }
 
-/** Resolves when the approval is answered or `seconds` pass, whichever comes first. */
-function answered(deps: ApiDeps, id: string, seconds: number): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      unsubscribe();
-      resolve();
-    };
-    const timer = setTimeout(done, seconds * 1000);
-    const unsubscribe = deps.lifecycle.bus.subscribe((event) => {
-      if (event.type === "approval.resolved" && event.data.approvalId === id) done();
-    });
+/**
+ * The approval once answered, or as it is after `seconds` or when the client goes away. It listens
+ * before it reads, so an answer committed in between is not missed.
+ */
+async function answered(
+  deps: ApiDeps,
+  id: string,
+  seconds: number,
+  signal: AbortSignal,
+): Promise<ApprovalRecord> {
+  let done = () => {};
+  const waited = new Promise<void>((resolve) => {
+    done = resolve;
   });
+  const unsubscribe = deps.lifecycle.bus.subscribe((event) => {
+    if (event.type === "approval.resolved" && event.data.approvalId === id) done();
+  });
+  const timer = setTimeout(done, seconds * 1000);
+  signal.addEventListener("abort", done);
+  try {
+    const approval = await find(deps, id);
+    if (approval.status === "pending") await waited;
+  } finally {
+    clearTimeout(timer);
+    unsubscribe();
+    signal.removeEventListener("abort", done);
+  }
+  return find(deps, id);
 }
 
 function answerRoute(verb: "approve" | "deny", status: "approved" | "denied") {
@@ -82,11 +97,9 @@ export const approvalRoutes = [
     response: ApprovalResponseSchema,
     async handler({ params, query, deps, request, server }) {
       const id = params.id as string;
-      const approval = await find(deps, id);
-      if (approval.status !== "pending" || !query.wait) return toApprovalResponse(approval);
+      if (!query.wait) return toApprovalResponse(await find(deps, id));
       server.timeout(request, 0);
-      await answered(deps, id, query.wait);
-      return toApprovalResponse(await find(deps, id));
+      return toApprovalResponse(await answered(deps, id, query.wait, request.signal));
     },
   }),
   defineRoute({

@@ -95,8 +95,18 @@ export const swarmRoutes = [
           },
         );
       }
-      // Checked again at each launch: a path may have become a symlink since.
+      // Loosening the sandbox is the operator's call: unconfined agents, or write access anywhere
+      // the server's config has not bounded with sandbox.allowedRoots.
       const rules = deps.sandbox ?? { protect: [deps.home], hide: [] };
+      const loosens = !body.config.fileSandbox || (body.config.allowedPaths && !rules.allowedRoots);
+      if (loosens && !allows(key?.permissions ?? [], "admin")) {
+        throw new DashError(
+          "FORBIDDEN",
+          "fileSandbox: false, or allowedPaths without the server's sandbox.allowedRoots, needs an admin key",
+          { required: "admin" },
+        );
+      }
+      // Checked again at each launch: a path may have become a symlink since.
       const allowedPaths = grantedPaths(body.config.allowedPaths, rules);
       const config = allowedPaths ? { ...body.config, allowedPaths } : body.config;
       const { swarm } = await deps.lifecycle.createSwarm({ ...body, config });

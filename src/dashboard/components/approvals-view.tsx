@@ -25,7 +25,7 @@ function whoOf(approval: ApprovalResponse, names: ApprovalsViewProps["names"]): 
   return id ? (names(id) ?? shortId(id)) : "—";
 }
 
-/** `a`: the approval requests waiting for an answer, over the dashboard; y/n answer the selected one. */
+/** Shift+A: the approval requests waiting for an answer, over the dashboard; y/n answer the selected one. */
 export function ApprovalsView({ approvals, selectedId, names, now, width, height }: ApprovalsViewProps) {
   const outer = Math.max(40, Math.min(100, width - 4));
   const inner = outer - 2;
