@@ -104,6 +104,8 @@ describe("approvals through a real server", () => {
   test("a request shows up (paused agent, snapshot too); answering through the feed resolves it once", async () => {
     const agent = store.getView().agents.find((a) => a.status === "running");
     if (!agent) throw new Error("no running agent");
+    // An answer resumes the agent only in an active swarm (this one was made without starting).
+    await server.t.lifecycle.moveSwarm(agent.swarmId, { to: "active" });
     const [status, asked] = await server.json<{ id: string }>("POST", "/api/approvals", server.keys.write, {
       agentId: agent.id,
       title: "deploy to prod?",
