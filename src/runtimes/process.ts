@@ -7,6 +7,12 @@ import { selfArgv } from "./self.ts";
  * agent under bwrap `--new-session` leads a session of its own, reached through the process tree.
  */
 
+/**
+ * Only a real process group may be signalled: `-0` is the caller's own group, and group 0 (PID 1
+ * and the kernel's threads in some VMs) is the ancestor of everything on the machine.
+ */
+const isShimGroup = (pid: number) => Number.isInteger(pid) && pid > 1;
+
 /** Linux and others with /proc; checked once, not on every poll. */
 const HAS_PROC = existsSync("/proc/self/stat");
 
@@ -54,6 +60,7 @@ export function isSameProcess(pid: number, startTime: string): boolean {
  * under bwrap `--new-session` is one): false when the shim's group no longer exists.
  */
 export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
+  if (!isShimGroup(pid)) return false;
   try {
     process.kill(-pid, signal);
   } catch {
@@ -65,7 +72,7 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
 
 /** Process groups other than `pgid` that descendants of the group's processes lead. */
 function descendantGroups(pgid: number): number[] {
-  if (!HAS_PROC) return [];
+  if (!HAS_PROC || !isShimGroup(pgid)) return [];
   const procs: Array<{ pid: number; ppid: number; group: number }> = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -96,6 +103,7 @@ function descendantGroups(pgid: number): number[] {
  * reap orphans (some containers), a dead agent's process can stay a zombie for good.
  */
 export function groupAlive(pgid: number): boolean {
+  if (!isShimGroup(pgid)) return false;
   try {
     process.kill(-pgid, 0);
   } catch {
@@ -120,6 +128,7 @@ export function groupAlive(pgid: number): boolean {
  * gets SIGCONT too, or it could not act on the SIGTERM.
  */
 export async function killGroup(pid: number, graceMs: number): Promise<void> {
+  if (!isShimGroup(pid)) return;
   // Under bwrap the agent leads its own session: it gets the SIGTERM, not the outer bwrap, whose
   // death would SIGKILL the sandbox at once (--die-with-parent) and take the agent's grace away.
   const sessions = descendantGroups(pid);

@@ -564,3 +564,14 @@ describe("blocked commands", () => {
     expect(blockedExecutables(["sh"], undefined)).toEqual([]);
   });
 });
+
+describe("process groups", () => {
+  test("group 0, 1 and -0 are never signalled: they would reach the caller's group or every process", async () => {
+    const { groupAlive, killGroup, signalGroup } = await import("../../src/runtimes/process.ts");
+    for (const pid of [0, 1, -5, Number.NaN]) {
+      expect(signalGroup(pid, "SIGCONT")).toBe(false);
+      expect(groupAlive(pid)).toBe(false);
+      await killGroup(pid, 10);
+    }
+  });
+});
