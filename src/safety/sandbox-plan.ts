@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from "node:fs";
+import { selfRoot } from "../runtimes/self.ts";
 import { blockedExecutables } from "./commands.ts";
 import { checkGrantedPaths, expandPath, overlaps, realOrNormal } from "./paths.ts";
 
@@ -18,6 +19,8 @@ export interface SandboxPlan {
   blockedExecutables: string[];
   /** Whether the agent may use the network (off: loopback of its own only). */
   network: boolean;
+  /** Read-only again inside the private /tmp or a hidden path: dash's own files (run from /tmp in CI). */
+  readable?: string[];
 }
 
 /** The server's side of every plan: what no agent may see or be granted (config `sandbox:`). */
@@ -82,6 +85,7 @@ export function planSandbox(settings: SandboxSettings, request: SandboxRequest):
     hidden: existing([...defaultHidden(request.env.HOME), ...protect, ...settings.hide]),
     blockedExecutables: blockedExecutables(request.blockedCommands, request.env.PATH),
     network: request.network,
+    readable: existing([selfRoot()]),
   };
 }
 

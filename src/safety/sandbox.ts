@@ -34,9 +34,10 @@ export function bwrapArgv(bwrap: string, plan: SandboxPlan, argv: string[]): str
     }),
     ...[plan.workspace, ...plan.writable].map((path): MountOp => ({ flag: "--bind", path })),
     ...plan.blockedExecutables.map((path): MountOp => ({ flag: "--ro-bind-null", path })),
-    // DNS still works when /etc/resolv.conf points into a hidden /run (systemd-resolved).
-    ...[RESOLV_CONF]
-      .filter((path) => plan.hidden.some((hidden) => isWithin(path, hidden)))
+    // DNS still works when /etc/resolv.conf points into a hidden /run (systemd-resolved); dash's
+    // own files (the shim's agents run them) stay readable when they live under /tmp.
+    ...[RESOLV_CONF, ...(plan.readable ?? [])]
+      .filter((path) => ["/tmp", ...plan.hidden].some((hidden) => isWithin(path, hidden)))
       .map((path): MountOp => ({ flag: "--ro-bind", path })),
   ];
   const depth = (op: MountOp) => components(op.path).length;

@@ -211,8 +211,9 @@ async function crashAndResume(): Promise<WorldAgent> {
   const transcript = new Bun.Glob(`claude/projects/*/${session}.jsonl`);
   await until(() => [...transcript.scanSync({ cwd: cliHome })].length > 0);
   await s.stopFollowing();
-  const pid = (await s.t.store.getAgent(run.id))?.pid as number;
-  process.kill(-pid, "SIGKILL");
+  const pid = (await s.t.store.getAgent(run.id))?.pid ?? 0;
+  // Never -0 (this process's own group, and the test runner's with it).
+  if (pid > 1) process.kill(-pid, "SIGKILL");
   await until(() => !groupAlive(pid));
   await s.startAgain();
   return settle(run);
