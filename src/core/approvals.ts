@@ -36,6 +36,20 @@ export function draftApproval(ask: ApprovalAsk, now: number): NewApproval {
   };
 }
 
+/** An approval event: who it is about, what was asked, and `more` of the moment. */
+function approvalEvent(
+  type: "approval.requested" | "approval.resolved",
+  approval: NewApproval,
+  more: Record<string, unknown>,
+): NewEvent {
+  const { id, kind, agentId, swarmId, title } = approval;
+  return {
+    type,
+    source: agentId ?? swarmId ?? id,
+    data: { approvalId: id, kind, agentId, swarmId, title, ...more },
+  };
+}
+
 /** Asking: the agent (if any) must not have ended; a running one waits paused. */
 export function decideAsk(approval: NewApproval, now: number) {
   return (agent: AgentRecord | null): { agent?: AgentPatch; events: NewEvent[] } => {
@@ -46,20 +60,11 @@ export function decideAsk(approval: NewApproval, now: number) {
       );
     }
     if (agent) approval.swarmId = agent.swarmId;
-    const events: NewEvent[] = [
-      {
-        type: "approval.requested",
-        source: approval.agentId ?? approval.swarmId ?? approval.id,
-        data: {
-          approvalId: approval.id,
-          kind: approval.kind,
-          agentId: approval.agentId,
-          swarmId: approval.swarmId,
-          title: approval.title,
-          details: approval.details,
-          expiresAt: new Date(approval.expiresAt).toISOString(),
-        },
-      },
+    const events = [
+      approvalEvent("approval.requested", approval, {
+        details: approval.details,
+        expiresAt: new Date(approval.expiresAt).toISOString(),
+      }),
     ];
     if (agent?.status !== "running") return { events };
     const reason = `waiting for approval ${approval.id}: ${approval.title}`;
@@ -88,21 +93,12 @@ export function decideAnswer(answer: Answer, now: number) {
         status: approval.status,
       });
     }
-    const events: NewEvent[] = [
-      {
-        type: "approval.resolved",
-        source: approval.agentId ?? approval.swarmId ?? approval.id,
-        data: {
-          approvalId: approval.id,
-          kind: approval.kind,
-          agentId: approval.agentId,
-          swarmId: approval.swarmId,
-          title: approval.title,
-          status: answer.status,
-          reason: answer.reason ?? null,
-          resolvedBy: answer.by,
-        },
-      },
+    const events = [
+      approvalEvent("approval.resolved", approval, {
+        status: answer.status,
+        reason: answer.reason ?? null,
+        resolvedBy: answer.by,
+      }),
     ];
     const patch = {
       status: answer.status,
