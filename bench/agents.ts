@@ -6,6 +6,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { signalGroup } from "../src/runtimes/process.ts";
 import { kB, mib, procStat, readProc, TICKS_PER_SECOND } from "./proc.ts";
+import { VALUES } from "./record.ts";
 import { type BenchServer, withBenchServer } from "./serve.ts";
 import { printSummaries, summarize } from "./stats.ts";
 
@@ -143,6 +144,8 @@ async function supervisorCost(server: BenchServer) {
   const percent = (cpu: number) => `${cpu.toFixed(2)} %`;
   const perAgent = (cpu: number) => `${(cpu / RUNNING).toFixed(3)} %`;
   const kiB = (kb: number) => `${Math.round(kb)} kB`;
+  VALUES.set("server RSS per running agent", (busyRss - idleRss) / RUNNING / 1024);
+  VALUES.set("server RSS idle", idleRss / 1024);
   console.log(`\nagents: supervising ${RUNNING} running \`sleep\` agents (${shims.length} shims)`);
   console.table([
     { figure: "server RSS idle → with agents", value: `${mib(idleRss)} → ${mib(busyRss)}` },

@@ -8,8 +8,9 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBinary, hostTarget } from "../build.ts";
-import { gridStatus, Tmux } from "../tests/e2e/tmux.ts";
+import { detailsName, gridStatus, Tmux } from "../tests/e2e/tmux.ts";
 import { kB, mib, procStat, TICKS_PER_SECOND } from "./proc.ts";
+import { VALUES } from "./record.ts";
 import { type BenchServer, withBenchServer } from "./serve.ts";
 import { percentile } from "./stats.ts";
 
@@ -111,6 +112,7 @@ async function firstFrame(bin: string, server: BenchServer, rows: Row[]) {
   }
   rows.push(row(`spawn → first paint (×${LAUNCHES}, incl. tmux start)`, figures(paint, [50, 100]), "—"));
   rows.push(row("spawn → grid filled, 50 agents", figures(filled, [50, 100]), "< 1 s (aim 300 ms)"));
+  VALUES.set("dashboard first frame max", Math.max(...filled));
 }
 
 /**
@@ -139,8 +141,38 @@ async function latency(bin: string, server: BenchServer, agents: Map<string, str
   const title = `API kill answered → row shows KILLED (×${SAMPLES}, 50 agents)`;
   rows.push(row(title, figures(fromAnswer, [50, 95, 99]), "< 100 ms"));
   rows.push(row("API kill sent → row shows KILLED", figures(fromSend, [50, 95, 99]), "< 100 ms"));
+  VALUES.set(
+    "dashboard change p95",
+    percentile(
+      [...fromSend].sort((a, b) => a - b),
+      95,
+    ),
+  );
   const meanCapture = captures.reduce((a, b) => a + b) / captures.length;
   rows.push(row("  resolution: one capture-pane (mean)", ms(meanCapture), "—"));
+}
+
+/** Key press → the Details panel names the next agent (j), as seen in the pane. */
+async function keyLatency(bin: string, server: BenchServer, rows: Row[]) {
+  const dash = await launch(bin, server, 50);
+  const times: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    const before = detailsName(dash.pane.capture());
+    const sent = performance.now();
+    dash.pane.keys(i % 10 < 5 ? "j" : "k");
+    times.push((await poll(dash.pane, (s) => detailsName(s) !== before, 5_000)) - sent);
+  }
+  await quit(dash);
+  rows.push(
+    row(`key j/k → Details shows the next agent (×${SAMPLES})`, figures(times, [50, 95, 99]), "< 16 ms"),
+  );
+  VALUES.set(
+    "dashboard key p95",
+    percentile(
+      [...times].sort((a, b) => a - b),
+      95,
+    ),
+  );
 }
 
 async function run(bin: string, server: BenchServer) {
@@ -148,17 +180,20 @@ async function run(bin: string, server: BenchServer) {
   const first = await idleSwarm(server, "lat", 50);
   await firstFrame(bin, server, rows);
   await latency(bin, server, first, rows);
+  await keyLatency(bin, server, rows);
 
   // Memory and idle CPU at 100 agents; nothing changes on the server meanwhile.
   await idleSwarm(server, "more", 50);
   const hundred = await launch(bin, server, 100);
   await Bun.sleep(2_000); // start-up garbage and the log tail's first reads settle
   rows.push(row("RSS, 100 agents", rss(hundred.pid), "< 200 MB"));
+  VALUES.set("dashboard RSS 100 agents", status(hundred.pid, "VmRSS") / 1024);
   const before = procStat(hundred.pid)?.ticks ?? 0;
   await Bun.sleep(IDLE_SECONDS * 1000);
   const cpu = (((procStat(hundred.pid)?.ticks ?? 0) - before) / TICKS_PER_SECOND / IDLE_SECONDS) * 100;
   const idle = `${cpu.toFixed(2)} % of a core`;
   rows.push(row(`idle CPU over ${IDLE_SECONDS} s, 100 agents`, idle, "< 10 % (aim 1 %)"));
+  VALUES.set("dashboard idle CPU", cpu);
   await quit(hundred);
 
   await idleSwarm(server, "big", 900);

@@ -3,6 +3,7 @@
  * not share its CPU and event loop), a database holding 1,000 agents, and concurrent keep-alive
  * clients on loopback. Next to each figure: its PRD target for p95.
  */
+import { helloWorld } from "./hello.ts";
 import { type LoadOptions, type LoadResult, runLoad } from "./load.ts";
 import { withBenchServer } from "./serve.ts";
 import { printSummaries } from "./stats.ts";
@@ -33,6 +34,8 @@ async function seed({ url, key }: Credentials): Promise<void> {
 }
 
 export async function benchHttp(): Promise<void> {
+  const base = { workers: WORKERS, maxRequests: MAX_REQUESTS, durationMs: DURATION_MS, warmup: WARMUP };
+  const bound = await helloWorld(base);
   // Rate limits would answer 429 within a second; info logs would write one line per request;
   // the API alone is measured here, so the swarms' agents are not started (bench/agents.ts does).
   const config =
@@ -42,7 +45,6 @@ export async function benchHttp(): Promise<void> {
     await seed(credentials);
     const { url, key } = credentials;
     const read = { headers: { Authorization: `Bearer ${key}` } };
-    const base = { workers: WORKERS, maxRequests: MAX_REQUESTS, durationMs: DURATION_MS, warmup: WARMUP };
     const routes: (Omit<LoadOptions, keyof typeof base> & { target: number })[] = [
       { name: "GET /health", url: `${url}/health`, target: 10 },
       { name: "GET /api/agents (limit 100)", url: `${url}/api/agents`, init: read, target: 50 },
@@ -59,15 +61,17 @@ export async function benchHttp(): Promise<void> {
         target: 100,
       },
     ];
-    const rows: (LoadResult & { target: number })[] = [];
+    const rows: (LoadResult & { target?: number })[] = [bound];
     for (const route of routes)
       rows.push({ ...(await runLoad({ ...base, ...route })), target: route.target });
     printSummaries(
-      `HTTP API (dash serve in its own process, ${WORKERS} concurrent keep-alive clients, ≤ ${DURATION_MS / 1000} s per route after ${WARMUP} warm-up requests)`,
+      `HTTP API vs a bare Bun.serve hello-world (each server in its own process, ${WORKERS} concurrent keep-alive clients, ≤ ${DURATION_MS / 1000} s per route after ${WARMUP} warm-up requests)`,
       rows,
       (r) => ({
-        "p95 target": `< ${r.target} ms`,
-        "p95 ok": r.p95 < r.target ? "yes" : "NO",
+        "p95 target": r.target ? `< ${r.target} ms` : "upper bound",
+        "p95 ok": r.target ? (r.p95 < r.target ? "yes" : "NO") : "",
+        "ops/s of bare Bun.serve": `${((100 * r.perSecond) / bound.perSecond).toFixed(0)} %`,
+        "p50 × bare": `${(r.p50 / bound.p50).toFixed(1)}×`,
         "non-2xx": r.failed,
         "body bytes": r.bodyBytes,
       }),

@@ -1,10 +1,19 @@
-/** `bun run bench`: every benchmark in turn. Figures only; nothing here asserts a time. */
+/**
+ * `bun run bench`: every benchmark in turn, printed, and written to the bench section of
+ * bench/RESULTS.md with the PRD targets next to the figures. Nothing here asserts a time.
+ * `--no-write` prints only (a run on a busy or odd machine should not replace the published one).
+ */
 import { benchAgents } from "./agents.ts";
+import { benchDashboard } from "./dashboard.ts";
 import { benchDashboardRender } from "./dashboard-render.tsx";
 import { benchEvents } from "./events.ts";
 import { benchHttp } from "./http.ts";
+import { recordConsole } from "./record.ts";
+import { machineLine, writeSection } from "./results.ts";
+import { targetsTable } from "./targets.ts";
 import { benchWritePath } from "./write-path.ts";
 
+const recording = recordConsole();
 console.log(
   `dash benchmarks — bun ${Bun.version}, ${process.platform}-${process.arch}, ${navigator.hardwareConcurrency} cores`,
 );
@@ -13,3 +22,12 @@ await benchHttp();
 await benchEvents();
 await benchAgents();
 await benchDashboardRender();
+await benchDashboard();
+recording.stop();
+
+const targets = targetsTable();
+console.log(`\nPRD targets\n${targets}`);
+if (!process.argv.includes("--no-write")) {
+  const output = recording.blocks.slice(1).join("\n\n");
+  writeSection("bench", `${machineLine()}\n\n### PRD targets\n\n${targets}\n\n### All figures\n\n${output}`);
+}

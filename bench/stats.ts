@@ -1,4 +1,6 @@
 /** Shared helpers for benchmarks: they print figures and assert nothing about time. */
+import { SUMMARIES } from "./record.ts";
+
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
@@ -48,6 +50,7 @@ export function printSummaries<T extends Summary>(
   extra?: (row: T) => Record<string, string | number>,
 ): void {
   const ms = (v: number) => `${v.toFixed(3)} ms`;
+  for (const r of rows) SUMMARIES.set(r.name, r);
   console.log(`\n${title}`);
   console.table(
     rows.map((r) => ({

@@ -39,6 +39,17 @@ export async function benchWritePath(): Promise<void> {
       lifecycle.createSwarm({ name: `s${i}`, task: "bench", initialAgents: 10 }),
     );
     printSummaries("Write path (bun:sqlite, one transaction per op)", [transitions, usage, progress, swarms]);
+    // PRD §8.3's queries, on what the writes above left: 10,100 agents, 1,001 swarms, ~60k events.
+    const since = Date.now() - 60_000;
+    const reads = [
+      await measure("agent by id", 10_000, (i) => store.getAgent(pick(i))),
+      await measure("agents by swarm (100)", 2_000, () => store.listAgents({ swarmId: agents[0]?.swarmId })),
+      await measure("agents by status (≤ 100)", 2_000, () =>
+        store.listAgents({ status: "paused", limit: 100 }),
+      ),
+      await measure("recent events (100)", 2_000, () => store.listEvents({ since, limit: 100 })),
+    ];
+    printSummaries("SQLite reads (PRD §8.3)", reads);
     const events = (store.db.query("SELECT COUNT(*) AS n FROM events").get() as { n: number }).n;
     console.log(`events committed: ${events}, published after commit: ${delivered}, RSS: ${rssMiB()}`);
   } finally {
