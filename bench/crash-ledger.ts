@@ -38,6 +38,9 @@ export interface AgentEntry {
 export class Ledger {
   readonly swarms = new Map<string, SwarmEntry>();
   readonly agents = new Map<string, AgentEntry>();
+  /** The keys of both maps as arrays, for picking at random without copying them at every pick. */
+  readonly swarmIds: string[] = [];
+  readonly agentIds: string[] = [];
   readonly counts = { requests: 0, acknowledged: 0, refused: 0, lost: 0 };
   /** Refusals by "METHOD path-kind status", to see that they are the expected ones (409 on a finished agent). */
   readonly refusals = new Map<string, number>();
@@ -60,11 +63,16 @@ export class Ledger {
   pick<T>(items: T[]): T | undefined {
     return items[this.int(items.length)];
   }
+  learnSwarm(id: string, initialAgents: number): void {
+    this.swarms.set(id, { minAgents: initialAgents, allocated: tally() });
+    this.swarmIds.push(id);
+  }
   learnAgent(id: string, swarmId: string): AgentEntry {
     const known = this.agents.get(id);
     if (known) return known;
     const entry = { swarmId, http: tally(), killed: false };
     this.agents.set(id, entry);
+    this.agentIds.push(id);
     return entry;
   }
 }
@@ -88,8 +96,8 @@ async function attempt(ledger: Ledger, send: Send, method: string, path: string,
 /** Does one random operation against the server, recording what it was told. */
 export async function randomOperation(ledger: Ledger, send: Send): Promise<void> {
   const roll = ledger.random();
-  const swarmId = ledger.pick([...ledger.swarms.keys()]);
-  const agentId = ledger.pick([...ledger.agents.keys()]);
+  const swarmId = ledger.pick(ledger.swarmIds);
+  const agentId = ledger.pick(ledger.agentIds);
   const swarm = swarmId ? ledger.swarms.get(swarmId) : undefined;
   const agent = agentId ? ledger.agents.get(agentId) : undefined;
   if (roll < 0.15 || !swarmId || !swarm) {
@@ -104,8 +112,7 @@ export async function randomOperation(ledger: Ledger, send: Send): Promise<void>
     };
     const res = await attempt(ledger, send, "POST", "/api/swarm", body);
     const id = (res?.json as { id?: string } | undefined)?.id;
-    if (res && res.status === 201 && id)
-      ledger.swarms.set(id, { minAgents: initialAgents, allocated: tally() });
+    if (res && res.status === 201 && id) ledger.learnSwarm(id, initialAgents);
     return;
   }
   if (roll < 0.3) {

@@ -48,6 +48,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
   writeFileSync(join(home, "config.yaml"), CONFIG);
   const dbPath = join(home, "dash.db");
   const problems: string[] = [];
+  const seen = new Set<string>();
   const restarts: number[] = [];
   let killedStarting = 0;
   let key = "";
@@ -72,7 +73,10 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
       server.proc.kill("SIGKILL");
       await server.proc.exited;
       found.push(...checkImage(dbPath, ledger));
-      problems.push(...found.map((p) => `iteration ${i + 1}: ${p}`));
+      // A broken invariant stays broken: name it once, at the iteration that first saw it.
+      const fresh = found.filter((p) => !seen.has(p));
+      for (const p of fresh) seen.add(p);
+      problems.push(...fresh.map((p) => `iteration ${i + 1}: ${p}`));
       options.onIteration?.(i + 1, found);
     }
     problems.push(...(await finish(options.dash, home, ledger)));
