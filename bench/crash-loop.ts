@@ -33,6 +33,8 @@ export interface CrashLoopResult {
   refusals: Record<string, number>;
   swarms: number;
   agents: number;
+  /** Where the time went (the rest is restarts). */
+  phaseSeconds: { load: number; checkLive: number; checkImage: number };
   /** From spawn to serving, recovery included. */
   restart: Summary;
   problems: string[];
@@ -50,6 +52,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
   const problems: string[] = [];
   const seen = new Set<string>();
   const restarts: number[] = [];
+  const phases = { live: 0, load: 0, image: 0 };
   let killedStarting = 0;
   let key = "";
   const began = performance.now();
@@ -67,12 +70,18 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
       if (url) {
         restarts.push(performance.now() - t0);
         key ||= JSON.parse(readFileSync(join(home, "credentials"), "utf8")).key;
+        const t1 = performance.now();
         found.push(...(await checkLive(dbPath, spawnedAt)));
+        phases.live += performance.now() - t1;
+        const t2 = performance.now();
         await load(ledger, url, key, options.workers ?? 8, server.proc);
+        phases.load += performance.now() - t2;
       } else killedStarting++;
       server.proc.kill("SIGKILL");
       await server.proc.exited;
+      const t3 = performance.now();
       found.push(...checkImage(dbPath, ledger));
+      phases.image += performance.now() - t3;
       // A broken invariant stays broken: name it once, at the iteration that first saw it.
       const fresh = found.filter((p) => !seen.has(p));
       for (const p of fresh) seen.add(p);
@@ -93,6 +102,11 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
     swarms: ledger.swarms.size,
     agents: ledger.agents.size,
     restart: summarize("restart", restarts, performance.now() - began),
+    phaseSeconds: {
+      load: phases.load / 1000,
+      checkLive: phases.live / 1000,
+      checkImage: phases.image / 1000,
+    },
     problems,
   };
 }

@@ -20,7 +20,7 @@ test(`kill -9 at ${ITERATIONS} random moments under load loses no acknowledged w
       `${counts.acknowledged} acknowledged, ${counts.refused} refused, ${counts.lost} in flight at a kill; ` +
       `${result.swarms} swarms, ${result.agents} agents; restart p50 ${restart.p50.toFixed(0)} ms, p99 ${restart.p99.toFixed(0)} ms`,
   );
-  console.log("refused:", result.refusals);
+  console.log("refused:", result.refusals, "seconds in:", result.phaseSeconds);
   expect(result.problems).toEqual([]);
   // The load did reach the server: most iterations saw acknowledged writes and kills mid-request.
   expect(counts.acknowledged).toBeGreaterThan(ITERATIONS * 10);
