@@ -35,6 +35,12 @@ export function crashSection(r: CrashLoopResult): string {
       [["", ms(r.restart.p50), ms(r.restart.p95), ms(r.restart.p99), ms(r.restart.max)]],
     ),
     "",
+    `Time: ${r.phaseSeconds.load.toFixed(0)} s under load, ${r.phaseSeconds.checkImage.toFixed(0)} s checking crash images, ${r.phaseSeconds.checkLive.toFixed(0)} s checking live agents after restarts, the rest restarting. Refusals (expected: moves on finished agents and swarms): ${
+      Object.entries(r.refusals)
+        .map(([k, n]) => `${k} ×${n}`)
+        .join(", ") || "none"
+    }.`,
+    "",
     r.problems.length === 0
       ? "**Verdict: passed.** After every kill: `PRAGMA integrity_check` ok, every acknowledged write present, every budget's spend equal to its agents' costs to the micro-dollar, no usage report counted twice; after every restart no agent `running` without a process."
       : `**Verdict: FAILED** (${r.problems.length} problems):\n\n${r.problems
