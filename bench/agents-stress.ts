@@ -127,7 +127,9 @@ export async function runAgentsStress(dash: string[], agents: number): Promise<A
       const spent = Math.round((budget[0]?.spent ?? -1) * 1e6);
       const sum = micros.reduce((a, b) => a + b, 0);
       if (spent !== sum)
-        problems.push(`swarm ${swarmId}: budget spent ${spent} µ$ ≠ agents' ${sum} µ$: ${JSON.stringify(budget[0])}`);
+        problems.push(
+          `swarm ${swarmId}: budget spent ${spent} µ$ ≠ agents' ${sum} µ$: ${JSON.stringify(budget[0])}`,
+        );
     }
     if (ids.size !== agents) problems.push(`${ids.size} unique agent ids, expected ${agents}`);
     for (const id of swarmIds) await api("DELETE", `/api/swarm/${id}`).catch(() => {});
