@@ -7,6 +7,7 @@ import { newId } from "../../src/domain/ids.ts";
 import { AGENT_STATUSES } from "../../src/domain/states.ts";
 import { testServer } from "../api-helpers.ts";
 import { fuzzRequests } from "./fuzz-requests.ts";
+import { fuzzSeeds, saveFailure } from "./fuzz-seeds.ts";
 
 /*
  * Property-based fuzz of the HTTP API: ≥ 10,000 generated requests (hostile strings, bad JSON, wrong
@@ -15,11 +16,11 @@ import { fuzzRequests } from "./fuzz-requests.ts";
  * server and database must be sound afterwards. Failures print the request that caused them.
  */
 
-// A fixed seed keeps CI reproducible; FUZZ_SEED=<n> explores elsewhere. The seed replays the request
-// sequence; the database state also depends on how the concurrent requests interleave.
-const SEED = Number(process.env.FUZZ_SEED || 20_250_611);
-if (!Number.isSafeInteger(SEED))
-  throw new Error(`FUZZ_SEED must be an integer, got ${process.env.FUZZ_SEED}`);
+// A fixed seed keeps CI reproducible; FUZZ_SEED=<n> or FUZZ_SEED=random explores elsewhere, and seeds
+// that once failed (fuzz-failures/) run too. The seed replays the request sequence; the database state
+// also depends on how the concurrent requests interleave.
+const SUITE = "fuzz-http";
+const SEEDS = fuzzSeeds(SUITE, 20_250_611);
 const BATCH = 16; // requests in flight at once
 const RUNS = Math.ceil(10_000 / BATCH) + 2;
 
@@ -87,23 +88,28 @@ async function send({ plan: p, headers: h, pick }: Req): Promise<void> {
   problems.set(key, { count: (seen?.count ?? 0) + 1, example: seen?.example ?? example });
 }
 
-test("fuzz: ≥ 10,000 generated requests never get a 5xx and every error is the PRD envelope", async () => {
-  console.log(`fuzz seed ${SEED} (override with FUZZ_SEED)`);
+// The property records instead of throwing: one run reports every distinct failure and a full histogram.
+async function fuzz(seed: number) {
+  console.log(`fuzz seed ${seed} (override with FUZZ_SEED=<n> or FUZZ_SEED=random)`);
+  histogram.clear();
+  problems.clear();
   const started = performance.now();
-  // The property records instead of throwing: one run reports every distinct failure and a full histogram.
   const batches = fc.array(request, { minLength: BATCH, maxLength: BATCH });
   await fc.assert(
     fc.asyncProperty(batches, async (batch) => void (await Promise.all(batch.map(send)))),
-    { seed: SEED, numRuns: RUNS },
+    { seed, numRuns: RUNS },
   );
   const sent = [...histogram.values()].reduce((a, b) => a + b, 0);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`fuzz: ${sent} requests in ${seconds}s; statuses`, Object.fromEntries([...histogram].sort()));
   for (const [problem, { count, example }] of problems)
     console.log(`PROBLEM ×${count}: ${problem}\n    ${example}`);
+  saveFailure(SUITE, import.meta.path, seed, problems);
   expect(sent).toBeGreaterThanOrEqual(10_000);
   expect([...problems.keys()]).toEqual([]);
-}, 60_000);
+}
+const TITLE = "≥ 10,000 generated requests never get a 5xx and every error is the PRD envelope";
+for (const seed of SEEDS) test(`fuzz seed ${seed}: ${TITLE}`, () => fuzz(seed), 60_000);
 
 test("after the fuzz the server still serves and the database is consistent", async () => {
   expect((await api.call("GET", "/health")).status).toBe(200);
