@@ -50,19 +50,31 @@ export function crashSection(r: CrashLoopResult): string {
   ].join("\n");
 }
 
+function progressSection(done: number, of: number, problems: string[]): string {
+  const verdict =
+    problems.length === 0
+      ? "no problem so far"
+      : `${problems.length} problems so far: ${problems.slice(0, 5).join("; ")}`;
+  return `${machineLine()}\n\n**In progress or interrupted:** ${done} of ${of} iterations done, ${verdict}. The full table is written when the run ends.`;
+}
+
 if (import.meta.main) {
   const dir = mkdtempSync(join(tmpdir(), "dash-stress-bin-"));
   try {
     const bin = join(dir, "dash");
     await buildBinary(hostTarget(), bin);
     const seed = values.seed === undefined ? undefined : Number(values.seed);
+    const found: string[] = [];
     const result = await runCrashLoop({
       dash: [bin],
       iterations,
       seed,
       onIteration: (i, problems) => {
+        found.push(...problems);
         if (problems.length > 0 || i % 25 === 0 || i === iterations)
           console.log(`iteration ${i}/${iterations}${problems.length ? `: ${problems.join("; ")}` : ""}`);
+        // A long run interrupted still leaves its figure: progress goes to RESULTS.md as it runs.
+        if (i % 50 === 0 && i < iterations) writeSection("crash", progressSection(i, iterations, found));
       },
     });
     console.log(crashSection(result));
