@@ -10,9 +10,9 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { AgentResponseSchema } from "../../src/domain/agent.ts";
 import { type DashEvent, EventSchema } from "../../src/domain/event.ts";
-import { type AgentStatus, canMoveAgent } from "../../src/domain/states.ts";
 import { SwarmResponseSchema } from "../../src/domain/swarm.ts";
 import { BudgetListSchema } from "../../src/domain/wire.ts";
+import { agentMoves } from "../agent-moves.ts";
 import { tempHome, until } from "../helpers.ts";
 import { compiledDash, type Served, startServe } from "./compiled.ts";
 
@@ -125,17 +125,7 @@ test(`${AGENTS} concurrent agents on the compiled server: valid transitions, uni
   ws.close();
 
   // Every status change seen on the stream is a move the state machine allows.
-  const history = new Map<string, AgentStatus[]>();
-  const violations: string[] = [];
-  for (const event of events) {
-    const next = event.data.status as AgentStatus | undefined;
-    if (!event.type.startsWith("agent.") || !next) continue;
-    const seen = history.get(event.source) ?? [];
-    const last = seen.at(-1);
-    if (last !== undefined && !canMoveAgent(last, next))
-      violations.push(`${event.source}: ${last} -> ${next}`);
-    history.set(event.source, [...seen, next]);
-  }
+  const { history, violations } = agentMoves(events);
   expect(violations).toEqual([]);
   expect(history.size).toBe(AGENTS);
   // Every agent was seen running and then completed, last, on the stream.

@@ -6,7 +6,7 @@
 import { expect, test } from "bun:test";
 import { type AgentResponse, AgentResponseSchema } from "../../src/domain/agent.ts";
 import { type DashEvent, EventSchema } from "../../src/domain/event.ts";
-import { type AgentStatus, canMoveAgent } from "../../src/domain/states.ts";
+import { agentMoves } from "../agent-moves.ts";
 import { serverWithAgents } from "../agents-helpers.ts";
 import { until } from "../helpers.ts";
 
@@ -45,17 +45,7 @@ test(`${AGENTS} concurrent agents: no invalid transition on the event stream, un
   ws.close();
 
   // Every status change seen on the stream is a move the state machine allows.
-  const history = new Map<string, AgentStatus[]>();
-  const violations: string[] = [];
-  for (const event of events) {
-    const next = event.data.status as AgentStatus | undefined;
-    if (!event.type.startsWith("agent.") || !next) continue;
-    const seen = history.get(event.source) ?? [];
-    const last = seen.at(-1);
-    if (last !== undefined && !canMoveAgent(last, next))
-      violations.push(`${event.source}: ${last} -> ${next}`);
-    history.set(event.source, [...seen, next]);
-  }
+  const { history, violations } = agentMoves(events);
   expect(violations).toEqual([]);
   expect(history.size).toBe(AGENTS);
 
