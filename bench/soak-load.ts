@@ -204,18 +204,18 @@ export class SoakLoad {
   /** The reads an operator's tools make, plus usage reports over HTTP, at a steady pace. */
   private async requestLoop(): Promise<void> {
     const gap = 1000 / this.options.requestsPerSecond;
-    const any = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)];
+    const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)];
     const requests: (() => Promise<unknown>)[] = [
       () => this.call("GET", "/health"),
       () => this.call("GET", "/api/agents?limit=50"),
       () => this.call("GET", "/api/swarm?status=active"),
       () => this.call("GET", "/api/budget"),
       async () => {
-        const id = any(this.recentAgents);
+        const id = pick(this.recentAgents);
         return id ? this.call("GET", `/api/agents/${id}`) : this.call("GET", "/api/agents?status=running");
       },
       async () => {
-        const id = any([...this.runningAgents]);
+        const id = pick([...this.runningAgents]);
         const usage = { promptTokens: 10, completionTokens: 5, costUsd: 0.00001 };
         return id ? this.call("POST", `/api/agents/${id}/usage`, usage) : this.call("GET", "/api/swarm");
       },
