@@ -4,6 +4,7 @@
  * database it left, restart, check again, repeat. Used by tests/stress/crash.test.ts (100
  * iterations in CI) and `bun run stress:crash --iterations N`.
  */
+import { Database } from "bun:sqlite";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -141,7 +142,6 @@ async function finish(dash: string[], home: string, ledger: Ledger): Promise<str
     await fetch(`${url}/api/swarm/${id}`, { method: "DELETE", headers: { authorization: `Bearer ${key}` } });
   server.proc.kill("SIGTERM");
   if ((await server.proc.exited) !== 0) problems.push(`the last server exited with ${server.proc.exitCode}`);
-  const { Database } = await import("bun:sqlite");
   const db = new Database(join(home, "dash.db"), { readonly: true });
   const pids = db.query<{ pid: number }, []>("SELECT pid FROM agents WHERE pid IS NOT NULL").all();
   db.close();
