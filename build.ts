@@ -54,7 +54,8 @@ export async function buildBinary(target: Target, outfile: string): Promise<void
     entrypoints: [join(import.meta.dir, "src/main.ts")],
     minify: true,
     sourcemap: "none",
-    define: { DASH_BUILD_VERSION: JSON.stringify(version()) },
+    // React's production build: the development one leaks native memory on every render.
+    define: { DASH_BUILD_VERSION: JSON.stringify(version()), "process.env.NODE_ENV": '"production"' },
     external: OPENTUI_PLATFORMS.filter((p) => p !== target).map((p) => `@opentui/core-${p}`),
     compile: {
       target: TARGETS[target],

@@ -140,7 +140,9 @@ async function soak(): Promise<{ samples: Sample[]; load: SoakLoad; verdict: Jud
         agentsPerSwarm: opts.agents,
         requestsPerSecond: opts.rps,
       });
-      const pane = Tmux.start([process.execPath, MAIN, "dashboard"], { ...SIZE, env: { DASH_HOME: home } });
+      // React's production build, as in the binary (build.ts): the development one leaks per render.
+      const env = { DASH_HOME: home, NODE_ENV: "production" };
+      const pane = Tmux.start([process.execPath, MAIN, "dashboard"], { ...SIZE, env });
       onInterrupt = () => {
         pane.kill();
         killShims(home);
