@@ -19,6 +19,7 @@ import {
   SwarmListSchema,
 } from "../domain/wire.ts";
 import type { Connection } from "./connection.ts";
+import { fetchPatiently, RATE_LIMIT_PATIENCE_MS } from "./send.ts";
 
 type Query = Record<string, string | number | undefined>;
 
@@ -39,6 +40,7 @@ export class DashClient {
   constructor(
     readonly connection: Connection,
     private readonly fetcher: typeof fetch = fetch,
+    private readonly patienceMs = RATE_LIMIT_PATIENCE_MS,
   ) {}
 
   async request<S extends z.ZodType>(
@@ -55,27 +57,14 @@ export class DashClient {
     const headers: Record<string, string> = { accept: "application/json" };
     if (this.connection.key) headers.authorization = `Bearer ${this.connection.key}`;
     if (options.body !== undefined) headers["content-type"] = "application/json";
-    let response: Response;
-    try {
-      response = await this.fetcher(url, {
-        method,
-        // Never follow a redirect with the key on it to somewhere else.
-        redirect: "error",
-        headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      });
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      const why =
-        code === "ConnectionRefused" || code === "ECONNREFUSED"
-          ? "connection refused"
-          : (error as Error).message;
-      throw new DashError(
-        "UNREACHABLE",
-        `No Dash server answers at ${this.connection.url} (${why}). Start one with \`dash serve\`, or point to yours with --url or DASH_URL.`,
-        { url: this.connection.url },
-      );
-    }
+    const init: RequestInit = {
+      method,
+      // Never follow a redirect with the key on it to somewhere else.
+      redirect: "error",
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    };
+    const response = await fetchPatiently(this.fetcher, url, init, this.connection.url, this.patienceMs);
     const text = await response.text();
     if (!response.ok) throw this.toError(response, text);
     const parsed = schema.safeParse(parseBody(text));

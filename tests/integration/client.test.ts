@@ -17,9 +17,12 @@ const odd = Bun.serve({
     return Response.json({ error: { code: "UNAUTHORIZED", message: "Missing API key" } }, { status: 401 });
   },
 });
+// 60 a minute: the bucket holds 60 and refills one a second, so a 429 says "Retry-After: 1".
+const limited = await testServer({ limits: { perMinute: 60, swarmCreatesPerMinute: 60 } });
 afterAll(async () => {
   await odd.stop(true);
   await api.close();
+  await limited.close();
 });
 
 const client = (url: string, key: string | null) => new DashClient({ url, key, keySource: "test" });
@@ -60,5 +63,25 @@ describe("DashClient", () => {
     expect((await failure(client(odd.url.origin, "k").listKeys())).code).toBe("INTERNAL_ERROR");
     const shape = await failure(client(odd.url.origin, "k").health());
     expect(shape.message).toContain("is this a Dash server of the same version?");
+  });
+
+  test("a 429 is waited out (Retry-After) within the client's patience, then answered; without patience it is RATE_LIMITED", async () => {
+    const origin = limited.server.url.origin;
+    const impatient = new DashClient({ url: origin, key: limited.keys.admin, keySource: "test" }, fetch, 0);
+    for (let i = 0; i < 60; i++) await impatient.listSwarms();
+    const refused = await failure(impatient.createSwarm({ name: "no", task: "t", initialAgents: 1 }));
+    expect(refused.code).toBe("RATE_LIMITED");
+    const started = performance.now();
+    const swarm = await client(origin, limited.keys.admin).createSwarm({
+      name: "yes",
+      task: "t",
+      initialAgents: 1,
+    });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(900);
+    // Created once: the refused attempt was never handled.
+    expect((await client(origin, limited.keys.admin).listSwarms()).swarms.map((s) => s.name)).toEqual([
+      "yes",
+    ]);
+    expect(swarm.name).toBe("yes");
   });
 });
