@@ -27,7 +27,13 @@ export type { DashboardActions } from "./effects.ts";
 export interface AppProps {
   store: DashboardStore;
   actions: DashboardActions;
-  info: { url: string; keySource: string; version: string; batchMs: number };
+  info: {
+    url: string;
+    keySource: string;
+    version: string;
+    batchMs: number;
+    react?: "production" | "development";
+  };
   onQuit: () => void;
   /** How often the details view polls the log (tests shorten it). */
   logEveryMs?: number;

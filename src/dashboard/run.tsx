@@ -7,6 +7,8 @@ import { DashboardFeed } from "./model/feed.ts";
 import { DashboardStore } from "./model/store.ts";
 
 const BATCH_MS = 50;
+/** What React loaded (it reads NODE_ENV too); build.ts fixes it to production in the binary. */
+const REACT = process.env.NODE_ENV === "production" ? "production" : "development";
 
 /**
  * Runs `dash dashboard` until the operator quits. The first snapshot is loaded before the screen
@@ -54,7 +56,13 @@ export async function runDashboard(connection: Connection, version: string): Pro
     <App
       store={store}
       actions={actions}
-      info={{ url: connection.url, keySource: connection.keySource, version, batchMs: BATCH_MS }}
+      info={{
+        url: connection.url,
+        keySource: connection.keySource,
+        version,
+        batchMs: BATCH_MS,
+        react: REACT,
+      }}
       onQuit={() => quit(0)}
     />,
   );

@@ -140,6 +140,13 @@ test("? shows the help overlay and Esc hides it", async () => {
   await wide.waitFor((s) => !s.includes("Keys (? or Esc closes)"), WAIT, "the help to close");
 });
 
+test("4 shows the settings: the binary runs React's production build (its development build leaks)", async () => {
+  wide.keys("4");
+  await wide.waitFor((s) => /React build\s+production/.test(s), WAIT, "the settings view");
+  wide.keys("1");
+  await wide.waitFor((s) => !s.includes("React build"), WAIT, "the grid view again");
+});
+
 test("x then y kills the selected agent: KILLED on screen and on the server", async () => {
   wide.keys("G"); // the last row: web-4
   await wide.waitFor((s) => detailsName(s) === "web-4", WAIT, "web-4 selected");
