@@ -510,12 +510,14 @@ describe("Header, SwarmSelector, StatusBar, overlays, settings", () => {
         keySource="--key"
         version="0.1.0"
         batchMs={50}
+        react="development"
         agents={3}
         events={10}
       />,
       90,
-      8,
+      9,
     );
+    expect(settings.frame).toContain("React build   development: for debugging, memory grows per render");
     expect(settings.frame).toContain("http://127.0.0.1:7373");
     expect(settings.frame).toContain("50 ms");
     expect(settings.frame).toContain("10 of 1000 events");
