@@ -10,6 +10,9 @@ if (mode === "__shim" && arg) {
 } else if (mode === "__openai-agent") {
   const { runOpenAIAgent } = await import("./runtimes/openai-agent.ts");
   process.exitCode = await runOpenAIAgent(arg ?? "", process.argv[4]);
+} else if (mode === "__openclaw-agent") {
+  const { runOpenClawAgent } = await import("./runtimes/openclaw-agent.ts");
+  process.exitCode = await runOpenClawAgent(arg ?? "", process.argv[4]);
 } else {
   const { main } = await import("./cli/index.ts");
   const { runCli } = await import("./cli/run.ts");

@@ -122,7 +122,9 @@ export const line = (value: unknown) => `echo '${JSON.stringify(value)}'`;
  * A real server and a real scheduler over the same database, agents reaching the server as
  * DASH_URL (they call the API with their own keys); both stop after the file's tests.
  */
-export async function serverWithAgents(options: { maxConcurrency?: number } = {}) {
+export async function serverWithAgents(
+  options: { maxConcurrency?: number; presets?: Record<string, RuntimePreset> } = {},
+) {
   const api = await testServer();
   const s = await testScheduler({ ...options, t: api.t, url: `http://127.0.0.1:${api.server.port}` });
   afterAll(async () => {

@@ -12,6 +12,7 @@ import { removeWorkspaces } from "./cleanup.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import { recoverRuns } from "./recovery.ts";
 import { RunKeeper } from "./run-keeper.ts";
+import { RuntimeControls } from "./runtime-controls.ts";
 
 export interface SchedulerOptions {
   home: string;
@@ -43,6 +44,7 @@ export class Scheduler {
   private poller: ReturnType<typeof setInterval> | null = null;
   private scheduling: Promise<void> | null = null;
   private again = false;
+  private readonly controls: RuntimeControls;
 
   constructor(
     private readonly lifecycle: Lifecycle,
@@ -54,6 +56,10 @@ export class Scheduler {
       resumable: async (agent) => (await this.runtimeFor(agent, agent.sessionId)).runtime.resumes,
       schedule: () => this.schedule(),
     });
+    this.controls = new RuntimeControls(async (agentId) => {
+      const agent = await lifecycle.store.getAgent(agentId);
+      return agent ? (await this.runtimeFor(agent)).runtime.control : undefined;
+    }, log);
   }
 
   async start(): Promise<void> {
@@ -192,10 +198,17 @@ export class Scheduler {
         void this.schedule();
         return;
       case "agent.paused":
-        if (run && signalGroup(run.pid, "SIGSTOP")) run.stopClock();
+        if (run && signalGroup(run.pid, "SIGSTOP")) {
+          run.stopClock();
+          void this.controls.run(run.agentId, "pause");
+        }
         return;
       case "agent.resumed":
-        if (run && signalGroup(run.pid, "SIGCONT")) this.keeper.startClock(run);
+        // A runtime's own resume (OpenClaw's continuation) goes first: the process follows it.
+        if (run)
+          void this.controls.run(run.agentId, "resume").then(() => {
+            if (signalGroup(run.pid, "SIGCONT")) this.keeper.startClock(run);
+          });
         return;
       case "agent.killed":
         if (run) void this.keeper.stopRun(run, "kill");

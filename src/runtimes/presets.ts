@@ -5,6 +5,7 @@ import { CodexParser } from "./adapters/codex.ts";
 import { GeminiParser } from "./adapters/gemini.ts";
 import { OpencodeParser } from "./adapters/opencode.ts";
 import { openaiRuntime } from "./openai-runtime.ts";
+import { openclawRuntime } from "./openclaw-runtime.ts";
 import { modelKey, PRICES, type Price, PriceSchema } from "./pricing.ts";
 import { ReportProtocolParser } from "./report-protocol.ts";
 import type { OutputParser } from "./runtime.ts";
@@ -25,6 +26,7 @@ export const RUNTIME_KINDS = [
   "gemini",
   "opencode",
   "openai",
+  "openclaw",
 ] as const;
 export const RuntimeKindSchema = z.enum(RUNTIME_KINDS);
 export type RuntimeKind = z.infer<typeof RuntimeKindSchema>;
@@ -58,6 +60,12 @@ export const RuntimePresetSchema = z.strictObject({
   retryBaseMs: z.number().int().min(0).max(60_000).optional(),
   system: z.string().max(100_000).optional(),
   maxTokens: z.number().int().positive().optional(),
+  // The openclaw kind: the gateway (else OPENCLAW_GATEWAY_URL) and how long it may be unreachable.
+  gatewayUrl: z
+    .string()
+    .regex(/^wss?:\/\/\S+$/, "a ws:// or wss:// URL")
+    .optional(),
+  reconnectForMs: z.number().int().min(0).max(3_600_000).optional(),
 });
 export type RuntimePreset = z.infer<typeof RuntimePresetSchema>;
 
@@ -111,6 +119,7 @@ export function builtInPresets(): Record<string, RuntimePreset> {
       baseUrl: process.env.OPENAI_BASE_URL || "https://api.openai.com/v1",
       apiKeyEnv: "OPENAI_API_KEY",
     },
+    openclaw: { kind: "openclaw" },
   };
 }
 
@@ -136,6 +145,8 @@ export interface ResolvedRuntime {
   resumes: boolean;
   /** Paths (unexpanded) the CLI writes besides its workspace: see RuntimePreset.writable. */
   writable: string[];
+  /** What pause and resume do besides stopping and continuing the process (OpenClaw's sessions). */
+  control?: { pause(): Promise<void>; resume(): Promise<void> };
 }
 
 const PARSERS: Record<RuntimeKind, (model: string, prices: Record<string, Price>) => OutputParser> = {
@@ -146,6 +157,7 @@ const PARSERS: Record<RuntimeKind, (model: string, prices: Record<string, Price>
   gemini: (model, prices) => new GeminiParser(model, prices),
   opencode: (model) => new OpencodeParser(model),
   openai: () => new ReportProtocolParser(),
+  openclaw: () => new ReportProtocolParser(),
 };
 
 export interface RuntimeChoice {
@@ -185,6 +197,7 @@ export function resolveRuntime(
   const model = preset.model ?? choice.model;
   const table = preset.price ? { ...prices, [modelKey(model)]: preset.price } : prices;
   if (preset.kind === "openai" && !choice.command) return openaiRuntime(name, preset, choice, model, table);
+  if (preset.kind === "openclaw" && !choice.command) return openclawRuntime(name, preset, choice, model);
   const template = choice.command ?? preset.command;
   if (!template) {
     throw new DashError("VALIDATION_ERROR", `runtime "${name}" needs config.command (an argv array)`, {

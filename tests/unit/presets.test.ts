@@ -32,7 +32,7 @@ test("presets fill placeholders as whole argv elements, once, with no shell anyw
 
 test("an unknown runtime or a command preset without argv is a clear validation error", () => {
   expect(() => resolveRuntime({ ...choice, runtime: "nope" }, builtInPresets(), "command")).toThrow(
-    /unknown runtime "nope"; runtimes here: claude-code, codex, command, demo, gemini, openai, opencode/,
+    /unknown runtime "nope"; runtimes here: claude-code, codex, command, demo, gemini, openai, openclaw, opencode/,
   );
   expect(() => resolveRuntime(choice, builtInPresets(), "command")).toThrow(DashError);
 });
