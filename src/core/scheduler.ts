@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { AgentRecord } from "../domain/agent.ts";
 import { DashError } from "../domain/errors.ts";
 import type { EventRecord } from "../domain/event.ts";
@@ -58,7 +59,10 @@ export class Scheduler {
     });
     this.controls = new RuntimeControls(async (agentId) => {
       const agent = await lifecycle.store.getAgent(agentId);
-      return agent ? (await this.runtimeFor(agent)).runtime.control : undefined;
+      const control = agent ? (await this.runtimeFor(agent)).runtime.control : undefined;
+      return agent && control
+        ? { control, workspace: join(options.home, "workspaces", agent.swarmId, agent.id) }
+        : undefined;
     }, log);
   }
 
@@ -130,6 +134,7 @@ export class Scheduler {
         task: agent.task,
         input: agent.input ?? undefined,
         agentId: agent.id,
+        parentId: agent.parentId,
         session: resume,
         budgetUsd: budgetUsd !== null && budgetUsd > 0 ? budgetUsd : null,
       },

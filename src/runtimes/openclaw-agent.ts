@@ -9,15 +9,7 @@
 import { z } from "zod";
 import { GatewayError } from "./openclaw-gateway.ts";
 import { GatewayLink } from "./openclaw-link.ts";
-import {
-  beyond,
-  NOTHING,
-  RunBook,
-  type RunEntry,
-  recordedByDash,
-  runsSpent,
-  type Spent,
-} from "./openclaw-runs.ts";
+import { beyond, NOTHING, RunBook, recordedByDash, runsSpent, type Spent } from "./openclaw-runs.ts";
 
 export const OpenClawSettingsSchema = z.object({
   url: z.string().regex(/^wss?:\/\/\S+$/, "a ws:// or wss:// URL"),
@@ -83,7 +75,7 @@ export async function runOpenClawAgent(
 }
 
 async function follow(link: GatewayLink, settings: OpenClawSettings, message: string, dir: string) {
-  const book = new RunBook(dir);
+  let book = new RunBook(dir);
   const agentId = process.env.DASH_AGENT_ID ?? settings.sessionKey;
   let recorded: Spent = book.runs.length > 0 ? await recordedByDash(process.env) : NOTHING;
   let { entry, fresh } = book.current(agentId);
@@ -95,13 +87,17 @@ async function follow(link: GatewayLink, settings: OpenClawSettings, message: st
   };
   process.once("SIGTERM", onTerm);
   report({ dash: "progress", current: 0, total: 1 });
+  if (settings.parentSessionKey && book.runs.length === 1) {
+    // A child of the tree strategy: its session is made under its parent's (made once: idempotent).
+    const { sessionKey: key, label, parentSessionKey } = settings;
+    await link.request("sessions.create", { key, label, parentSessionKey });
+  }
   const started = await link.request<{ sessionKey?: string }>("agent", {
     message,
     idempotencyKey: entry.key,
     sessionKey: settings.sessionKey,
     label: settings.label,
     ...(settings.model ? { model: settings.model } : {}),
-    ...(settings.parentSessionKey ? { parentSessionKey: settings.parentSessionKey } : {}),
   });
   report({ dash: "session", id: started.sessionKey ?? settings.sessionKey });
   if (!fresh) console.log(`following run ${entry.key}, started by an earlier attempt`);
@@ -109,10 +105,12 @@ async function follow(link: GatewayLink, settings: OpenClawSettings, message: st
     const end = await waitFor(link, entry.key, settings.waitSliceMs);
     const ok = end.status === "ok";
     if (!ok && end.stopReason === "rpc") {
-      // Aborted: by a pause, whose resume started a continuation in the same session, or by someone else.
-      const next = await continuation(link, settings.sessionKey, book, entry);
+      // Aborted: by a pause, whose resume wrote a continuation into the book (this process was
+      // stopped meanwhile), or by someone else.
+      book = new RunBook(dir);
+      const next = book.after(entry);
       if (next) {
-        book.end(entry, "error");
+        console.log(`the run was paused; following its continuation ${next.key}`);
         entry = next;
         continue;
       }
@@ -146,17 +144,6 @@ async function waitFor(link: GatewayLink, runId: string, sliceMs: number): Promi
     );
     if (answer.status !== "timeout") return answer;
   }
-}
-
-/** The session's newer run, if a resume started one after `entry` was aborted. */
-async function continuation(link: GatewayLink, key: string, book: RunBook, entry: RunEntry) {
-  const { session } = await link.request<{ session?: { lastRunId?: string } }>("sessions.describe", { key });
-  const last = session?.lastRunId;
-  if (!last || last === entry.key || book.runs.some((r) => r.key === last)) return null;
-  const next = { key: last };
-  book.add(next);
-  console.log(`the run was paused; following its continuation ${last}`);
-  return next;
 }
 
 /** Reports what the ended runs cost beyond what Dash has; returns the new total recorded. */

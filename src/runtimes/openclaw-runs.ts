@@ -34,14 +34,30 @@ export class RunBook {
   current(agentId: string): { entry: RunEntry; fresh: boolean } {
     const last = this.runs.at(-1);
     if (last && last.outcome === undefined) return { entry: last, fresh: false };
-    const entry = { key: `dash-${agentId}-${this.runs.length + 1}` };
-    this.add(entry);
-    return { entry, fresh: true };
+    return { entry: this.next(agentId), fresh: true };
   }
 
-  add(entry: RunEntry): void {
+  /**
+   * A resume's continuation, written by the server while the agent's process is stopped: the run
+   * it was on ended (aborted by the pause), the new key is the one the process follows next.
+   */
+  continuation(agentId: string): RunEntry {
+    const last = this.runs.at(-1);
+    if (last && last.outcome === undefined) last.outcome = "error";
+    return this.next(agentId);
+  }
+
+  /** The newest run, if it is not `entry` and has not ended (a continuation to follow). */
+  after(entry: RunEntry): RunEntry | null {
+    const last = this.runs.at(-1);
+    return last && last.key !== entry.key && last.outcome === undefined ? last : null;
+  }
+
+  private next(agentId: string): RunEntry {
+    const entry = { key: `dash-${agentId}-${this.runs.length + 1}` };
     this.runs.push(entry);
     this.save();
+    return entry;
   }
 
   end(entry: RunEntry, outcome: "ok" | "error"): void {

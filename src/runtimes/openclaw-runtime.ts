@@ -1,6 +1,7 @@
 import { VERSION } from "../version.ts";
 import { gatewayToken } from "./openclaw-agent.ts";
 import { GatewayConnection } from "./openclaw-gateway.ts";
+import { RunBook } from "./openclaw-runs.ts";
 import type { ResolvedRuntime, RuntimeChoice, RuntimePreset } from "./presets.ts";
 import { ReportProtocolParser } from "./report-protocol.ts";
 import { selfArgv } from "./self.ts";
@@ -31,6 +32,7 @@ export function openclawRuntime(
     sessionKey,
     label: `dash ${choice.agentId}`,
     ...(model.includes("/") ? { model } : {}),
+    ...(choice.parentId ? { parentSessionKey: sessionKeyOf(choice.parentId) } : {}),
     version: VERSION,
     ...(preset.reconnectForMs === undefined ? {} : { reconnectForMs: preset.reconnectForMs }),
   };
@@ -57,11 +59,13 @@ export function openclawRuntime(
     writable: [],
     control: {
       pause: () => call("sessions.abort", { key: sessionKey }),
-      resume: () =>
+      // The continuation's key goes into the agent's run book first (its process is stopped, and
+      // reads the book when it sees its run aborted), then the gateway is asked for it.
+      resume: (workspace) =>
         call("sessions.send", {
           key: sessionKey,
           message: CONTINUE,
-          idempotencyKey: `${sessionKey}-resume-${Date.now()}`,
+          idempotencyKey: new RunBook(workspace).continuation(choice.agentId).key,
         }),
     },
   };

@@ -146,7 +146,7 @@ export interface ResolvedRuntime {
   /** Paths (unexpanded) the CLI writes besides its workspace: see RuntimePreset.writable. */
   writable: string[];
   /** What pause and resume do besides stopping and continuing the process (OpenClaw's sessions). */
-  control?: { pause(): Promise<void>; resume(): Promise<void> };
+  control?: { pause(workspace: string): Promise<void>; resume(workspace: string): Promise<void> };
 }
 
 const PARSERS: Record<RuntimeKind, (model: string, prices: Record<string, Price>) => OutputParser> = {
@@ -167,6 +167,8 @@ export interface RuntimeChoice {
   task: string;
   input?: string;
   agentId: string;
+  /** The agent that spawned this one (the tree strategy), if any. */
+  parentId?: string | null;
   /** Resume this session (a lost run that reported one), if the preset can. */
   session?: string | null;
   /** What remains of the swarm's USD budget, for presets that take a spending cap. */

@@ -105,6 +105,16 @@ test("an agent whose process was lost while Dash was down follows the same run: 
   expect(logOf(agent)).toContain("started by an earlier attempt");
 });
 
+test("a child (tree strategy) is a session under its parent's", async () => {
+  const root = await start("claw", "TASK: SLOW the parent");
+  const { swarmId } = (await s.t.store.getAgent(root)) as AgentRecord;
+  const child = await s.t.lifecycle.spawnAgent({ swarmId, task: "TASK: the child", parentId: root });
+  expect((await s.waitFor(child.id)).status).toBe("completed");
+  expect(gateway.parents.get(`agent:main:dash-${child.id}`)).toBe(`agent:main:dash-${root}`);
+  expect(gateway.parents.has(`agent:main:dash-${root}`)).toBe(false);
+  await s.t.lifecycle.moveAgent(root, { to: "killed" });
+});
+
 test("a wrong token fails the agent with what to set; the server goes on", async () => {
   const agent = await s.waitFor(await start("claw-wrong-token", "TASK: wrong token"));
   expect(agent.status).toBe("failed");
