@@ -85,7 +85,7 @@ export async function startApp(
     {
       home: config.home,
       url: server.server.url.origin,
-      presets: presetsWith(config.runtimes),
+      presets: presetsWith(config.runtimes, config.openclaw),
       defaultRuntime: config.defaults.runtime,
       sandbox,
       prices: {

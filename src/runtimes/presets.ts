@@ -126,12 +126,25 @@ export function builtInPresets(): Record<string, RuntimePreset> {
 /**
  * The presets a server offers: the built-in ones, then config.yaml's, each on top of the built-in
  * preset of its kind (so `{ kind: claude-code, model: … }` keeps Claude's argv, resume and budget
- * arguments).
+ * arguments). The `openclaw:` section (or OPENCLAW_GATEWAY_URL / _TOKEN) sets the gateway of every
+ * openclaw preset that names none itself.
  */
-export function presetsWith(custom: Record<string, RuntimePreset>): Record<string, RuntimePreset> {
+export function presetsWith(
+  custom: Record<string, RuntimePreset>,
+  openclaw: { gatewayUrl?: string; token?: string } = {},
+): Record<string, RuntimePreset> {
   const builtIn = builtInPresets();
+  builtIn.openclaw = {
+    kind: "openclaw",
+    ...(openclaw.gatewayUrl ? { gatewayUrl: openclaw.gatewayUrl } : {}),
+    ...(openclaw.token ? { env: { OPENCLAW_GATEWAY_TOKEN: openclaw.token } } : {}),
+  };
   const merged = { ...builtIn };
-  for (const [name, preset] of Object.entries(custom)) merged[name] = { ...builtIn[preset.kind], ...preset };
+  for (const [name, preset] of Object.entries(custom)) {
+    const base = builtIn[preset.kind];
+    const env = base?.env || preset.env ? { ...base?.env, ...preset.env } : undefined;
+    merged[name] = { ...base, ...preset, ...(env ? { env } : {}) };
+  }
   return merged;
 }
 

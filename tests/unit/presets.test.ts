@@ -207,3 +207,29 @@ test("a config preset of a CLI kind keeps that CLI's argv, resume and budget arg
   expect(reviewer.argv.slice(-4)).toEqual(["--resume", "s-9", "--max-budget-usd", "1"]);
   expect(Object.keys(presets)).toContain("openai");
 });
+
+test("openclaw presets: the config's gateway and token reach every openclaw preset; the session is the agent's", () => {
+  const presets = presetsWith(
+    {
+      mine: { kind: "openclaw", env: { EXTRA: "1" } },
+      elsewhere: { kind: "openclaw", gatewayUrl: "wss://gw.example/x" },
+    },
+    { gatewayUrl: "ws://10.0.0.2:18789", token: "tok" },
+  );
+  expect(presets.mine?.env).toEqual({ OPENCLAW_GATEWAY_TOKEN: "tok", EXTRA: "1" });
+  const resolve = (runtime: string, patch: { model?: string; parentId?: string } = {}) =>
+    resolveRuntime({ ...choice, runtime, ...patch }, presets, "command");
+  const settings = (r: ReturnType<typeof resolve>) => JSON.parse(r.env.DASH_OPENCLAW as string);
+  const plain = resolve("mine", { model: "claude-sonnet-4" });
+  expect(plain.kind).toBe("openclaw");
+  expect(plain.argv.slice(-2)).toEqual(["__openclaw-agent", choice.task]);
+  expect(settings(plain)).toMatchObject({ url: "ws://10.0.0.2:18789", sessionKey: `dash-${choice.agentId}` });
+  expect(settings(plain).model).toBeUndefined();
+  expect(plain.control).toBeDefined();
+  const child = resolve("elsewhere", { model: "fake/fake-model", parentId: "P1" });
+  expect(settings(child)).toMatchObject({
+    url: "wss://gw.example/x",
+    model: "fake/fake-model",
+    parentSessionKey: "dash-P1",
+  });
+});

@@ -103,6 +103,16 @@ export const agentRoutes = [
     },
   }),
   moveRoute("/api/agents/:id", "killed", "DELETE", "Kill an agent"),
-  moveRoute("/api/agents/:id/pause", "paused", "POST", "Pause a running agent"),
-  moveRoute("/api/agents/:id/resume", "running", "POST", "Resume a paused agent"),
+  moveRoute(
+    "/api/agents/:id/pause",
+    "paused",
+    "POST",
+    "Pause a running agent (SIGSTOP to its process group; an openclaw agent's run is aborted, as OpenClaw has no pause)",
+  ),
+  moveRoute(
+    "/api/agents/:id/resume",
+    "running",
+    "POST",
+    "Resume a paused agent (SIGCONT; an openclaw agent's session gets a continuation message and goes on from there)",
+  ),
 ];
