@@ -100,7 +100,9 @@ async function follow(link: GatewayLink, settings: OpenClawSettings, message: st
     ...(settings.model ? { model: settings.model } : {}),
   });
   report({ dash: "session", id: started.sessionKey ?? settings.sessionKey });
-  console.log(fresh ? `run ${entry.key} started` : `following run ${entry.key}, started by an earlier attempt`);
+  console.log(
+    fresh ? `run ${entry.key} started` : `following run ${entry.key}, started by an earlier attempt`,
+  );
   for (;;) {
     const end = await waitFor(link, entry.key, settings.waitSliceMs);
     const ok = end.status === "ok";
