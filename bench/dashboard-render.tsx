@@ -3,8 +3,8 @@
  * 1,000 agents, from the store publishing to the frame drawn, and one event appended to the
  * stream. The App is the real one, on OpenTUI's test renderer at 160×48; nothing is asserted.
  */
-import { flushSync } from "@opentui/react";
-import { testRender } from "@opentui/react/test-utils";
+import { createTestRenderer } from "@opentui/core/testing";
+import { createRoot, flushSync } from "@opentui/react";
 import { ulid } from "ulid";
 import { App } from "../src/dashboard/app.tsx";
 import { blankAgent } from "../src/dashboard/model/apply-event.ts";
@@ -46,9 +46,10 @@ async function renderCost(count: number): Promise<Summary[]> {
     answer: async () => {},
   };
   const info = { url: "bench", keySource: "bench", version: "bench", batchMs: 50 };
-  const screen = await testRender(<App store={store} actions={actions} info={info} onQuit={() => {}} />, {
-    width: 160,
-    height: 48,
+  // React's production build, as `bun run bench` runs (package.json), like the binary.
+  const screen = await createTestRenderer({ width: 160, height: 48 });
+  flushSync(() => {
+    createRoot(screen.renderer).render(<App store={store} actions={actions} info={info} onQuit={() => {}} />);
   });
   await screen.renderOnce();
   const full = await measure(`full update, ${count} agents`, ROUNDS, async (round) => {
