@@ -98,12 +98,16 @@ export function fakeOpenClaw(options: {
         return { ok: true, abortedRunId: run.runId, status: "aborted" };
       },
       "sessions.create": (p) => {
-        if (p.parentSessionKey) parents.set(full(String(p.key)), full(String(p.parentSessionKey)));
+        const parent = p.parentSessionKey ? full(String(p.parentSessionKey)) : null;
+        if (parent && ![...runs.values()].some((r) => r.sessionKey === parent)) {
+          throw new Error(`unknown parent session: ${p.parentSessionKey}`);
+        }
+        if (parent) parents.set(full(String(p.key)), parent);
         return { ok: true, key: full(String(p.key)) };
       },
       "sessions.send": (p) => {
         const runId = String(p.idempotencyKey ?? crypto.randomUUID());
-        start(runId, String(p.key), String(p.message));
+        if (!runs.has(runId)) start(runId, String(p.key), String(p.message));
         return { runId, status: "started" };
       },
       "sessions.describe": (p) => {
@@ -200,7 +204,11 @@ export function fakeOpenClaw(options: {
         if (!sockets.has(ws)) return refuse("connect first");
         const handler = handlers[frame.method];
         if (!handler) return refuse(`unknown method: ${frame.method}`);
-        answer(await handler(frame.params, answer));
+        try {
+          answer(await handler(frame.params, answer));
+        } catch (error) {
+          refuse((error as Error).message);
+        }
       },
       close(ws) {
         sockets.delete(ws);

@@ -23,6 +23,8 @@ export const OpenClawSettingsSchema = z.object({
   /** How long an unreachable gateway is waited for before the run fails. */
   reconnectForMs: z.number().int().nonnegative().default(60_000),
   requestTimeoutMs: z.number().int().positive().default(15_000),
+  /** How long a tree child waits for its parent's session to exist. */
+  parentWaitMs: z.number().int().nonnegative().default(30_000),
 });
 export type OpenClawSettings = z.infer<typeof OpenClawSettingsSchema>;
 
@@ -34,6 +36,7 @@ interface WaitAnswer {
 }
 
 const report = (value: Record<string, unknown>) => console.log(JSON.stringify(value));
+const CONTINUE = "You were paused. Continue the task where you left off.";
 
 /** The gateway token: OpenClaw's own variable, or the PRD's OPENCLAW_API_KEY. */
 export function gatewayToken(env: Record<string, string | undefined>): string | null {
@@ -87,11 +90,8 @@ async function follow(link: GatewayLink, settings: OpenClawSettings, message: st
   };
   process.once("SIGTERM", onTerm);
   report({ dash: "progress", current: 0, total: 1 });
-  if (settings.parentSessionKey && book.runs.length === 1) {
-    // A child of the tree strategy: its session is made under its parent's (made once: idempotent).
-    const { sessionKey: key, label, parentSessionKey } = settings;
-    await link.request("sessions.create", { key, label, parentSessionKey });
-  }
+  if (settings.parentSessionKey && book.runs.length === 1) await underParent(link, settings);
+  // Asking for a run by its key is idempotent: a run the gateway has already is answered, not rerun.
   const started = await link.request<{ sessionKey?: string }>("agent", {
     message,
     idempotencyKey: entry.key,
@@ -107,12 +107,18 @@ async function follow(link: GatewayLink, settings: OpenClawSettings, message: st
     const end = await waitFor(link, entry.key, settings.waitSliceMs);
     const ok = end.status === "ok";
     if (!ok && end.stopReason === "rpc") {
-      // Aborted: by a pause, whose resume wrote a continuation into the book (this process was
-      // stopped meanwhile), or by someone else.
+      // Aborted: by a pause, whose resume wrote a continuation's key into the book while this
+      // process was stopped, or by someone else.
       book = new RunBook(dir);
       const next = book.after(entry);
       if (next) {
-        console.log(`the run was paused; following its continuation ${next.key}`);
+        console.log(`the run was paused; its continuation is ${next.key}`);
+        // sessions.send adds the message to the session; `agent` there would rerun the aborted turn.
+        await link.request("sessions.send", {
+          key: settings.sessionKey,
+          message: CONTINUE,
+          idempotencyKey: next.key,
+        });
         entry = next;
         continue;
       }
@@ -134,6 +140,25 @@ async function follow(link: GatewayLink, settings: OpenClawSettings, message: st
     report({ dash: "result", result: text });
     return 0;
   }
+}
+
+/**
+ * A child of the tree strategy gets its session under its parent's (sessions.create is idempotent).
+ * The parent's session may not exist yet (its process is starting): it is waited for, up to
+ * `parentWaitMs`, then the child goes on without the link rather than not at all.
+ */
+async function underParent(link: GatewayLink, settings: OpenClawSettings): Promise<void> {
+  const { sessionKey: key, label, parentSessionKey } = settings;
+  for (const end = Date.now() + settings.parentWaitMs; ; await Bun.sleep(500)) {
+    try {
+      await link.request("sessions.create", { key, label, parentSessionKey });
+      return;
+    } catch (error) {
+      if (!(error instanceof GatewayError) || !/unknown parent session/.test(error.message)) throw error;
+      if (Date.now() > end) break;
+    }
+  }
+  console.log(`the parent session ${parentSessionKey} did not appear: this session has no parent`);
 }
 
 /** Blocks until the run ends; `agent.wait` answers "timeout" while it goes on (or is unknown). */

@@ -8,15 +8,14 @@ import { selfArgv } from "./self.ts";
 
 /** OpenClaw's own default address (`openclaw gateway run`), when neither config nor env names one. */
 const DEFAULT_GATEWAY = "ws://127.0.0.1:18789";
-const CONTINUE = "You were paused. Continue the task where you left off.";
 
 export const sessionKeyOf = (agentId: string) => `dash-${agentId}`;
 
 /**
  * The dash binary itself follows the session (openclaw-agent.ts), with its settings in
  * DASH_OPENCLAW. OpenClaw has no pause: pausing aborts the session's run (the agent's process is
- * stopped as usual), and resuming sends a continuation to the same session, which the process
- * follows when it is continued. The model is passed on only as OpenClaw names them
+ * stopped first, as usual), and resuming writes a continuation's key into the agent's run book
+ * before the process is continued; it then asks the same session to go on under that key. The model is passed on only as OpenClaw names them
  * (`provider/model`); otherwise the gateway's default model answers.
  */
 export function openclawRuntime(
@@ -59,14 +58,9 @@ export function openclawRuntime(
     writable: [],
     control: {
       pause: () => call("sessions.abort", { key: sessionKey }),
-      // The continuation's key goes into the agent's run book first (its process is stopped, and
-      // reads the book when it sees its run aborted), then the gateway is asked for it.
-      resume: (workspace) =>
-        call("sessions.send", {
-          key: sessionKey,
-          message: CONTINUE,
-          idempotencyKey: new RunBook(workspace).continuation(choice.agentId).key,
-        }),
+      resume: async (workspace) => {
+        new RunBook(workspace).continuation(choice.agentId);
+      },
     },
   };
 }

@@ -65,7 +65,10 @@ test("a child of the tree strategy is a session under its parent's", () => {
     child: AgentResponse;
     childSession: { parentSessionKey?: string };
   };
-  expect(tree.child.status).toBe("completed");
+  expect({ status: tree.child.status, error: tree.child.error }).toEqual({
+    status: "completed",
+    error: null,
+  });
   expect(tree.childSession.parentSessionKey).toBe(`agent:main:dash-${tree.parent.toLowerCase()}`);
 });
 

@@ -85,7 +85,7 @@ test("pause aborts the run, resume sends a continuation the agent follows to the
   expect(continued?.message).toContain("Continue the task");
   // The aborted run costs nothing in OpenClaw; the continuation is what was paid for.
   expect(agent.costMicros).toBe(Math.round(costOf(continued?.input ?? 0, continued?.output ?? 0) * 1e6));
-  expect(logOf(agent)).toContain("following its continuation");
+  expect(logOf(agent)).toContain("the run was paused; its continuation is");
 });
 
 test("an agent whose process was lost while Dash was down follows the same run: it never runs twice", async () => {

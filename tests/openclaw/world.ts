@@ -133,7 +133,11 @@ try {
   await until("the run to be aborted", async () => (await gatewaySays(napper)).status === "killed", 30_000);
   await client().resumeAgent(napper);
   const resumed = await ended(napper);
-  results.paused = { agent: resumed, gateway: await gatewaySays(napper) };
+  results.paused = {
+    agent: resumed,
+    gateway: await gatewaySays(napper),
+    log: (await client().agentLogs(napper, { tail: 50 })).lines,
+  };
 
   // 3. kill -9 of Dash during a run; the run goes on in the gateway; Dash restarts and settles it once.
   const survivor = await start("claw", "TASK: SLOW survive a crash", 1);

@@ -106,6 +106,15 @@ test("a run aborted by someone else, with no continuation, fails", async () => {
   });
 });
 
+test("a tree child whose parent's session never appears goes on without the link, and says so", async () => {
+  settings({ sessionKey: "dash-A5", parentSessionKey: "dash-nobody", parentWaitMs: 600 });
+  expect(await runOpenClawAgent("TASK: orphan", undefined, dir())).toBe(0);
+  expect(lines.join("\n")).toContain(
+    "the parent session dash-nobody did not appear: this session has no parent",
+  );
+  expect(gateway.parents.has("agent:main:dash-A5")).toBe(false);
+});
+
 test("bad settings and a missing token are errors that say what to fix (exit 2)", async () => {
   process.env.DASH_OPENCLAW = JSON.stringify({ url: "http://not-ws" });
   expect(await runOpenClawAgent("t", undefined, dir())).toBe(2);
