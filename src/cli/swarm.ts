@@ -74,6 +74,11 @@ const create = defineCommand({
       description: "Comma list of paths the agents may write besides their workspace",
     },
     block: { type: "string", description: "Comma list of commands the agents may not run (curl,git)" },
+    repo: {
+      type: "string",
+      description: "A git repository: each agent works on its own branch in its own worktree",
+    },
+    base: { type: "string", description: "With --repo: the commit or branch the agents start from (HEAD)" },
     sandbox: {
       type: "boolean",
       default: true,
@@ -104,6 +109,8 @@ const create = defineCommand({
         blockedCommands: commaList(args.block),
         fileSandbox: args.sandbox === false ? false : undefined,
         network: args.network === false ? false : undefined,
+        repo: args.repo ? resolve(args.repo) : undefined,
+        baseRef: args.base,
       }).filter(([, v]) => v !== undefined),
     );
     const client = clientFor(args);

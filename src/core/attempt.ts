@@ -10,6 +10,7 @@ import { assertNotBlocked } from "../safety/commands.ts";
 import { sandboxed } from "../safety/sandbox.ts";
 import { planSandbox, type SandboxSettings } from "../safety/sandbox-plan.ts";
 import type { Store } from "../storage/store.ts";
+import { branchFor, ensureWorktree, gitCommonDir, worktreeDir } from "./worktrees.ts";
 
 /**
  * Everything an attempt needs before its shim starts, or a DashError that says why it cannot
@@ -23,6 +24,7 @@ export async function prepareAttempt(
   agent: AgentRecord,
   runtime: ResolvedRuntime,
   config: SwarmConfig,
+  swarmName = "",
 ) {
   const program = runtime.argv[0] as string;
   const searchPath = process.env.PATH;
@@ -34,9 +36,19 @@ export async function prepareAttempt(
     );
   }
   const files = runFiles(options.home, agent.id, agent.retryCount);
-  const cwd = join(options.home, "workspaces", agent.swarmId, agent.id);
   mkdirSync(files.dir, { recursive: true });
-  mkdirSync(cwd, { recursive: true });
+  const cwd = config.repo
+    ? worktreeDir(options.home, agent.swarmId, agent.id)
+    : join(options.home, "workspaces", agent.swarmId, agent.id);
+  if (config.repo && config.baseRef) {
+    ensureWorktree(config.repo, config.baseRef, cwd, branchFor(swarmName, agent.name));
+  } else {
+    mkdirSync(cwd, { recursive: true });
+  }
+  // In a worktree the agent commits: the repository's objects and refs must be writable too.
+  const granted = config.repo
+    ? [...(config.allowedPaths ?? []), gitCommonDir(config.repo)]
+    : config.allowedPaths;
   const baseEnv = { ...(process.env as Record<string, string>), ...runtime.env };
   // The server's own key never reaches an agent (it has DASH_AGENT_TOKEN, scoped to itself), nor
   // the addresses of the user's agents and buses, which would be ways out of the sandbox.
@@ -52,7 +64,7 @@ export async function prepareAttempt(
   const plan = config.fileSandbox
     ? planSandbox(options.sandbox ?? { protect: [options.home], hide: [] }, {
         workspace: cwd,
-        allowedPaths: config.allowedPaths,
+        allowedPaths: granted,
         runtimeWritable: runtime.writable,
         blockedCommands: config.blockedCommands,
         network: config.network,

@@ -3,11 +3,13 @@ import { join } from "node:path";
 import type { Logger } from "../log.ts";
 import { groupAlive } from "../runtimes/process.ts";
 import type { Store } from "../storage/store.ts";
+import { removeWorktrees } from "./worktrees.ts";
 
 /**
  * A destroyed swarm's workspaces go once none of its agents' process groups is alive any more
  * (the kills of the destroy are under way; they take at most the kill grace). The run folders
- * (logs, exit records) stay: `dash agent logs` still works after a destroy.
+ * (logs, exit records) stay: `dash agent logs` still works after a destroy. Git worktrees go too;
+ * their branches stay (unmerged work is never dropped).
  */
 export async function removeWorkspaces(
   store: Store,
@@ -26,4 +28,6 @@ export async function removeWorkspaces(
     await Bun.sleep(50);
   }
   rmSync(join(home, "workspaces", swarmId), { recursive: true, force: true });
+  const repo = (await store.getSwarm(swarmId))?.config.repo;
+  if (repo) removeWorktrees(home, repo, swarmId);
 }

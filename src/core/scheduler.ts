@@ -156,7 +156,7 @@ export class Scheduler {
     try {
       const { swarm, runtime } = await this.runtimeFor(agent, resume);
       const { store } = this.lifecycle;
-      const attempt = await prepareAttempt(store, this.options, agent, runtime, swarm.config);
+      const attempt = await prepareAttempt(store, this.options, agent, runtime, swarm.config, swarm.name);
       const { files, tokenId, sandbox } = attempt;
       const { child, pid, startTime } = startShim(files.spec);
       const moved = await this.lifecycle

@@ -25,6 +25,10 @@ export const SwarmConfigSchema = z.strictObject({
   // Unset: the server's swarms.maxDepth / swarms.maxChildren.
   maxDepth: z.number().int().min(1).max(20).optional(),
   maxChildren: z.number().int().min(1).max(100).optional(),
+  // A git repository: each agent works in its own worktree on its own branch, made from baseRef
+  // (default HEAD; the server stores the commit it named).
+  repo: z.string().min(1).max(4096).optional(),
+  baseRef: z.string().min(1).max(200).optional(),
 });
 export type SwarmConfig = z.infer<typeof SwarmConfigSchema>;
 

@@ -87,6 +87,43 @@ describe("dash swarm create: the sandbox flags", () => {
   });
 });
 
+describe("dash swarm create --repo", () => {
+  test("--repo . (resolved) and --base reach the config as the repository's top and the base commit", async () => {
+    const before = process.cwd();
+    const repo = join(home.dir, "repo");
+    const git = (...args: string[]) =>
+      Bun.spawnSync(["git", ...args], { cwd: repo })
+        .stdout.toString()
+        .trim();
+    Bun.spawnSync(["mkdir", "-p", join(repo, "sub")]);
+    git("init", "-q", "-b", "main");
+    git("-c", "user.name=T", "-c", "user.email=t@e", "commit", "-q", "--allow-empty", "-m", "one");
+    process.chdir(join(repo, "sub"));
+    try {
+      const args = [
+        "swarm",
+        "create",
+        "wt",
+        "--task",
+        "t",
+        "--repo",
+        "..",
+        "--base",
+        "main",
+        "--key",
+        api.keys.admin,
+      ];
+      const swarm = await dashJson<{ id: string }>(args);
+      expect((await api.t.store.getSwarm(swarm.id))?.config).toMatchObject({
+        repo: realpathSync(repo),
+        baseRef: git("rev-parse", "HEAD"),
+      });
+    } finally {
+      process.chdir(before);
+    }
+  });
+});
+
 describe("dash swarm / agent / budget / keys / tree", () => {
   test("swarm create --json, list, show, scale, pause, resume, destroy", async () => {
     const swarm = await dashJson<{ id: string; agentCount: number; budget: { allocated: number } }>([

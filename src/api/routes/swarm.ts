@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { resolveRepo } from "../../core/worktrees.ts";
 import type { AgentRecord } from "../../domain/agent.ts";
 import { toSwarmBudget } from "../../domain/budget.ts";
 import { DashError, notFound } from "../../domain/errors.ts";
@@ -98,17 +99,21 @@ export const swarmRoutes = [
       // Loosening the sandbox is the operator's call: unconfined agents, or write access anywhere
       // the server's config has not bounded with sandbox.allowedRoots.
       const rules = deps.sandbox ?? { protect: [deps.home], hide: [] };
-      const loosens = !body.config.fileSandbox || (body.config.allowedPaths && !rules.allowedRoots);
+      const grants = body.config.allowedPaths || body.config.repo;
+      const loosens = !body.config.fileSandbox || (grants && !rules.allowedRoots);
       if (loosens && !allows(key?.permissions ?? [], "admin")) {
         throw new DashError(
           "FORBIDDEN",
-          "fileSandbox: false, or allowedPaths without the server's sandbox.allowedRoots, needs an admin key",
+          "fileSandbox: false, or allowedPaths or repo without the server's sandbox.allowedRoots, needs an admin key",
           { required: "admin" },
         );
       }
       // Checked again at each launch: a path may have become a symlink since.
       const allowedPaths = grantedPaths(body.config.allowedPaths, rules);
-      const config = allowedPaths ? { ...body.config, allowedPaths } : body.config;
+      const repo = body.config.repo
+        ? resolveRepo(grantedPaths([body.config.repo], rules)?.[0] ?? "", body.config.baseRef)
+        : {};
+      const config = { ...body.config, ...(allowedPaths ? { allowedPaths } : {}), ...repo };
       const { swarm } = await deps.lifecycle.createSwarm({ ...body, config });
       const active = await deps.lifecycle.moveSwarm(swarm.id, { to: "active" });
       return respond(deps.store, active);

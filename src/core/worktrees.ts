@@ -1,0 +1,93 @@
+/**
+ * Git worktrees for swarms that name a repository (`config.repo`): each agent works on its own
+ * branch `dash/<swarm>/<agent>` in `DASH_HOME/worktrees/<swarm id>/<agent id>`, made from the
+ * swarm's base commit. The user's own checkout (working tree and index) is never touched: only
+ * `git worktree` and branch refs are used against the repository. argv only, never a shell.
+ */
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { DashError } from "../domain/errors.ts";
+
+/** Runs git; returns its stdout trimmed, or throws with git's own words. */
+export function git(args: string[], cwd?: string): string {
+  const run = Bun.spawnSync(["git", ...args], {
+    cwd,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, GIT_TERMINAL_PROMPT: "0" },
+  });
+  if (run.exitCode !== 0) {
+    const said = run.stderr.toString().trim() || run.stdout.toString().trim();
+    throw new Error(`git ${args[0]}: ${said || `exit ${run.exitCode}`}`);
+  }
+  return run.stdout.toString().trim();
+}
+
+/**
+ * The repository and base commit of a swarm request, checked: `repo` must be the top of a git
+ * work tree, `baseRef` (default HEAD) must name a commit. Returns the top and the commit's sha, so
+ * every agent of the swarm starts from the same commit whatever the branch does meanwhile.
+ */
+export function resolveRepo(repo: string, baseRef = "HEAD"): { repo: string; baseRef: string } {
+  let top: string;
+  try {
+    top = git(["rev-parse", "--show-toplevel"], repo);
+  } catch (error) {
+    throw new DashError(
+      "VALIDATION_ERROR",
+      `config.repo ${repo} is not a git repository (${(error as Error).message})`,
+      {
+        field: "config.repo",
+      },
+    );
+  }
+  try {
+    return { repo: top, baseRef: git(["rev-parse", "--verify", "--quiet", `${baseRef}^{commit}`], top) };
+  } catch {
+    throw new DashError("VALIDATION_ERROR", `config.baseRef "${baseRef}" is not a commit of ${top}`, {
+      field: "config.baseRef",
+    });
+  }
+}
+
+/** A branch name git accepts, from the swarm's and the agent's names. */
+export function branchFor(swarmName: string, agentName: string): string {
+  const part = (name: string) =>
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, "-")
+      .replace(/^[-.]+|[-.]+$|\.\.+|\.lock$/g, "") || "x";
+  return `dash/${part(swarmName)}/${part(agentName)}`;
+}
+
+export const worktreeDir = (home: string, swarmId: string, agentId: string) =>
+  join(home, "worktrees", swarmId, agentId);
+
+/**
+ * The agent's worktree, made on first use (a retry or a restart finds it and carries on). Its
+ * branch is made from `base`, or taken as it is when it exists already (a worktree that was
+ * pruned: the agent's commits are on the branch).
+ */
+export function ensureWorktree(repo: string, base: string, dir: string, branch: string): void {
+  if (existsSync(join(dir, ".git"))) return;
+  git(["worktree", "prune"], repo);
+  const exists =
+    Bun.spawnSync(["git", "rev-parse", "--verify", "--quiet", `refs/heads/${branch}`], { cwd: repo })
+      .exitCode === 0;
+  git(["worktree", "add", ...(exists ? [dir, branch] : ["-b", branch, dir, base])], repo);
+}
+
+/** Where the repository keeps what its worktrees write (objects, refs, each worktree's index). */
+export function gitCommonDir(repo: string): string {
+  return git(["rev-parse", "--path-format=absolute", "--git-common-dir"], repo);
+}
+
+/** Removes a swarm's worktrees (the branches stay: unmerged work is never dropped). */
+export function removeWorktrees(home: string, repo: string, swarmId: string): void {
+  const root = join(home, "worktrees", swarmId);
+  if (!existsSync(root)) return;
+  for (const agentId of readdirSync(root)) {
+    Bun.spawnSync(["git", "worktree", "remove", "--force", join(root, agentId)], { cwd: repo });
+  }
+  git(["worktree", "prune"], repo);
+}

@@ -1,0 +1,117 @@
+/**
+ * Git worktrees (issue 12, first step) with real git and real command agents under the sandbox:
+ * each agent of a swarm with `config.repo` works in its own worktree on its own branch, and the
+ * user's own checkout (working tree, index, HEAD) is never touched.
+ */
+import { afterAll, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { branchFor, git } from "../../src/core/worktrees.ts";
+import type { SwarmResponse } from "../../src/domain/swarm.ts";
+import { serverWithAgents } from "../agents-helpers.ts";
+import { until } from "../helpers.ts";
+
+const { api, s } = await serverWithAgents();
+const repo = mkdtempSync(join(tmpdir(), "dash-repo-"));
+afterAll(() => rmSync(repo, { recursive: true, force: true }));
+git(["init", "-q", "-b", "main"], repo);
+git(["config", "user.name", "Test"], repo);
+git(["config", "user.email", "test@example.com"], repo);
+writeFileSync(join(repo, "README.md"), "hello\n");
+git(["add", "-A"], repo);
+git(["commit", "-qm", "initial"], repo);
+// The user's own work in progress: it must still be there, unstaged, at the end.
+writeFileSync(join(repo, "README.md"), "hello\nmy own edit\n");
+const base = git(["rev-parse", "HEAD"], repo);
+
+// Each agent writes its own file and commits it on its branch.
+const AGENT = [
+  "sh",
+  "-c",
+  'echo "work of $DASH_AGENT_ID" > "agent-$DASH_AGENT_ID.txt" && git add -A && git commit -qm "agent $DASH_AGENT_ID"',
+];
+
+test("3 agents in parallel: each in its own worktree, each branch holds only its own change", async () => {
+  const [status, swarm] = await api.json<SwarmResponse>("POST", "/api/swarm", api.keys.admin, {
+    name: "feat",
+    task: "edit",
+    initialAgents: 3,
+    config: { repo, command: AGENT, maxRetries: 0 },
+  });
+  expect(status).toBe(201);
+  const agents = await s.t.store.listAgents({ swarmId: swarm.id });
+  for (const agent of agents) {
+    const done = await s.waitFor(agent.id);
+    // Under the sandbox: the worktree and the repository's .git writable, nothing else of it.
+    expect([done.status, done.sandbox]).toEqual(["completed", "bwrap"]);
+  }
+  for (const agent of agents) {
+    const branch = `dash/feat/${agent.name}`;
+    expect(git(["rev-list", "--count", `${base}..${branch}`], repo)).toBe("1");
+    expect(git(["diff", "--name-only", base, branch], repo)).toBe(`agent-${agent.id}.txt`);
+  }
+  // The user's checkout: same HEAD, same branch, the edit still unstaged, nothing new in it.
+  expect(git(["rev-parse", "HEAD"], repo)).toBe(base);
+  expect(git(["status", "--porcelain"], repo)).toBe("M README.md");
+  expect(readFileSync(join(repo, "README.md"), "utf8")).toBe("hello\nmy own edit\n");
+
+  // Destroy: the worktrees go, the branches stay.
+  expect((await api.json("DELETE", `/api/swarm/${swarm.id}`, api.keys.admin))[0]).toBe(200);
+  await until(() => !existsSync(join(s.t.dir, "worktrees", swarm.id, agents[0]?.id ?? "")), 10_000);
+  expect(git(["worktree", "list", "--porcelain"], repo).match(/^worktree /gm)).toHaveLength(1);
+  expect(git(["branch", "--list", "dash/feat/*"], repo).split("\n")).toHaveLength(3);
+});
+
+test("an agent cannot write the user's checkout: only its worktree and the repository's .git", async () => {
+  const [, swarm] = await api.json<SwarmResponse>("POST", "/api/swarm", api.keys.admin, {
+    name: "intruder",
+    task: "t",
+    initialAgents: 1,
+    config: { repo, command: ["sh", "-c", 'echo bad >> "$0/README.md"', repo], maxRetries: 0 },
+  });
+  const [agent] = await s.t.store.listAgents({ swarmId: swarm.id });
+  // The repository is under /tmp here, which the sandbox gives each agent privately: the write
+  // lands in a scratch copy of the path (elsewhere, on a read-only mount, it fails).
+  await s.waitFor(agent?.id ?? "");
+  expect(readFileSync(join(repo, "README.md"), "utf8")).toBe("hello\nmy own edit\n");
+  expect(git(["status", "--porcelain"], repo)).toBe("M README.md");
+});
+
+test("branch names are ones git accepts, whatever the names", () => {
+  for (const [swarm, agent] of [
+    ["My Swarm!", "agent..1.lock"],
+    ["..", "-x-"],
+    ["feat/login", "ünïcode"],
+  ]) {
+    const branch = branchFor(swarm as string, agent as string);
+    expect(git(["check-ref-format", "--branch", branch], repo)).toBe(branch);
+  }
+});
+
+test("a repo that is not one, or a base that is not a commit, is a 400 naming the field", async () => {
+  const empty = mkdtempSync(join(tmpdir(), "dash-norepo-"));
+  const create = (config: Record<string, unknown>) =>
+    api.json<{ error: { code: string; message: string; details: { field: string } } }>(
+      "POST",
+      "/api/swarm",
+      api.keys.admin,
+      { name: "bad", task: "t", initialAgents: 1, config: { command: ["true"], ...config } },
+    );
+  const [notRepo, a] = await create({ repo: empty });
+  expect([notRepo, a.error.details.field]).toEqual([400, "config.repo"]);
+  expect(a.error.message).toContain("is not a git repository");
+  const [badBase, b] = await create({ repo, baseRef: "no-such-branch" });
+  expect([badBase, b.error.details.field]).toEqual([400, "config.baseRef"]);
+  rmSync(empty, { recursive: true, force: true });
+});
+
+test("a write key may not point agents at a repository unless the server bounds it (sandbox.allowedRoots)", async () => {
+  const [code] = await api.json("POST", "/api/swarm", api.keys.write, {
+    name: "w",
+    task: "t",
+    initialAgents: 1,
+    config: { repo, command: ["true"] },
+  });
+  expect(code).toBe(403);
+});
