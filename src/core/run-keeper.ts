@@ -18,6 +18,8 @@ export interface KeeperHooks {
   /** Whether the agent's runtime can continue its reported session (then a lost run is resumed). */
   resumable: (agent: AgentRecord) => Promise<boolean>;
   schedule: () => Promise<void>;
+  /** The result a completed agent is recorded with (a worktree agent's adds what it changed). */
+  completedResult?: (agent: AgentRecord, result: unknown) => Promise<unknown>;
 }
 
 /**
@@ -131,9 +133,10 @@ export class RunKeeper {
   private async settle(agent: AgentRecord, run: AgentRun, exit: ExitStatus): Promise<void> {
     const bookkeeping = { logOffset: run.readEnd ?? agent.logOffset, exitCode: exit.code, pid: null };
     if (exit.code === 0 && !run.errorMessage && !run.stopping) {
+      const result = run.result ?? null;
       await this.lifecycle.moveAgent(agent.id, {
         to: "completed",
-        result: run.result ?? null,
+        result: this.hooks.completedResult ? await this.hooks.completedResult(agent, result) : result,
         run: bookkeeping,
       });
       return;

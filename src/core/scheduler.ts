@@ -14,6 +14,7 @@ import type { Lifecycle } from "./lifecycle.ts";
 import { recoverRuns } from "./recovery.ts";
 import { RunKeeper } from "./run-keeper.ts";
 import { RuntimeControls } from "./runtime-controls.ts";
+import { withChanges } from "./worktrees.ts";
 
 export interface SchedulerOptions {
   home: string;
@@ -56,6 +57,7 @@ export class Scheduler {
       relaunch: (agent, resume) => this.launch(agent, resume),
       resumable: async (agent) => (await this.runtimeFor(agent, agent.sessionId)).runtime.resumes,
       schedule: () => this.schedule(),
+      completedResult: (agent, result) => withChanges(lifecycle.store, options.home, agent, result, log),
     });
     this.controls = new RuntimeControls(async (agentId) => {
       const agent = await lifecycle.store.getAgent(agentId);

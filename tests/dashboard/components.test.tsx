@@ -224,6 +224,33 @@ describe("AgentDetails", () => {
     }
   });
 
+  test("a worktree agent shows its branch and what it changed there", async () => {
+    const git = {
+      branch: "dash/feat/edge",
+      commits: [
+        { sha: "a", subject: "one" },
+        { sha: "b", subject: "two" },
+      ],
+      files: [{ path: "x", insertions: 5, deletions: 2 }],
+      insertions: 5,
+      deletions: 2,
+    };
+    const { frame } = await renderAt(
+      <AgentDetails
+        agent={agent("edge", { status: "completed", result: { output: null, git } })}
+        swarmName={null}
+        parent={null}
+        kids={[]}
+        log={[]}
+        width={80}
+        height={10}
+      />,
+      80,
+      10,
+    );
+    expect(frame).toContain("git      dash/feat/edge · 2 commits · 1 file +5 -2");
+  });
+
   test("an unconfined agent says so; a confined one names its sandbox", async () => {
     const show = (sandbox: "bwrap" | "off") =>
       renderAt(

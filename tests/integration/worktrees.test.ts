@@ -45,6 +45,16 @@ test("3 agents in parallel: each in its own worktree, each branch holds only its
     const done = await s.waitFor(agent.id);
     // Under the sandbox: the worktree and the repository's .git writable, nothing else of it.
     expect([done.status, done.sandbox]).toEqual(["completed", "bwrap"]);
+    // What it changed, in its result.
+    const { git: changes } = done.result as { git: Record<string, unknown> };
+    expect(changes).toMatchObject({
+      branch: `dash/feat/${agent.name}`,
+      base,
+      files: [{ path: `agent-${agent.id}.txt`, insertions: 1, deletions: 0 }],
+      insertions: 1,
+      deletions: 0,
+    });
+    expect((changes.commits as { subject: string }[]).map((c) => c.subject)).toEqual([`agent ${agent.id}`]);
   }
   for (const agent of agents) {
     const branch = `dash/feat/${agent.name}`;
@@ -61,6 +71,31 @@ test("3 agents in parallel: each in its own worktree, each branch holds only its
   await until(() => !existsSync(join(s.t.dir, "worktrees", swarm.id, agents[0]?.id ?? "")), 10_000);
   expect(git(["worktree", "list", "--porcelain"], repo).match(/^worktree /gm)).toHaveLength(1);
   expect(git(["branch", "--list", "dash/feat/*"], repo).split("\n")).toHaveLength(3);
+});
+
+test("what an agent leaves uncommitted is committed by Dash, saying so, and counted", async () => {
+  const [, swarm] = await api.json<SwarmResponse>("POST", "/api/swarm", api.keys.admin, {
+    name: "sloppy",
+    task: "t",
+    initialAgents: 1,
+    config: {
+      repo,
+      command: ["sh", "-c", "printf 'a\\nb\\n' > notes.txt && echo changed > README.md"],
+      maxRetries: 0,
+    },
+  });
+  const [agent] = await s.t.store.listAgents({ swarmId: swarm.id });
+  const done = await s.waitFor(agent?.id ?? "");
+  const { git: changes } = done.result as {
+    git: { commits: { subject: string }[]; files: unknown[]; insertions: number; deletions: number };
+  };
+  expect(changes.commits.map((c) => c.subject)).toEqual([`dash: what ${agent?.name} left uncommitted`]);
+  expect(changes.files).toEqual([
+    { path: "README.md", insertions: 1, deletions: 1 },
+    { path: "notes.txt", insertions: 2, deletions: 0 },
+  ]);
+  expect([changes.insertions, changes.deletions]).toEqual([3, 1]);
+  expect(git(["log", "-1", "--format=%an", `dash/sloppy/${agent?.name}`], repo)).toBe("Dash");
 });
 
 test("an agent cannot write the user's checkout: only its worktree and the repository's .git", async () => {

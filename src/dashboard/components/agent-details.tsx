@@ -25,6 +25,16 @@ function problem(agent: AgentResponse): string | null {
   return typeof error.message === "string" ? error.message : JSON.stringify(agent.error);
 }
 
+/** A worktree agent's branch and what it changed there (its result's `git`), or null. */
+export function changesLine(agent: AgentResponse): string | null {
+  const git = (agent.result as { git?: unknown } | null)?.git as
+    | { branch?: string; commits?: unknown[]; files?: unknown[]; insertions?: number; deletions?: number }
+    | undefined;
+  if (!git?.branch) return null;
+  const n = (count: number, one: string) => `${count} ${one}${count === 1 ? "" : "s"}`;
+  return `${git.branch} · ${n(git.commits?.length ?? 0, "commit")} · ${n(git.files?.length ?? 0, "file")} +${git.insertions ?? 0} -${git.deletions ?? 0}`;
+}
+
 /** How the agent is confined; an unconfined one stands out (fileSandbox: false was chosen). */
 function sandboxRow(
   agent: AgentResponse,
@@ -76,6 +86,7 @@ export function AgentDetails({ agent, swarmName, parent, kids, log, width, heigh
       `${money(cost.amount)} · prompt ${tokens(cost.promptTokens)} · completion ${tokens(cost.completionTokens)} · total ${tokens(cost.totalTokens)} tok`,
     ),
     row("family", `parent ${parent ? parent.name : "-"} · children ${family || "-"}`),
+    ...(changesLine(agent) ? [row("git", changesLine(agent) ?? "", COLORS.accent)] : []),
     ...(error ? [row("error", error, COLORS.error)] : []),
   ];
   const logRows = Math.max(0, height - fields.length - 1);
