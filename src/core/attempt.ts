@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { AgentRecord } from "../domain/agent.ts";
 import { DashError } from "../domain/errors.ts";
-import type { SwarmConfig } from "../domain/swarm.ts";
+import type { SwarmRecord } from "../domain/swarm.ts";
 import type { ResolvedRuntime } from "../runtimes/presets.ts";
 import { runFiles, writeJsonAtomic } from "../runtimes/run-files.ts";
 import { createApiKey } from "../safety/api-keys.ts";
@@ -10,7 +10,7 @@ import { assertNotBlocked } from "../safety/commands.ts";
 import { sandboxed } from "../safety/sandbox.ts";
 import { planSandbox, type SandboxSettings } from "../safety/sandbox-plan.ts";
 import type { Store } from "../storage/store.ts";
-import { branchFor, ensureWorktree, gitCommonDir, worktreeDir } from "./worktrees.ts";
+import { prepareWorktree } from "./worktree-agents.ts";
 
 /**
  * Everything an attempt needs before its shim starts, or a DashError that says why it cannot
@@ -23,9 +23,9 @@ export async function prepareAttempt(
   options: { home: string; url: string; presets: Record<string, unknown>; sandbox?: SandboxSettings },
   agent: AgentRecord,
   runtime: ResolvedRuntime,
-  config: SwarmConfig,
-  swarmName = "",
+  swarm: SwarmRecord,
 ) {
+  const { config } = swarm;
   const program = runtime.argv[0] as string;
   const searchPath = process.env.PATH;
   assertNotBlocked(program, config.blockedCommands, searchPath);
@@ -37,18 +37,11 @@ export async function prepareAttempt(
   }
   const files = runFiles(options.home, agent.id, agent.retryCount);
   mkdirSync(files.dir, { recursive: true });
-  const cwd = config.repo
-    ? worktreeDir(options.home, agent.swarmId, agent.id)
-    : join(options.home, "workspaces", agent.swarmId, agent.id);
-  if (config.repo && config.baseRef) {
-    ensureWorktree(config.repo, config.baseRef, cwd, branchFor(swarmName, agent.name));
-  } else {
-    mkdirSync(cwd, { recursive: true });
-  }
+  const worktree = await prepareWorktree(store, options.home, swarm, agent);
+  const cwd = worktree?.dir ?? join(options.home, "workspaces", agent.swarmId, agent.id);
+  if (!worktree) mkdirSync(cwd, { recursive: true });
   // In a worktree the agent commits: the repository's objects and refs must be writable too.
-  const granted = config.repo
-    ? [...(config.allowedPaths ?? []), gitCommonDir(config.repo)]
-    : config.allowedPaths;
+  const granted = worktree ? [...(config.allowedPaths ?? []), worktree.gitDir] : config.allowedPaths;
   const baseEnv = { ...(process.env as Record<string, string>), ...runtime.env };
   // The server's own key never reaches an agent (it has DASH_AGENT_TOKEN, scoped to itself), nor
   // the addresses of the user's agents and buses, which would be ways out of the sandbox.
@@ -86,6 +79,7 @@ export async function prepareAttempt(
     DASH_SWARM_ID: agent.swarmId,
     DASH_AGENT_TOKEN: token.key,
     ...(agent.input === null ? {} : { DASH_INPUT: agent.input }),
+    ...(worktree ? { DASH_BRANCH: worktree.branch, DASH_BRANCHES: worktree.others.join(" ") } : {}),
   };
   writeJsonAtomic(files.spec, {
     argv: launch.argv,

@@ -14,7 +14,7 @@ import type { Lifecycle } from "./lifecycle.ts";
 import { recoverRuns } from "./recovery.ts";
 import { RunKeeper } from "./run-keeper.ts";
 import { RuntimeControls } from "./runtime-controls.ts";
-import { withChanges } from "./worktrees.ts";
+import { withChanges } from "./worktree-agents.ts";
 
 export interface SchedulerOptions {
   home: string;
@@ -158,7 +158,7 @@ export class Scheduler {
     try {
       const { swarm, runtime } = await this.runtimeFor(agent, resume);
       const { store } = this.lifecycle;
-      const attempt = await prepareAttempt(store, this.options, agent, runtime, swarm.config, swarm.name);
+      const attempt = await prepareAttempt(store, this.options, agent, runtime, swarm);
       const { files, tokenId, sandbox } = attempt;
       const { child, pid, startTime } = startShim(files.spec);
       const moved = await this.lifecycle

@@ -6,10 +6,7 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import type { AgentRecord } from "../domain/agent.ts";
 import { DashError } from "../domain/errors.ts";
-import type { Logger } from "../log.ts";
-import type { Store } from "../storage/store.ts";
 
 /** Runs git; returns its stdout trimmed, or throws with git's own words. */
 export function git(args: string[], cwd?: string): string {
@@ -93,62 +90,4 @@ export function removeWorktrees(home: string, repo: string, swarmId: string): vo
     Bun.spawnSync(["git", "worktree", "remove", "--force", join(root, agentId)], { cwd: repo });
   }
   git(["worktree", "prune"], repo);
-}
-
-export interface WorktreeChanges {
-  branch: string;
-  base: string;
-  commits: { sha: string; subject: string }[];
-  files: { path: string; insertions: number; deletions: number }[];
-  insertions: number;
-  deletions: number;
-}
-
-/**
- * What an agent changed on its branch since the base. What it left uncommitted is committed first,
- * by Dash and saying so, so nothing of its work stays only in a worktree that may be removed.
- */
-export function recordChanges(dir: string, base: string, agentName: string): WorktreeChanges {
-  if (git(["status", "--porcelain"], dir)) {
-    git(["add", "-A"], dir);
-    const who = ["-c", "user.name=Dash", "-c", "user.email=dash@localhost"];
-    git([...who, "commit", "-q", "--no-verify", "-m", `dash: what ${agentName} left uncommitted`], dir);
-  }
-  const lines = (text: string) => text.split("\n").filter(Boolean);
-  const commits = lines(git(["log", "--format=%H%x09%s", `${base}..HEAD`], dir)).map((line) => {
-    const [sha = "", subject = ""] = line.split("\t");
-    return { sha, subject };
-  });
-  const files = lines(git(["diff", "--numstat", base, "HEAD"], dir)).map((line) => {
-    const [added = "0", removed = "0", path = ""] = line.split("\t");
-    // Binary files say "-": they count as changed, with no lines.
-    return { path, insertions: Number(added) || 0, deletions: Number(removed) || 0 };
-  });
-  return {
-    branch: git(["rev-parse", "--abbrev-ref", "HEAD"], dir),
-    base,
-    commits,
-    files,
-    insertions: files.reduce((n, f) => n + f.insertions, 0),
-    deletions: files.reduce((n, f) => n + f.deletions, 0),
-  };
-}
-
-/** A worktree agent's result carries what it changed on its branch: `{ output, git }`. */
-export async function withChanges(
-  store: Store,
-  home: string,
-  agent: AgentRecord,
-  result: unknown,
-  log: Logger,
-): Promise<unknown> {
-  const swarm = await store.getSwarm(agent.swarmId);
-  if (!swarm?.config.repo || !swarm.config.baseRef) return result;
-  try {
-    const dir = worktreeDir(home, agent.swarmId, agent.id);
-    return { output: result, git: recordChanges(dir, swarm.config.baseRef, agent.name) };
-  } catch (error) {
-    log.warn("what the agent changed could not be read", { agentId: agent.id, error: String(error) });
-    return result;
-  }
 }

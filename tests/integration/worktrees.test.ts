@@ -73,6 +73,70 @@ test("3 agents in parallel: each in its own worktree, each branch holds only its
   expect(git(["branch", "--list", "dash/feat/*"], repo).split("\n")).toHaveLength(3);
 });
 
+test("a pipeline of 2 stages: stage 2 starts from stage 1's branch and sees its change", async () => {
+  const stage = 'ls > "seen-$0.txt" && echo "$0" > "stage-$0.txt" && git add -A && git commit -qm "$0"';
+  const [status, swarm] = await api.json<SwarmResponse>("POST", "/api/swarm", api.keys.admin, {
+    name: "pipe",
+    task: "t",
+    strategy: "pipeline",
+    stages: [{ task: "one" }, { task: "two" }],
+    // {input} in the argv keeps the task alone in $0 (the previous stage's result is the input).
+    config: { repo, command: ["sh", "-c", stage, "{task}", "{input}"], maxRetries: 0 },
+  });
+  expect(status).toBe(201);
+  await until(async () => (await s.t.store.getSwarm(swarm.id))?.status === "completed", 20_000);
+  const [first, second] = (await s.t.store.listAgents({ swarmId: swarm.id })).sort(
+    (a, b) => a.position - b.position,
+  );
+  const branch = `dash/pipe/${second?.name}`;
+  expect(git(["show", `${branch}:seen-two.txt`], repo)).toContain("stage-one.txt");
+  const changes = (second?.result as { git: { base: string; commits: unknown[]; files: { path: string }[] } })
+    .git;
+  expect(changes.base).toBe((first?.result as { git: { head: string } }).git.head);
+  expect(changes.commits).toHaveLength(1);
+  expect(changes.files.map((f) => f.path)).toEqual(["seen-two.txt", "stage-two.txt"]);
+});
+
+test("a reducer is told every mapper's branch (DASH_BRANCHES)", async () => {
+  const said = 'echo "{\\"dash\\":\\"result\\",\\"result\\":\\"$DASH_BRANCHES\\"}"';
+  const [, swarm] = await api.json<SwarmResponse>("POST", "/api/swarm", api.keys.admin, {
+    name: "mr",
+    task: "t",
+    strategy: "map-reduce",
+    inputs: ["a", "b"],
+    config: { repo, command: ["sh", "-c", said], maxRetries: 0 },
+  });
+  await until(async () => (await s.t.store.getSwarm(swarm.id))?.status === "completed", 20_000);
+  const agents = await s.t.store.listAgents({ swarmId: swarm.id });
+  const reducer = agents.find((a) => a.role === "reducer");
+  const mappers = agents.filter((a) => a.role === "mapper").map((a) => `dash/mr/${a.name}`);
+  expect((reducer?.result as { output: string }).output.split(" ").sort()).toEqual(mappers.sort());
+});
+
+test("a crash of Dash mid-run: the agent goes on in its worktree, is re-attached, and destroy leaves git clean", async () => {
+  const slow = 'sleep 1.5 && echo late > late.txt && git add -A && git commit -qm "late"';
+  const [, swarm] = await api.json<SwarmResponse>("POST", "/api/swarm", api.keys.admin, {
+    name: "crash",
+    task: "t",
+    initialAgents: 1,
+    config: { repo, command: ["sh", "-c", slow], maxRetries: 0 },
+  });
+  const [agent] = await s.t.store.listAgents({ swarmId: swarm.id });
+  await s.waitFor(agent?.id ?? "", ["running"]);
+  await s.stopFollowing(); // what a kill -9 leaves: the agent runs on, nobody follows it
+  await Bun.sleep(300);
+  await s.startAgain();
+  const done = await s.waitFor(agent?.id ?? "");
+  expect([done.status, done.retryCount]).toEqual(["completed", 0]);
+  expect(
+    (done.result as { git: { commits: { subject: string }[] } }).git.commits.map((c) => c.subject),
+  ).toEqual(["late"]);
+  await api.json("DELETE", `/api/swarm/${swarm.id}`, api.keys.admin);
+  await until(() => !existsSync(join(s.t.dir, "worktrees", swarm.id, agent?.id ?? "")), 10_000);
+  expect(git(["worktree", "list", "--porcelain"], repo)).not.toContain(swarm.id);
+  expect(git(["branch", "--list", `dash/crash/${agent?.name}`], repo)).toContain("dash/crash/");
+});
+
 test("what an agent leaves uncommitted is committed by Dash, saying so, and counted", async () => {
   const [, swarm] = await api.json<SwarmResponse>("POST", "/api/swarm", api.keys.admin, {
     name: "sloppy",
