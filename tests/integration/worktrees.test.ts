@@ -88,11 +88,12 @@ test("a pipeline of 2 stages: stage 2 starts from stage 1's branch and sees its 
   const [first, second] = (await s.t.store.listAgents({ swarmId: swarm.id })).sort(
     (a, b) => a.position - b.position,
   );
-  const branch = `dash/pipe/${second?.name}`;
+  if (!first || !second) throw new Error("the pipeline has not 2 stages");
+  const branch = `dash/pipe/${second.name}`;
   expect(git(["show", `${branch}:seen-two.txt`], repo)).toContain("stage-one.txt");
-  const changes = (second?.result as { git: { base: string; commits: unknown[]; files: { path: string }[] } })
-    .git;
-  expect(changes.base).toBe((first?.result as { git: { head: string } }).git.head);
+  type Changes = { base: string; head: string; commits: unknown[]; files: { path: string }[] };
+  const changes = (second.result as { git: Changes }).git;
+  expect(changes.base).toBe((first.result as { git: Changes }).git.head);
   expect(changes.commits).toHaveLength(1);
   expect(changes.files.map((f) => f.path)).toEqual(["seen-two.txt", "stage-two.txt"]);
 });
@@ -110,7 +111,8 @@ test("a reducer is told every mapper's branch (DASH_BRANCHES)", async () => {
   const agents = await s.t.store.listAgents({ swarmId: swarm.id });
   const reducer = agents.find((a) => a.role === "reducer");
   const mappers = agents.filter((a) => a.role === "mapper").map((a) => `dash/mr/${a.name}`);
-  expect((reducer?.result as { output: string }).output.split(" ").sort()).toEqual(mappers.sort());
+  const told = (reducer?.result as { output?: string } | undefined)?.output ?? "";
+  expect(told.split(" ").sort()).toEqual(mappers.sort());
 });
 
 test("a crash of Dash mid-run: the agent goes on in its worktree, is re-attached, and destroy leaves git clean", async () => {
