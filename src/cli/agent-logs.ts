@@ -32,3 +32,17 @@ export const logs = defineCommand({
     }
   },
 });
+
+/** `dash agent diff <id>`: what a worktree agent changed on its branch (git diff text). */
+export const diff = defineCommand({
+  meta: { name: "diff", description: "Show what a worktree agent (swarm --repo) changed on its branch" },
+  args: {
+    id: { type: "positional", required: true, description: "Agent id" },
+    ...clientArgs,
+  },
+  async run({ args }) {
+    const answer = await clientFor(args).agentDiff(args.id);
+    if (args.json) console.log(JSON.stringify(answer, null, 2));
+    else process.stdout.write(answer.diff ? `${answer.diff}\n` : `no changes on ${answer.branch}\n`);
+  },
+});

@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import type { AgentResponse } from "../domain/agent.ts";
 import type { AgentStatus } from "../domain/states.ts";
-import { logs } from "./agent-logs.ts";
+import { diff, logs } from "./agent-logs.ts";
 import { age, clientArgs, clientFor, idCommand, money, numberArg, output, status } from "./common.ts";
 import { bold, dim, green, table } from "./style.ts";
 
@@ -98,7 +98,7 @@ function action(
 export default defineCommand({
   meta: {
     name: "agent",
-    description: "List, inspect, spawn, kill, pause and resume agents; read their logs",
+    description: "List, inspect, spawn, kill, pause and resume agents; read their logs and diffs",
   },
   subCommands: {
     list,
@@ -108,5 +108,6 @@ export default defineCommand({
     pause: action("pause", "Pause a running agent", "Paused", (c, id) => c.pauseAgent(id)),
     resume: action("resume", "Resume a paused agent", "Resumed", (c, id) => c.resumeAgent(id)),
     logs,
+    diff,
   },
 });

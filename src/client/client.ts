@@ -9,6 +9,7 @@ import { DashError, ERROR_STATUS, type ErrorCode } from "../domain/errors.ts";
 import type { AgentStatus, SwarmStatus } from "../domain/states.ts";
 import { type CreateSwarmInput, SwarmResponseSchema } from "../domain/swarm.ts";
 import {
+  AgentDiffSchema,
   AgentLogsSchema,
   AgentPageSchema,
   ApiKeyListSchema,
@@ -109,6 +110,7 @@ export class DashClient {
   resumeSwarm = (id: string) =>
     this.request("POST", `/api/swarm/${enc(id)}/resume`, SwarmResponseSchema, { body: {} });
 
+  agentDiff = (id: string) => this.request("GET", `/api/agents/${enc(id)}/diff`, AgentDiffSchema);
   agentLogs = (id: string, query: { tail?: number; after?: number } = {}) =>
     this.request("GET", `/api/agents/${enc(id)}/logs`, AgentLogsSchema, { query });
   listAgents = (query: AgentListQuery = {}) =>

@@ -2,7 +2,10 @@
  * What a swarm with `config.repo` does with git around each agent: the worktree it runs in and
  * where its branch starts (its strategy decides), and, when it completes, what it changed.
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { AgentRecord } from "../domain/agent.ts";
+import { DashError } from "../domain/errors.ts";
 import type { SwarmRecord } from "../domain/swarm.ts";
 import type { Logger } from "../log.ts";
 import type { Store } from "../storage/store.ts";
@@ -100,4 +103,26 @@ export async function withChanges(
     log.warn("what the agent changed could not be read", { agentId: agent.id, error: String(error) });
     return result;
   }
+}
+
+/**
+ * What the agent changed against where its branch started, as `git diff` text: from its worktree
+ * while it has one (uncommitted edits included), else between the commits its result recorded.
+ */
+export async function agentDiff(store: Store, home: string, agent: AgentRecord) {
+  const swarm = await store.getSwarm(agent.swarmId);
+  const start = swarm ? await startOf(store, swarm, agent) : null;
+  if (!swarm || !start) {
+    throw new DashError(
+      "VALIDATION_ERROR",
+      `agent ${agent.id} works in no repository (its swarm has no config.repo)`,
+    );
+  }
+  const branch = branchFor(swarm.name, agent.name);
+  const dir = worktreeDir(home, swarm.id, agent.id);
+  const ended = (agent.result as { git?: { base?: string; head?: string } } | null)?.git;
+  const diff = existsSync(join(dir, ".git"))
+    ? git(["diff", start.base], dir)
+    : git(["diff", ended?.base ?? start.base, ended?.head ?? `refs/heads/${branch}`], start.repo);
+  return { agentId: agent.id, branch, base: ended?.base ?? start.base, diff };
 }

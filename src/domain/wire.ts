@@ -38,6 +38,15 @@ export const ApiKeyListSchema = z.object({ keys: z.array(ApiKeySchema) });
 export const CreatedApiKeySchema = ApiKeySchema.extend({ key: z.string() });
 
 /** GET /api/agents/:id/logs: lines of output, and the byte offset to ask `after` next time. */
+/** GET /api/agents/:id/diff: what a worktree agent changed against where its branch started. */
+export const AgentDiffSchema = z.object({
+  agentId: z.string(),
+  branch: z.string(),
+  base: z.string(),
+  /** `git diff` text (unified); a running agent's includes what it has not committed yet. */
+  diff: z.string(),
+});
+
 export const AgentLogsSchema = z.object({
   agentId: z.string(),
   lines: z.array(z.string()),

@@ -1,6 +1,10 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { z } from "zod";
 import { ROUTES } from "../../src/api/server.ts";
+import { branchFor, git } from "../../src/core/worktrees.ts";
 import { ErrorResponseSchema } from "../../src/domain/error-response.ts";
 import { ERROR_STATUS, type ErrorCode } from "../../src/domain/errors.ts";
 import { newId } from "../../src/domain/ids.ts";
@@ -94,6 +98,25 @@ const CASES: Record<string, Case> = {
   "GET /api/agents/:id/logs": {
     key: "read",
     build: async () => ({ ...(await agentId("idle")()), query: "tail=5" }),
+  },
+  "GET /api/agents/:id/diff": {
+    key: "read",
+    build: async () => {
+      // An agent of a swarm with a repository, whose branch exists (no worktree: not started).
+      const repo = mkdtempSync(join(tmpdir(), "dash-resp-repo-"));
+      git(["init", "-q"], repo);
+      git(["-c", "user.name=T", "-c", "user.email=t@e", "commit", "-q", "--allow-empty", "-m", "base"], repo);
+      const baseRef = git(["rev-parse", "HEAD"], repo);
+      const { agents } = await t.lifecycle.createSwarm({
+        name: "wt",
+        task: "t",
+        initialAgents: 1,
+        config: { repo, baseRef },
+      });
+      const agent = agents[0] as (typeof agents)[number];
+      git(["branch", branchFor("wt", agent.name), baseRef], repo);
+      return { params: { id: agent.id } };
+    },
   },
   "DELETE /api/agents/:id": { key: "write", build: agentId("running") },
   "POST /api/agents/:id/pause": { key: "write", build: agentId("running") },

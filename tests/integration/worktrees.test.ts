@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { branchFor, git } from "../../src/core/worktrees.ts";
 import type { SwarmResponse } from "../../src/domain/swarm.ts";
 import { serverWithAgents } from "../agents-helpers.ts";
-import { until } from "../helpers.ts";
+import { ROOT, until } from "../helpers.ts";
 
 const { api, s } = await serverWithAgents();
 const repo = mkdtempSync(join(tmpdir(), "dash-repo-"));
@@ -66,12 +66,40 @@ test("3 agents in parallel: each in its own worktree, each branch holds only its
   expect(git(["status", "--porcelain"], repo)).toBe("M README.md");
   expect(readFileSync(join(repo, "README.md"), "utf8")).toBe("hello\nmy own edit\n");
 
+  // What it changed, as a diff: through the API and `dash agent diff`.
+  const first = agents[0] as (typeof agents)[number];
+  const [code, diff] = await api.json<{ branch: string; diff: string }>(
+    "GET",
+    `/api/agents/${first.id}/diff`,
+    api.keys.read,
+  );
+  expect([code, diff.branch]).toEqual([200, `dash/feat/${first.name}`]);
+  expect(diff.diff).toContain(`+work of ${first.id}`);
+  // Async: the server answering it lives in this process.
+  const cli = Bun.spawn(
+    [
+      process.execPath,
+      join(ROOT, "src", "main.ts"),
+      "agent",
+      "diff",
+      first.id,
+      "--url",
+      api.server.url.origin,
+      "--key",
+      api.keys.read,
+    ],
+    { env: { ...process.env, NO_COLOR: "1" }, stdout: "pipe" },
+  );
+  const printed = await new Response(cli.stdout).text();
+  expect(await cli.exited).toBe(0);
+  expect(printed).toContain(`+++ b/agent-${first.id}.txt`);
+
   // Destroy: the worktrees go, the branches stay.
   expect((await api.json("DELETE", `/api/swarm/${swarm.id}`, api.keys.admin))[0]).toBe(200);
   await until(() => !existsSync(join(s.t.dir, "worktrees", swarm.id, agents[0]?.id ?? "")), 10_000);
   expect(git(["worktree", "list", "--porcelain"], repo).match(/^worktree /gm)).toHaveLength(1);
   expect(git(["branch", "--list", "dash/feat/*"], repo).split("\n")).toHaveLength(3);
-});
+}, 30_000);
 
 test("a pipeline of 2 stages: stage 2 starts from stage 1's branch and sees its change", async () => {
   const stage = 'ls > "seen-$0.txt" && echo "$0" > "stage-$0.txt" && git add -A && git commit -qm "$0"';
@@ -137,6 +165,9 @@ test("a crash of Dash mid-run: the agent goes on in its worktree, is re-attached
   await until(() => !existsSync(join(s.t.dir, "worktrees", swarm.id, agent?.id ?? "")), 10_000);
   expect(git(["worktree", "list", "--porcelain"], repo)).not.toContain(swarm.id);
   expect(git(["branch", "--list", `dash/crash/${agent?.name}`], repo)).toContain("dash/crash/");
+  // With its worktree gone, the diff comes from the commits its result recorded.
+  const [, diff] = await api.json<{ diff: string }>("GET", `/api/agents/${agent?.id}/diff`, api.keys.read);
+  expect(diff.diff).toContain("+late");
 });
 
 test("what an agent leaves uncommitted is committed by Dash, saying so, and counted", async () => {
@@ -202,6 +233,12 @@ test("a repo that is not one, or a base that is not a commit, is a 400 naming th
   const [notRepo, a] = await create({ repo: empty });
   expect([notRepo, a.error.details.field]).toEqual([400, "config.repo"]);
   expect(a.error.message).toContain("is not a git repository");
+  const [noRepo, c] = await api.json<{ error: { message: string } }>(
+    "GET",
+    `/api/agents/${(await s.swarm(["true"])).agents[0]?.id}/diff`,
+    api.keys.read,
+  );
+  expect([noRepo, c.error.message]).toEqual([400, expect.stringContaining("works in no repository")]);
   const [badBase, b] = await create({ repo, baseRef: "no-such-branch" });
   expect([badBase, b.error.details.field]).toEqual([400, "config.baseRef"]);
   rmSync(empty, { recursive: true, force: true });

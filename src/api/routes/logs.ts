@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { agentDiff } from "../../core/worktree-agents.ts";
 import { notFound } from "../../domain/errors.ts";
 import { FINISHED_AGENT_STATUSES } from "../../domain/states.ts";
-import { AgentLogsSchema } from "../../domain/wire.ts";
+import { AgentDiffSchema, AgentLogsSchema } from "../../domain/wire.ts";
 import { LogReader } from "../../runtimes/log-reader.ts";
 import { readLogTail } from "../../runtimes/log-tail.ts";
 import { runFiles } from "../../runtimes/run-files.ts";
@@ -43,6 +44,19 @@ function follow(deps: ApiDeps, agentId: string, path: string, from: number, firs
 }
 
 export const logRoutes = [
+  defineRoute({
+    method: "GET",
+    path: "/api/agents/:id/diff",
+    permission: "read",
+    summary:
+      "What a worktree agent (swarm config.repo) changed against where its branch started, as git diff text",
+    response: AgentDiffSchema,
+    async handler({ params, deps }) {
+      const agent = await deps.store.getAgent(params.id as string);
+      if (!agent) throw notFound("agent", params.id as string);
+      return agentDiff(deps.store, deps.home, agent);
+    },
+  }),
   defineRoute({
     method: "GET",
     path: "/api/agents/:id/logs",
