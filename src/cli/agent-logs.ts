@@ -43,6 +43,6 @@ export const diff = defineCommand({
   async run({ args }) {
     const answer = await clientFor(args).agentDiff(args.id);
     if (args.json) console.log(JSON.stringify(answer, null, 2));
-    else process.stdout.write(answer.diff ? `${answer.diff}\n` : `no changes on ${answer.branch}\n`);
+    else console.log(answer.diff || `no changes on ${answer.branch}`);
   },
 });

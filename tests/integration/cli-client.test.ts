@@ -118,6 +118,19 @@ describe("dash swarm create --repo", () => {
         repo: realpathSync(repo),
         baseRef: git("rev-parse", "HEAD"),
       });
+      // dash agent diff: an agent whose branch exists and holds nothing new yet.
+      const [agent] = await api.t.store.listAgents({ swarmId: swarm.id });
+      git("branch", `dash/wt/${agent?.name}`, "HEAD");
+      const [code, text] = await dash(["agent", "diff", agent?.id ?? ""], api.keys.read);
+      expect([code, text.trim()]).toEqual([EXIT.ok, `no changes on dash/wt/${agent?.name}`]);
+      const json = await dashJson<{ branch: string; diff: string }>([
+        "agent",
+        "diff",
+        agent?.id ?? "",
+        "--key",
+        api.keys.read,
+      ]);
+      expect(json).toMatchObject({ branch: `dash/wt/${agent?.name}`, diff: "" });
     } finally {
       process.chdir(before);
     }
