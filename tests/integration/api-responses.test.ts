@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
@@ -13,7 +13,11 @@ import { testServer } from "../api-helpers.ts";
 
 const api = await testServer();
 const { t, keys } = api;
-afterAll(() => api.close());
+const scratch: string[] = [];
+afterAll(() => {
+  api.close();
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
 
 /** What one valid request needs, built from state the case creates first. */
 interface Built {
@@ -104,6 +108,7 @@ const CASES: Record<string, Case> = {
     build: async () => {
       // An agent of a swarm with a repository, whose branch exists (no worktree: not started).
       const repo = mkdtempSync(join(tmpdir(), "dash-resp-repo-"));
+      scratch.push(repo);
       git(["init", "-q"], repo);
       git(["-c", "user.name=T", "-c", "user.email=t@e", "commit", "-q", "--allow-empty", "-m", "base"], repo);
       const baseRef = git(["rev-parse", "HEAD"], repo);

@@ -3,7 +3,7 @@
  * the run book that keeps a replaced attempt on the same run, usage said only once, refusals.
  */
 import { afterAll, afterEach, beforeEach, expect, spyOn, test } from "bun:test";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runOpenClawAgent } from "../../src/runtimes/openclaw-agent.ts";
@@ -51,7 +51,15 @@ const settings = (patch: { sessionKey?: string; [k: string]: unknown } = {}) => 
 };
 const reports = () =>
   lines.filter((l) => l.startsWith('{"dash"')).map((l) => JSON.parse(l) as Record<string, unknown>);
-const dir = () => mkdtempSync(join(tmpdir(), "dash-claw-"));
+const dirs: string[] = [];
+const dir = () => {
+  const made = mkdtempSync(join(tmpdir(), "dash-claw-"));
+  dirs.push(made);
+  return made;
+};
+afterAll(() => {
+  for (const made of dirs) rmSync(made, { recursive: true, force: true });
+});
 
 test("a run: session, usage as the gateway priced it, the reply as result; the run book says ok", async () => {
   settings({ sessionKey: "dash-A1", model: "fake/fake-model" });
