@@ -64,3 +64,21 @@ export function captureConsole(
     spyOn(process.stderr, "write").mockImplementation(write(err)),
   ];
 }
+
+/**
+ * Runs a world script (tests/<x>/world.ts) inside a network namespace with only loopback, so
+ * nothing it starts can leave the machine, and returns the JSON of its last stdout line.
+ */
+export async function runWorldOffline<T>(script: string, what: string): Promise<T> {
+  const world = Bun.spawn(
+    ["unshare", "-n", "sh", "-c", `ip link set lo up && exec "$0" ${script}`, process.execPath],
+    { cwd: ROOT, stdout: "pipe", stderr: "pipe" },
+  );
+  const [out, err, code] = await Promise.all([
+    new Response(world.stdout).text(),
+    new Response(world.stderr).text(),
+    world.exited,
+  ]);
+  if (code !== 0) throw new Error(`the ${what} world exited with ${code}:\n${err.slice(-3000)}`);
+  return JSON.parse(out.trim().split("\n").at(-1) as string) as T;
+}

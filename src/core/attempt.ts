@@ -1,5 +1,4 @@
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import type { AgentRecord } from "../domain/agent.ts";
 import { DashError } from "../domain/errors.ts";
 import type { SwarmRecord } from "../domain/swarm.ts";
@@ -11,6 +10,7 @@ import { sandboxed } from "../safety/sandbox.ts";
 import { planSandbox, type SandboxSettings } from "../safety/sandbox-plan.ts";
 import type { Store } from "../storage/store.ts";
 import { prepareWorktree } from "./worktree-agents.ts";
+import { workDirOf } from "./worktrees.ts";
 
 /**
  * Everything an attempt needs before its shim starts, or a DashError that says why it cannot
@@ -38,7 +38,7 @@ export async function prepareAttempt(
   const files = runFiles(options.home, agent.id, agent.retryCount);
   mkdirSync(files.dir, { recursive: true });
   const worktree = await prepareWorktree(store, options.home, swarm, agent);
-  const cwd = worktree?.dir ?? join(options.home, "workspaces", agent.swarmId, agent.id);
+  const cwd = workDirOf(options.home, agent, config.repo);
   if (!worktree) mkdirSync(cwd, { recursive: true });
   // In a worktree the agent commits: the repository's objects and refs must be writable too.
   const granted = worktree ? [...(config.allowedPaths ?? []), worktree.gitDir] : config.allowedPaths;

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import type { AgentRecord } from "../domain/agent.ts";
 import { DashError } from "../domain/errors.ts";
 import type { EventRecord } from "../domain/event.ts";
@@ -15,6 +14,7 @@ import { recoverRuns } from "./recovery.ts";
 import { RunKeeper } from "./run-keeper.ts";
 import { RuntimeControls } from "./runtime-controls.ts";
 import { withChanges } from "./worktree-agents.ts";
+import { workDirOf } from "./worktrees.ts";
 
 export interface SchedulerOptions {
   home: string;
@@ -61,10 +61,14 @@ export class Scheduler {
     });
     this.controls = new RuntimeControls(async (agentId) => {
       const agent = await lifecycle.store.getAgent(agentId);
-      const control = agent ? (await this.runtimeFor(agent)).runtime.control : undefined;
-      return agent && control
-        ? { control, workspace: join(options.home, "workspaces", agent.swarmId, agent.id) }
-        : undefined;
+      if (!agent) return undefined;
+      const { swarm, runtime } = await this.runtimeFor(agent);
+      return (
+        runtime.control && {
+          control: runtime.control,
+          workspace: workDirOf(options.home, agent, swarm.config.repo),
+        }
+      );
     }, log);
   }
 

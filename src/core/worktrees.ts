@@ -63,6 +63,10 @@ export function branchFor(swarmName: string, agentName: string): string {
 export const worktreeDir = (home: string, swarmId: string, agentId: string) =>
   join(home, "worktrees", swarmId, agentId);
 
+/** Where an agent runs: its worktree when its swarm names a repository, else its workspace. */
+export const workDirOf = (home: string, agent: { id: string; swarmId: string }, repo: string | undefined) =>
+  repo ? worktreeDir(home, agent.swarmId, agent.id) : join(home, "workspaces", agent.swarmId, agent.id);
+
 /**
  * The agent's worktree, made on first use (a retry or a restart finds it and carries on). Its
  * branch is made from `base`, or taken as it is when it exists already (a worktree that was

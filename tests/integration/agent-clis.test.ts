@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { costOf } from "../../src/runtimes/pricing.ts";
 import type { WorldAgent } from "../agent-clis/world.ts";
-import { ROOT } from "../helpers.ts";
+import { ROOT, runWorldOffline } from "../helpers.ts";
 
 const DIR = join(ROOT, "tests", "agent-clis");
 let agents: WorldAgent[] = [];
@@ -24,24 +24,11 @@ beforeAll(async () => {
       );
     }
   }
-  const world = Bun.spawn(
-    [
-      "unshare",
-      "-n",
-      "sh",
-      "-c",
-      'ip link set lo up && exec "$0" tests/agent-clis/world.ts',
-      process.execPath,
-    ],
-    { cwd: ROOT, stdout: "pipe", stderr: "pipe" },
-  );
-  const [out, err, code] = await Promise.all([
-    new Response(world.stdout).text(),
-    new Response(world.stderr).text(),
-    world.exited,
-  ]);
-  if (code !== 0) throw new Error(`the agent world exited with ${code}:\n${err.slice(-3000)}`);
-  ({ agents, requests, resumedMessages } = JSON.parse(out.trim().split("\n").at(-1) as string));
+  ({ agents, requests, resumedMessages } = await runWorldOffline<{
+    agents: WorldAgent[];
+    requests: string[];
+    resumedMessages: unknown[];
+  }>("tests/agent-clis/world.ts", "agent"));
 }, 240_000);
 
 /** The JSON lines the CLI printed (its own output, as the agent's log has it). */

@@ -6,7 +6,7 @@
  */
 import { beforeAll, expect, test } from "bun:test";
 import type { AgentResponse } from "../../src/domain/agent.ts";
-import { ROOT } from "../helpers.ts";
+import { runWorldOffline } from "../helpers.ts";
 
 interface Side {
   agent: AgentResponse;
@@ -26,17 +26,7 @@ const failed = (name: string) => world[name] as AgentResponse;
 const micros = (agent: AgentResponse) => Math.round(agent.cost.amount * 1e6);
 
 beforeAll(async () => {
-  const run = Bun.spawn(
-    ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$0" tests/openclaw/world.ts', process.execPath],
-    { cwd: ROOT, stdout: "pipe", stderr: "pipe" },
-  );
-  const [out, err, code] = await Promise.all([
-    new Response(run.stdout).text(),
-    new Response(run.stderr).text(),
-    run.exited,
-  ]);
-  if (code !== 0) throw new Error(`the OpenClaw world exited with ${code}:\n${err.slice(-3000)}`);
-  world = JSON.parse(out.trim().split("\n").at(-1) as string);
+  world = await runWorldOffline("tests/openclaw/world.ts", "OpenClaw");
   if (world.error) throw new Error(`the OpenClaw world failed: ${world.error}`);
   console.log(`gateway ready in ${world.gatewayReadyMs} ms, ${world.gatewayRssMiB} MiB`);
 }, 300_000);
