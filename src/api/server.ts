@@ -15,12 +15,14 @@ import { keyRoutes } from "./routes/keys.ts";
 import { logRoutes } from "./routes/logs.ts";
 import { healthRoute, metaRoutes } from "./routes/meta.ts";
 import { swarmRoutes } from "./routes/swarm.ts";
+import { swarmMergeRoutes } from "./routes/swarm-merge.ts";
 import { eventsWebSocket, publishEvents, type SocketData, upgradeEvents } from "./websocket.ts";
 
 /** The route table. Every route declares its permission and schemas; tests walk this list. */
 export const ROUTES: readonly Route[] = [
   healthRoute,
   ...swarmRoutes,
+  ...swarmMergeRoutes,
   ...agentRoutes,
   ...approvalRoutes,
   ...agentReportRoutes,

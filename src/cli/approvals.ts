@@ -3,6 +3,7 @@ import type { ApprovalResponse } from "../domain/approval.ts";
 import { age, clientArgs, clientFor, numberArg, output } from "./common.ts";
 import { EXIT } from "./run.ts";
 import { bold, cyan, dim, green, red, table, yellow } from "./style.ts";
+import { describeMerge } from "./swarm-branches.ts";
 
 /**
  * `dash approvals`: the questions agents and budgets ask people. Pending ones are listed by
@@ -58,11 +59,21 @@ function answer(verb: "approve" | "deny") {
     args: {
       id: { type: "positional", required: true, description: "Approval id" },
       reason: { type: "string", description: "Why (kept with the answer)" },
+      ...(verb === "approve"
+        ? { choice: { type: "string", description: "A merge conflict's side to keep (an agent's name)" } }
+        : {}),
       ...clientArgs,
     },
     async run({ args }) {
-      const answered = await clientFor(args).answerApproval(args.id, verb, args.reason);
-      output(args, answered, () => `${green("✓")} ${describe(answered)}`);
+      const choice = (args as { choice?: string }).choice;
+      const answered = await clientFor(args).answerApproval(args.id, verb, args.reason, choice);
+      output(args, answered, () =>
+        [
+          `${green("✓")} ${describe(answered)}`,
+          ...(answered.merge ? [describeMerge(answered.merge)] : []),
+        ].join("\n"),
+      );
+      if (answered.merge?.status === "conflict") process.exitCode = EXIT.failure;
     },
   });
 }

@@ -17,6 +17,7 @@ import {
 } from "./common.ts";
 import { EXIT } from "./run.ts";
 import { bold, dim, green, table, yellow } from "./style.ts";
+import { destroy, merge } from "./swarm-branches.ts";
 import { finishedSwarm, waitForSwarm } from "./wait-swarm.ts";
 
 const commaList = (value: string | undefined) =>
@@ -208,15 +209,14 @@ function action(
 }
 
 export default defineCommand({
-  meta: { name: "swarm", description: "Create, list, inspect, scale and destroy swarms" },
+  meta: { name: "swarm", description: "Create, list, inspect, scale, merge and destroy swarms" },
   subCommands: {
     create,
     list,
     show,
     scale,
-    destroy: action("destroy", "Kill a swarm's agents and mark it destroyed", "Destroyed", (c, id) =>
-      c.destroySwarm(id),
-    ),
+    destroy,
+    merge,
     pause: action("pause", "Pause a swarm and its running agents", "Paused", (c, id) => c.pauseSwarm(id)),
     resume: action("resume", "Resume a paused swarm and its agents", "Resumed", (c, id) => c.resumeSwarm(id)),
   },

@@ -6,6 +6,7 @@ import { ApprovalListSchema, ApprovalResponseSchema, type ApprovalStatus } from 
 import { BudgetSchema } from "../domain/budget.ts";
 import { ErrorResponseSchema } from "../domain/error-response.ts";
 import { DashError, ERROR_STATUS, type ErrorCode } from "../domain/errors.ts";
+import { MergeOutcomeSchema } from "../domain/merge.ts";
 import type { AgentStatus, SwarmStatus } from "../domain/states.ts";
 import { type CreateSwarmInput, SwarmResponseSchema } from "../domain/swarm.ts";
 import {
@@ -13,6 +14,7 @@ import {
   AgentLogsSchema,
   AgentPageSchema,
   ApiKeyListSchema,
+  BranchesLeftSchema,
   BudgetListSchema,
   CreatedApiKeySchema,
   EventPageSchema,
@@ -102,7 +104,18 @@ export class DashClient {
   getSwarm = (id: string) => this.request("GET", `/api/swarm/${enc(id)}`, SwarmResponseSchema);
   createSwarm = (input: CreateSwarmInput) =>
     this.request("POST", "/api/swarm", SwarmResponseSchema, { body: input });
-  destroySwarm = (id: string) => this.request("DELETE", `/api/swarm/${enc(id)}`, SwarmResponseSchema);
+  /** A repo swarm's merged branches go too unless `keepBranches`; the answer lists those kept. */
+  destroySwarm = (id: string, keepBranches?: boolean) =>
+    this.request(
+      "DELETE",
+      `/api/swarm/${enc(id)}`,
+      SwarmResponseSchema.extend({ branches: BranchesLeftSchema.optional() }),
+      {
+        query: { keepBranches: keepBranches ? "true" : undefined },
+      },
+    );
+  mergeSwarm = (id: string, into?: string) =>
+    this.request("POST", `/api/swarm/${enc(id)}/merge`, MergeOutcomeSchema, { body: { into } });
   scaleSwarm = (id: string, target: number) =>
     this.request("POST", `/api/swarm/${enc(id)}/scale`, SwarmResponseSchema, { body: { target } });
   pauseSwarm = (id: string) =>
@@ -165,8 +178,14 @@ export class DashClient {
     details?: Record<string, unknown>;
     timeoutSeconds?: number;
   }) => this.request("POST", "/api/approvals", ApprovalResponseSchema, { body: input });
-  answerApproval = (id: string, verb: "approve" | "deny", reason?: string) =>
-    this.request("POST", `/api/approvals/${enc(id)}/${verb}`, ApprovalResponseSchema, { body: { reason } });
+  /** `choice`: a merge approval's side to keep; approving one merges again (its outcome in `merge`). */
+  answerApproval = (id: string, verb: "approve" | "deny", reason?: string, choice?: string) =>
+    this.request(
+      "POST",
+      `/api/approvals/${enc(id)}/${verb}`,
+      ApprovalResponseSchema.extend({ merge: MergeOutcomeSchema.optional() }),
+      { body: { reason, choice } },
+    );
 
   listKeys = () => this.request("GET", "/api/keys", ApiKeyListSchema);
   createKey = (input: { name: string; permissions: Permission[]; expiresInDays?: number }) =>

@@ -78,6 +78,34 @@ export interface Answer {
   reason?: string;
   /** The answering key's id, or "timeout". */
   by: string;
+  /** A merge approval's side to keep (its name, agent id or branch); approving one needs it. */
+  choice?: string;
+}
+
+/** The side an answer picks of a merge approval (stored in its details as `choice`). */
+function chosenSide(approval: ApprovalRecord, answer: Answer): Record<string, unknown> | undefined {
+  if (approval.kind !== "merge") {
+    if (answer.choice === undefined) return undefined;
+    throw new DashError(
+      "VALIDATION_ERROR",
+      `choice is only for merge approvals (${approval.id} is ${approval.kind})`,
+      {
+        field: "choice",
+      },
+    );
+  }
+  if (answer.status !== "approved") return undefined;
+  const sides = (approval.details.sides ?? []) as { name: string; agentId: string | null; branch: string }[];
+  const side = sides.find((s) => [s.name, s.agentId, s.branch].includes(answer.choice ?? null));
+  if (!side) {
+    const names = sides.map((s) => s.name).join(", ");
+    throw new DashError(
+      "VALIDATION_ERROR",
+      `approving merge approval ${approval.id} needs the side to keep: choice is one of ${names}`,
+      { field: "choice", sides: sides.map((s) => s.name) },
+    );
+  }
+  return { ...approval.details, choice: side.name };
 }
 
 /** Answering: once only; the agent goes on when this was the last question it waited on. */
@@ -93,11 +121,13 @@ export function decideAnswer(answer: Answer, now: number) {
         status: approval.status,
       });
     }
+    const details = chosenSide(approval, answer);
     const events = [
       approvalEvent("approval.resolved", approval, {
         status: answer.status,
         reason: answer.reason ?? null,
         resolvedBy: answer.by,
+        ...(details ? { choice: details.choice } : {}),
       }),
     ];
     const patch = {
@@ -105,6 +135,7 @@ export function decideAnswer(answer: Answer, now: number) {
       reason: answer.reason ?? null,
       resolvedBy: answer.by,
       resolvedAt: now,
+      ...(details ? { details } : {}),
     };
     const waiting = agent?.status === "paused" && agent.heldBy === "approval" && otherPending === 0;
     if (!agent || !waiting) return { patch, events };

@@ -9,6 +9,7 @@ import {
 import type { ApprovalRecord } from "../domain/approval.ts";
 import type { BudgetRecord, Currency } from "../domain/budget.ts";
 import { ConcurrencyConflictError, DashError, InvalidTransitionError } from "../domain/errors.ts";
+import type { EventType } from "../domain/event.ts";
 import { usdToMicros } from "../domain/money.ts";
 import { type CreateSwarmInput, CreateSwarmSchema, type SwarmRecord } from "../domain/swarm.ts";
 import { parseOrThrow } from "../domain/validate.ts";
@@ -213,6 +214,12 @@ export class Lifecycle {
     decide: (b: BudgetRecord) => Change<BudgetPatch>,
   ): Promise<BudgetRecord> {
     return this.commit(this.store.updateBudget(budget.entityType, budget.entityId, decide));
+  }
+
+  /** Records what happened to a swarm beside its state (a merge of its branches) as its event. */
+  async noteSwarm(id: string, type: EventType, data: Record<string, unknown>): Promise<SwarmRecord> {
+    const events = [{ type, source: id, data: { swarmId: id, ...data } }];
+    return this.commit(this.store.updateSwarm(id, () => ({ patch: {}, events })));
   }
 
   /** Raises an approval request; a running agent it is about waits paused (core/approvals.ts). */

@@ -7,7 +7,7 @@ import { z } from "zod";
  */
 export const ApprovalStatusSchema = z.enum(["pending", "approved", "denied"]);
 export type ApprovalStatus = z.infer<typeof ApprovalStatusSchema>;
-export const ApprovalKindSchema = z.enum(["agent", "budget"]);
+export const ApprovalKindSchema = z.enum(["agent", "budget", "merge"]);
 export type ApprovalKind = z.infer<typeof ApprovalKindSchema>;
 
 export interface ApprovalRecord {
@@ -44,6 +44,8 @@ export type RequestApproval = z.infer<typeof RequestApprovalSchema>;
 /** POST /api/approvals/:id/approve|deny */
 export const ResolveApprovalSchema = z.strictObject({
   reason: z.string().trim().min(1).max(1000).optional(),
+  // A merge approval's side to keep: a side's name, agent id or branch (approving one needs it).
+  choice: z.string().trim().min(1).max(300).optional(),
 });
 
 export const ApprovalResponseSchema = z.object({

@@ -21,6 +21,7 @@ export const EVENT_TYPES = [
   "swarm.completed",
   "swarm.failed",
   "swarm.destroyed",
+  "swarm.merged",
   "budget.allocated",
   "budget.threshold",
   "budget.exceeded",

@@ -39,6 +39,9 @@ export const CreatedApiKeySchema = ApiKeySchema.extend({ key: z.string() });
 
 /** GET /api/agents/:id/logs: lines of output, and the byte offset to ask `after` next time. */
 /** GET /api/agents/:id/diff: what a worktree agent changed against where its branch started. */
+/** A destroyed repo swarm's branches: merged ones deleted, the rest kept (and so listed). */
+export const BranchesLeftSchema = z.object({ deleted: z.array(z.string()), kept: z.array(z.string()) });
+
 export const AgentDiffSchema = z.object({
   agentId: z.string(),
   branch: z.string(),

@@ -3,6 +3,7 @@ import agentProcesses from "../../migrations/002_agent_processes.sql" with { typ
 import agentKeys from "../../migrations/003_agent_keys.sql" with { type: "text" };
 import swarmPlans from "../../migrations/004_swarm_plans.sql" with { type: "text" };
 import sandboxApprovals from "../../migrations/005_sandbox_approvals.sql" with { type: "text" };
+import mergeApprovals from "../../migrations/006_merge_approvals.sql" with { type: "text" };
 
 /**
  * The migrations this build knows, embedded so the binary needs no `migrations/` folder beside it.
@@ -14,4 +15,5 @@ export const EMBEDDED_MIGRATIONS: ReadonlyArray<{ file: string; text: string }> 
   { file: "003_agent_keys.sql", text: agentKeys },
   { file: "004_swarm_plans.sql", text: swarmPlans },
   { file: "005_sandbox_approvals.sql", text: sandboxApprovals },
+  { file: "006_merge_approvals.sql", text: mergeApprovals },
 ];

@@ -40,6 +40,7 @@ const APPROVAL_COLUMNS: Record<string, [string, ((v: unknown) => unknown)?]> = {
   reason: ["reason"],
   resolvedBy: ["resolved_by"],
   resolvedAt: ["resolved_at"],
+  details: ["details", (v) => JSON.stringify(v)],
 };
 
 export function getApproval(db: Database, id: string): ApprovalRecord | null {

@@ -153,7 +153,9 @@ export type NewApproval = Omit<
   ApprovalRecord,
   "status" | "reason" | "resolvedBy" | "resolvedAt" | "updatedAt" | "version"
 >;
-export type ApprovalPatch = Partial<Pick<ApprovalRecord, "status" | "reason" | "resolvedBy" | "resolvedAt">>;
+export type ApprovalPatch = Partial<
+  Pick<ApprovalRecord, "status" | "reason" | "resolvedBy" | "resolvedAt" | "details">
+>;
 
 export interface ApprovalChange extends Change<ApprovalPatch> {
   agent?: AgentPatch;

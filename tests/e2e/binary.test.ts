@@ -54,7 +54,7 @@ describe("the compiled dash binary", () => {
     const r = dash(["migrate", "--json"], home, cwd);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toEqual({ applied: [1, 2, 3, 4, 5], version: 5 });
+    expect(JSON.parse(r.out)).toEqual({ applied: [1, 2, 3, 4, 5, 6], version: 6 });
     expect(existsSync(join(home, "dash.db"))).toBe(true);
     expect(existsSync(marker)).toBe(false);
   });
@@ -69,6 +69,7 @@ describe("the compiled dash binary", () => {
       { version: 3, applied: true, intact: true },
       { version: 4, applied: true, intact: true },
       { version: 5, applied: true, intact: true },
+      { version: 6, applied: true, intact: true },
     ]);
     expect(dash(["migrate", "--rollback", "0"], home).out).toContain("rolled back 001 initial_schema");
     expect(JSON.parse(dash(["migrate", "--status", "--json"], home).out).migrations[0].applied).toBe(false);

@@ -60,6 +60,24 @@ async function asked() {
   return { params: { id: approval.id } };
 }
 
+/** A swarm with a repository; its agent's branch exists (no worktree: not started). */
+async function repoSwarm() {
+  const repo = mkdtempSync(join(tmpdir(), "dash-resp-repo-"));
+  scratch.push(repo);
+  git(["init", "-q"], repo);
+  git(["-c", "user.name=T", "-c", "user.email=t@e", "commit", "-q", "--allow-empty", "-m", "base"], repo);
+  const baseRef = git(["rev-parse", "HEAD"], repo);
+  const { swarm, agents } = await t.lifecycle.createSwarm({
+    name: "wt",
+    task: "t",
+    initialAgents: 1,
+    config: { repo, baseRef },
+  });
+  const agent = agents[0] as (typeof agents)[number];
+  git(["branch", branchFor("wt", agent.name), baseRef], repo);
+  return { swarmId: swarm.id, agentId: agent.id };
+}
+
 const swarmId = async () => ({ params: { id: (await liveSwarm()).id } });
 const agentId = (status: "idle" | "running" | "paused") => async () => ({
   params: { id: await agentIn(status) },
@@ -105,23 +123,12 @@ const CASES: Record<string, Case> = {
   },
   "GET /api/agents/:id/diff": {
     key: "read",
-    build: async () => {
-      // An agent of a swarm with a repository, whose branch exists (no worktree: not started).
-      const repo = mkdtempSync(join(tmpdir(), "dash-resp-repo-"));
-      scratch.push(repo);
-      git(["init", "-q"], repo);
-      git(["-c", "user.name=T", "-c", "user.email=t@e", "commit", "-q", "--allow-empty", "-m", "base"], repo);
-      const baseRef = git(["rev-parse", "HEAD"], repo);
-      const { agents } = await t.lifecycle.createSwarm({
-        name: "wt",
-        task: "t",
-        initialAgents: 1,
-        config: { repo, baseRef },
-      });
-      const agent = agents[0] as (typeof agents)[number];
-      git(["branch", branchFor("wt", agent.name), baseRef], repo);
-      return { params: { id: agent.id } };
-    },
+    build: async () => ({ params: { id: (await repoSwarm()).agentId } }),
+  },
+  "POST /api/swarm/:id/merge": {
+    key: "write",
+    // Nothing completed yet: up to date, the agent listed as skipped.
+    build: async () => ({ params: { id: (await repoSwarm()).swarmId }, body: { into: "review" } }),
   },
   "DELETE /api/agents/:id": { key: "write", build: agentId("running") },
   "POST /api/agents/:id/pause": { key: "write", build: agentId("running") },

@@ -52,7 +52,7 @@ describe("migrations", () => {
 
   test("fresh up, rollback, up again", () => {
     const { db } = freshDb();
-    expect(migrateUp(db).map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(migrateUp(db).map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(tables(db)).toEqual([
       "_migrations",
       "agents",
@@ -66,7 +66,7 @@ describe("migrations", () => {
     expect(db.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
     expect(db.query("PRAGMA foreign_keys").get()).toEqual({ foreign_keys: 1 });
 
-    expect(rollbackTo(db, 1).map((m) => m.version)).toEqual([5, 4, 3, 2]);
+    expect(rollbackTo(db, 1).map((m) => m.version)).toEqual([6, 5, 4, 3, 2]);
     const columns = () =>
       (db.query("PRAGMA table_info(agents)").all() as { name: string }[]).map((c) => c.name);
     expect(columns()).not.toContain("log_offset");
@@ -74,7 +74,7 @@ describe("migrations", () => {
     expect(tables(db)).toEqual(["_migrations"]);
     expect(migrationStates(db)[0]?.appliedAt).toBeNull();
 
-    expect(migrateUp(db).map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(migrateUp(db).map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(columns()).toContain("log_offset");
     const row = db.query("SELECT version, name, checksum FROM _migrations").get() as Record<string, unknown>;
     expect(row).toEqual({
@@ -82,6 +82,36 @@ describe("migrations", () => {
       name: "initial_schema",
       checksum: loadMigrations()[0]?.checksum as string,
     });
+  });
+
+  test("006 keeps every approval row, allows the merge kind, and its rollback drops only merge rows", () => {
+    const { db } = freshDb();
+    migrateUp(
+      db,
+      loadMigrations().filter((m) => m.version <= 5),
+    );
+    const insert = (id: string, kind: string) =>
+      db.run(
+        "INSERT INTO approvals (id, kind, title, created_at, updated_at, expires_at) VALUES (?, ?, 't', 1, 1, 2)",
+        [id, kind],
+      );
+    insert("a1", "agent");
+    insert("b1", "budget");
+    expect(() => insert("m0", "merge")).toThrow(/CHECK/);
+    expect(migrateUp(db).map((m) => m.version)).toEqual([6]);
+    insert("m1", "merge");
+    const kinds = () =>
+      (db.query("SELECT kind FROM approvals ORDER BY id").all() as { kind: string }[]).map((r) => r.kind);
+    expect(kinds()).toEqual(["agent", "budget", "merge"]);
+    const indexes = db
+      .query(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'approvals' AND name LIKE 'idx_%' ORDER BY name",
+      )
+      .all();
+    expect(indexes).toHaveLength(3);
+    expect(rollbackTo(db, 5).map((m) => m.version)).toEqual([6]);
+    expect(kinds()).toEqual(["agent", "budget"]);
+    expect(() => insert("m2", "merge")).toThrow(/CHECK/);
   });
 
   test("tables are STRICT and the partial active-agent index exists", () => {

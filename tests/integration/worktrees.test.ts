@@ -3,27 +3,19 @@
  * each agent of a swarm with `config.repo` works in its own worktree on its own branch, and the
  * user's own checkout (working tree, index, HEAD) is never touched.
  */
-import { afterAll, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { branchFor, git } from "../../src/core/worktrees.ts";
 import type { SwarmResponse } from "../../src/domain/swarm.ts";
 import { serverWithAgents } from "../agents-helpers.ts";
+import { tempRepo } from "../git-helpers.ts";
 import { ROOT, until } from "../helpers.ts";
 
 const { api, s } = await serverWithAgents();
-const repo = mkdtempSync(join(tmpdir(), "dash-repo-"));
-afterAll(() => rmSync(repo, { recursive: true, force: true }));
-git(["init", "-q", "-b", "main"], repo);
-git(["config", "user.name", "Test"], repo);
-git(["config", "user.email", "test@example.com"], repo);
-writeFileSync(join(repo, "README.md"), "hello\n");
-git(["add", "-A"], repo);
-git(["commit", "-qm", "initial"], repo);
 // The user's own work in progress: it must still be there, unstaged, at the end.
-writeFileSync(join(repo, "README.md"), "hello\nmy own edit\n");
-const base = git(["rev-parse", "HEAD"], repo);
+const { repo, base } = tempRepo({ "README.md": "hello\n" }, { "README.md": "hello\nmy own edit\n" });
 
 // Each agent writes its own file and commits it on its branch.
 const AGENT = [

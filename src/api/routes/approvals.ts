@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { continueMerge } from "../../core/swarm-merge.ts";
 import {
   ApprovalListSchema,
   type ApprovalRecord,
@@ -9,6 +10,7 @@ import {
   toApprovalResponse,
 } from "../../domain/approval.ts";
 import { DashError, notFound } from "../../domain/errors.ts";
+import { MergeOutcomeSchema } from "../../domain/merge.ts";
 import { type ApiDeps, defineRoute } from "../route.ts";
 
 const ListQuery = z.strictObject({
@@ -64,14 +66,24 @@ function answerRoute(verb: "approve" | "deny", status: "approved" | "denied") {
     permission: "write",
     summary: `${verb === "approve" ? "Approve" : "Deny"} a pending request; the agent waiting on it goes on`,
     body: ResolveApprovalSchema,
-    response: ApprovalResponseSchema,
+    response: ApprovalResponseSchema.extend({ merge: MergeOutcomeSchema.optional() }),
     async handler({ params, body, key, deps }) {
       const approval = await deps.lifecycle.answerApproval(params.id as string, {
         status,
         reason: body.reason,
         by: key?.id ?? "unknown",
+        choice: body.choice,
       });
-      return toApprovalResponse(approval);
+      if (approval.kind !== "merge" || status !== "approved") return toApprovalResponse(approval);
+      // Approving a side of a merge conflict merges again, that side taking the conflicting hunks.
+      const merge = await continueMerge(deps.lifecycle, deps.home, approval).catch((error: unknown) => {
+        const said = error instanceof Error ? error.message : String(error);
+        throw new DashError(
+          error instanceof DashError ? error.code : "INTERNAL_ERROR",
+          `approval ${approval.id} is approved, but the merge did not finish: ${said}`,
+        );
+      });
+      return { ...toApprovalResponse(approval), merge };
     },
   });
 }

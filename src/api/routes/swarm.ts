@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { settleBranches } from "../../core/merged-refs.ts";
 import { resolveRepo } from "../../core/worktrees.ts";
 import type { AgentRecord } from "../../domain/agent.ts";
 import { toSwarmBudget } from "../../domain/budget.ts";
@@ -10,12 +11,13 @@ import {
   SwarmResponseSchema,
   toSwarmResponse,
 } from "../../domain/swarm.ts";
-import { SwarmListSchema } from "../../domain/wire.ts";
+import { BranchesLeftSchema, SwarmListSchema } from "../../domain/wire.ts";
 import { allows } from "../../safety/api-keys.ts";
 import { grantedPaths } from "../../safety/sandbox-plan.ts";
 import type { Store } from "../../storage/store.ts";
 import { type ApiDeps, defineRoute, type RouteContext } from "../route.ts";
 import { ExpectedVersionSchema, type MoveBody, MoveBodySchema } from "../schemas.ts";
+import { DestroyQuery } from "./swarm-merge.ts";
 
 async function respond(store: Store, swarm: SwarmRecord) {
   const budget = await store.getBudget("swarm", swarm.id);
@@ -145,9 +147,12 @@ export const swarmRoutes = [
     method: "DELETE",
     path: "/api/swarm/:id",
     permission: "write",
-    summary: "Destroy a swarm: kill its unfinished agents and mark it destroyed",
-    response: SwarmResponseSchema,
-    async handler({ params, deps }) {
+    summary:
+      "Destroy a swarm: kill its unfinished agents and mark it destroyed. A repo swarm's merged branches " +
+      "are deleted unless ?keepBranches=true; the branches kept are listed in `branches`",
+    query: DestroyQuery,
+    response: SwarmResponseSchema.extend({ branches: BranchesLeftSchema.optional() }),
+    async handler({ params, query, deps }) {
       const swarm = await findSwarm(deps.store, params.id as string);
       await moveAgents(
         deps,
@@ -156,7 +161,16 @@ export const swarmRoutes = [
         "killed",
         "swarm destroyed",
       );
-      return respond(deps.store, await deps.lifecycle.moveSwarm(swarm.id, { to: "destroyed" }));
+      const destroyed = await respond(
+        deps.store,
+        await deps.lifecycle.moveSwarm(swarm.id, { to: "destroyed" }),
+      );
+      if (!swarm.config.repo) return destroyed;
+      const agents = await deps.store.listAgents({ swarmId: swarm.id });
+      return {
+        ...destroyed,
+        branches: settleBranches(deps.home, swarm, agents, query.keepBranches ?? false),
+      };
     },
   }),
   defineRoute({

@@ -1,0 +1,86 @@
+/**
+ * A merge that stopped on a conflict (core/swarm-merge.ts): who is on each side, and the `merge`
+ * approval that asks a person which side to keep. Nothing moved: the target is as it was.
+ */
+import { toApprovalResponse } from "../domain/approval.ts";
+import type { MergeAsk, MergeBranch, MergeOutcome, MergeSide } from "../domain/merge.ts";
+import type { SwarmRecord } from "../domain/swarm.ts";
+import type { MergeRun, MergeStep } from "./git-merge.ts";
+import type { Lifecycle } from "./lifecycle.ts";
+import type { MergePlan } from "./swarm-merge.ts";
+import { git } from "./worktrees.ts";
+
+const MERGE_APPROVAL_TIMEOUT_S = 86_400;
+
+/**
+ * Who is on each side of a conflict: the incoming agent, and the agents already in the merge whose
+ * branches changed those files since the base (none: the target's own commits).
+ */
+function sidesOf(
+  repo: string,
+  baseRef: string,
+  run: Extract<MergeRun, { ok: false }>,
+  steps: { entry: MergeBranch; commit: string }[],
+  target: string,
+): MergeSide[] {
+  const incoming = steps.find((s) => s.commit === run.step.commit && s.entry.branch === run.step.branch);
+  const inMerge = steps.filter(
+    (s) =>
+      s !== incoming &&
+      Bun.spawnSync(["git", "merge-base", "--is-ancestor", s.commit, run.at], { cwd: repo }).exitCode === 0 &&
+      git(["log", "-1", "--format=%H", `${baseRef}..${s.commit}`, "--", ...run.files], repo) !== "",
+  );
+  const side = (s: { entry: MergeBranch }): MergeSide => ({
+    name: s.entry.name,
+    agentId: s.entry.agentId,
+    branch: s.entry.branch,
+  });
+  const others = inMerge.length > 0 ? inMerge.map(side) : [{ name: target, agentId: null, branch: target }];
+  return [...(incoming ? [side(incoming)] : []), ...others];
+}
+
+export async function stopOnConflict(
+  lifecycle: Lifecycle,
+  swarm: SwarmRecord,
+  stop: {
+    target: string;
+    from: string | null;
+    run: Extract<MergeRun, { ok: false }>;
+    steps: (MergeStep & { entry: MergeBranch })[];
+    skipped: (MergeBranch & { reason: string })[];
+    plan: MergePlan;
+  },
+): Promise<MergeOutcome> {
+  const { target, from, run, steps, plan } = stop;
+  const repo = swarm.config.repo as string;
+  const sides = sidesOf(repo, swarm.config.baseRef as string, run, steps, target);
+  const incoming = steps.find((s) => s.branch === run.step.branch)?.entry as MergeBranch;
+  const ask: MergeAsk = {
+    swarmId: swarm.id,
+    target,
+    targetHead: from,
+    incoming,
+    files: run.files,
+    sides,
+    resolutions: plan.resolutions,
+    overridden: plan.overridden,
+  };
+  const names = sides.map((s) => s.name).join(" and ");
+  const approval = await lifecycle.requestApproval({
+    kind: "merge",
+    swarmId: swarm.id,
+    title: `merge of swarm ${swarm.name} into ${target} stopped: ${names} changed the same lines of ${run.files.join(", ")}. Approve with the side to keep`,
+    details: { ...ask },
+    timeoutSeconds: MERGE_APPROVAL_TIMEOUT_S,
+  });
+  return {
+    status: "conflict",
+    target,
+    head: from,
+    merged: [],
+    already: [],
+    skipped: stop.skipped,
+    conflict: { files: run.files, sides },
+    approval: toApprovalResponse(approval),
+  };
+}

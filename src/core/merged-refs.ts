@@ -1,0 +1,74 @@
+/**
+ * Which of a swarm's branches Dash merged, kept in the repository itself as refs
+ * `refs/dash/merged/<swarm id>/<agent id>` → the commit merged (git stays the one truth about
+ * branches, and the record survives anything that happens to Dash's database). Destroying the
+ * swarm deletes a branch only when it still points at that commit: merged, and nothing added since.
+ */
+import { existsSync } from "node:fs";
+import { checkedOutAt } from "./git-merge.ts";
+import { branchFor, git, worktreeDir } from "./worktrees.ts";
+
+const refOf = (swarmId: string, agentId: string) => `refs/dash/merged/${swarmId}/${agentId}`;
+
+const run = (args: string[], cwd: string) =>
+  Bun.spawnSync(["git", ...args], { cwd, stdout: "pipe", stderr: "ignore" });
+
+/** Records what a merge brought in; a branch whose side lost a conflict is not (or no longer) merged. */
+export function noteMerged(
+  repo: string,
+  swarmId: string,
+  landed: { agentId: string; branch: string; commit: string }[],
+  overridden: string[],
+): void {
+  for (const { agentId, branch, commit } of landed) {
+    const ref = refOf(swarmId, agentId);
+    git(overridden.includes(branch) ? ["update-ref", "-d", ref] : ["update-ref", ref, commit], repo);
+  }
+}
+
+export interface BranchesLeft {
+  /** Merged branches deleted (they pointed at the commit merged). */
+  deleted: string[];
+  /** Branches kept: unmerged, changed since their merge, or all of them when asked to keep. */
+  kept: string[];
+}
+
+/**
+ * On destroy: deletes the swarm's merged branches (unless `keep`) and lists every branch that stays.
+ * A merged branch's worktree goes first (its agent completed; git refuses to delete a branch a
+ * worktree has checked out). The swarm's merge records go in any case.
+ */
+export function settleBranches(
+  home: string,
+  swarm: { id: string; name: string; config: { repo?: string } },
+  agents: { id: string; name: string }[],
+  keep: boolean,
+): BranchesLeft {
+  const left: BranchesLeft = { deleted: [], kept: [] };
+  const repo = swarm.config.repo;
+  if (!repo) return left;
+  const swarmId = swarm.id;
+  for (const agent of agents) {
+    const agentId = agent.id;
+    const branch = branchFor(swarm.name, agent.name);
+    const worktree = worktreeDir(home, swarm.id, agent.id);
+    const tip = run(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`], repo);
+    if (tip.exitCode !== 0) continue;
+    const merged = run(["rev-parse", "--verify", "--quiet", refOf(swarmId, agentId)], repo);
+    const sameCommit = merged.exitCode === 0 && merged.stdout.toString() === tip.stdout.toString();
+    if (keep || !sameCommit) {
+      left.kept.push(branch);
+      continue;
+    }
+    if (existsSync(worktree)) run(["worktree", "remove", "--force", worktree], repo);
+    if (checkedOutAt(repo, branch)) {
+      left.kept.push(branch);
+      continue;
+    }
+    const gone = run(["update-ref", "-d", `refs/heads/${branch}`, tip.stdout.toString().trim()], repo);
+    (gone.exitCode === 0 ? left.deleted : left.kept).push(branch);
+  }
+  const records = git(["for-each-ref", "--format=%(refname)", `refs/dash/merged/${swarmId}/`], repo);
+  for (const ref of records.split("\n").filter(Boolean)) git(["update-ref", "-d", ref], repo);
+  return left;
+}
