@@ -9,7 +9,7 @@ import { DashError } from "../domain/errors.ts";
 import type { SwarmRecord } from "../domain/swarm.ts";
 import type { Logger } from "../log.ts";
 import type { Store } from "../storage/store.ts";
-import { branchFor, ensureWorktree, git, gitCommonDir, worktreeDir } from "./worktrees.ts";
+import { branchFor, commitLeftovers, ensureWorktree, git, gitCommonDir, worktreeDir } from "./worktrees.ts";
 
 /**
  * The agent's worktree, made on first use, and the branches it is told about (`DASH_BRANCHES`):
@@ -59,11 +59,7 @@ export interface WorktreeChanges {
  * first, by Dash and saying so, so nothing of its work stays only in a worktree that may go.
  */
 export function recordChanges(dir: string, base: string, agentName: string): WorktreeChanges {
-  if (git(["status", "--porcelain"], dir)) {
-    git(["add", "-A"], dir);
-    const who = ["-c", "user.name=Dash", "-c", "user.email=dash@localhost"];
-    git([...who, "commit", "-q", "--no-verify", "-m", `dash: what ${agentName} left uncommitted`], dir);
-  }
+  commitLeftovers(dir, `dash: what ${agentName} left uncommitted`);
   const lines = (text: string) => text.split("\n").filter(Boolean);
   const commits = lines(git(["log", "--format=%H%x09%s", `${base}..HEAD`], dir)).map((line) => {
     const [sha = "", subject = ""] = line.split("\t");

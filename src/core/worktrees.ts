@@ -4,9 +4,10 @@
  * swarm's base commit. The user's own checkout (working tree and index) is never touched: only
  * `git worktree` and branch refs are used against the repository. argv only, never a shell.
  */
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { DashError } from "../domain/errors.ts";
+import { RUN_BOOK } from "../runtimes/openclaw-runs.ts";
 
 /** Runs git; returns its stdout trimmed, or throws with git's own words. */
 export function git(args: string[], cwd?: string): string {
@@ -86,12 +87,36 @@ export function gitCommonDir(repo: string): string {
   return git(["rev-parse", "--path-format=absolute", "--git-common-dir"], repo);
 }
 
-/** Removes a swarm's worktrees (the branches stay: unmerged work is never dropped). */
+/**
+ * Commits what is left uncommitted in a worktree, as "Dash" and saying so, so nothing of an
+ * agent's work lives only in a folder that may go. Dash's own run book stays out of the branch.
+ */
+export function commitLeftovers(dir: string, message: string): void {
+  if (!git(["status", "--porcelain"], dir)) return;
+  git(["add", "-A", "--", ".", `:(exclude)${RUN_BOOK}`], dir);
+  if (Bun.spawnSync(["git", "diff", "--cached", "--quiet"], { cwd: dir }).exitCode === 0) return;
+  const who = ["-c", "user.name=Dash", "-c", "user.email=dash@localhost", "-c", "commit.gpgsign=false"];
+  git([...who, "commit", "-q", "--no-verify", "-m", message], dir);
+}
+
+/**
+ * Removes a swarm's worktrees, committing first what their agents left (an agent killed by the
+ * destroy); the branches stay: unmerged work is never dropped.
+ */
 export function removeWorktrees(home: string, repo: string, swarmId: string): void {
   const root = join(home, "worktrees", swarmId);
   if (!existsSync(root)) return;
   for (const agentId of readdirSync(root)) {
-    Bun.spawnSync(["git", "worktree", "remove", "--force", join(root, agentId)], { cwd: repo });
+    const dir = join(root, agentId);
+    try {
+      if (existsSync(join(dir, ".git")))
+        commitLeftovers(dir, `dash: what agent ${agentId} left when its swarm was destroyed`);
+    } catch {
+      // A worktree git cannot read any more (pruned, broken) has nothing left to save.
+    }
+    Bun.spawnSync(["git", "worktree", "remove", "--force", dir], { cwd: repo });
   }
+  // What git would not remove (a folder that is no longer a worktree) goes too; then git forgets it.
+  rmSync(root, { recursive: true, force: true });
   git(["worktree", "prune"], repo);
 }

@@ -2,6 +2,9 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { GatewayLink } from "./openclaw-link.ts";
 
+/** The run book's file name in the agent's working folder (never committed to a worktree branch). */
+export const RUN_BOOK = ".dash-openclaw.json";
+
 /** Tokens and micro-dollars: what a run cost, or what Dash has recorded for the agent. */
 export interface Spent {
   promptTokens: number;
@@ -26,7 +29,7 @@ export class RunBook {
   readonly runs: RunEntry[];
 
   constructor(dir: string) {
-    this.path = join(dir, ".dash-openclaw.json");
+    this.path = join(dir, RUN_BOOK);
     this.runs = existsSync(this.path) ? (JSON.parse(readFileSync(this.path, "utf8")).runs as RunEntry[]) : [];
   }
 

@@ -4,12 +4,14 @@
  * once), their work merges with `dash swarm merge`, and destroy leaves `git worktree list` with
  * the user's checkout alone, which nothing modified.
  */
+import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { git } from "../../src/core/worktrees.ts";
 import { type AgentResponse, AgentResponseSchema } from "../../src/domain/agent.ts";
 import { SwarmResponseSchema } from "../../src/domain/swarm.ts";
+import { groupAlive } from "../../src/runtimes/process.ts";
 import { checkoutState, tempRepo } from "../git-helpers.ts";
 import { tempHome, until } from "../helpers.ts";
 import { compiledDash, runDash, startServe } from "./compiled.ts";
@@ -26,6 +28,16 @@ const before = checkoutState(repo);
 // Notes each run in its worktree, works a few seconds, then commits its own file.
 const SCRIPT =
   'echo run >> "ran-$DASH_AGENT_ID.txt"; sleep 4; echo "$DASH_AGENT_ID" > "f-$DASH_AGENT_ID.txt"; git add -A; git commit -qm "$DASH_AGENT_ID"';
+
+/** The agents' process ids as the database has them, in id order. */
+function pidsOf(swarmId: string): (number | null)[] {
+  const db = new Database(join(home.dir, "dash.db"), { readonly: true });
+  const rows = db.query("SELECT pid FROM agents WHERE swarm_id = ? ORDER BY id").all(swarmId) as {
+    pid: number | null;
+  }[];
+  db.close();
+  return rows.map((r) => r.pid);
+}
 
 test("kill -9 of dash serve mid-run: worktrees and branches intact, agents re-attached, merge and destroy clean", async () => {
   const first = await startServe(bin, home.dir);
@@ -59,7 +71,8 @@ test("kill -9 of dash serve mid-run: worktrees and branches intact, agents re-at
     agents = await agentsOf(first.url, swarm.id);
     return agents.every((a) => a.status === "running" && existsSync(join(dirOf(a), `ran-${a.id}.txt`)));
   }, 15_000);
-  const pids = agents.map((a) => a.pid);
+  const pids = pidsOf(swarm.id);
+  expect(pids.every((pid) => pid !== null && groupAlive(pid))).toBe(true);
   first.proc.kill("SIGKILL");
   await first.proc.exited;
 
@@ -71,13 +84,14 @@ test("kill -9 of dash serve mid-run: worktrees and branches intact, agents re-at
   }
 
   const second = await startServe(bin, home.dir);
+  // Recovered: the same live processes, still running in their worktrees.
+  expect(pidsOf(swarm.id)).toEqual(pids);
   await until(
     async () => (await agentsOf(second.url, swarm.id)).every((a) => a.status === "completed"),
     30_000,
   );
   agents = await agentsOf(second.url, swarm.id);
-  // Re-attached, not started again: the same processes, no retry, one run each, one commit each.
-  expect(agents.map((a) => a.pid)).toEqual(pids);
+  // Re-attached, not started again: no retry, one run each, one commit each.
   expect(agents.map((a) => a.retryCount)).toEqual([0, 0, 0]);
   for (const agent of agents) {
     const branch = `dash/crashy/${agent.name}`;
