@@ -5,7 +5,7 @@
  */
 import { rmSync } from "node:fs";
 import { DashError } from "../domain/errors.ts";
-import { git } from "./worktrees.ts";
+import { gitOk, gitOut, gitRun } from "./git-async.ts";
 
 /** One branch to merge; `prefer` settles its conflicting hunks ("theirs" = the branch's side). */
 export interface MergeStep {
@@ -23,50 +23,27 @@ export type MergeRun =
 
 const AS_DASH = ["-c", "user.name=Dash", "-c", "user.email=dash@localhost", "-c", "commit.gpgsign=false"];
 
-const succeeds = (args: string[], cwd: string) =>
-  Bun.spawnSync(["git", ...args], { cwd, stdout: "ignore", stderr: "ignore" }).exitCode === 0;
-
-/** The commit a branch points at, or null when there is no such branch. */
-export function branchCommit(repo: string, branch: string): string | null {
-  const run = Bun.spawnSync(["git", "rev-parse", "--verify", "--quiet", `refs/heads/${branch}^{commit}`], {
-    cwd: repo,
-    stdout: "pipe",
-    stderr: "ignore",
-  });
-  return run.exitCode === 0 ? run.stdout.toString().trim() : null;
-}
-
-/** Where a branch is checked out (any worktree of the repository), or null. */
-export function checkedOutAt(repo: string, branch: string): string | null {
-  let path: string | null = null;
-  for (const line of git(["worktree", "list", "--porcelain"], repo).split("\n")) {
-    if (line.startsWith("worktree ")) path = line.slice("worktree ".length);
-    if (line === `branch refs/heads/${branch}`) return path;
-  }
-  return null;
-}
-
 /** Conflicted paths of the merge under way in `dir`. */
-const unmerged = (dir: string) =>
-  git(["diff", "--name-only", "--diff-filter=U"], dir).split("\n").filter(Boolean);
+const unmerged = async (dir: string) =>
+  (await gitOut(["diff", "--name-only", "--diff-filter=U"], dir)).split("\n").filter(Boolean);
 
 /**
  * What `-X ours|theirs` leaves unmerged (a file deleted on one side, a rename) takes the preferred
  * side's whole file, or its deletion.
  */
-function takeSide(dir: string, files: string[], side: "ours" | "theirs"): void {
+async function takeSide(dir: string, files: string[], side: "ours" | "theirs"): Promise<void> {
   const stage = side === "ours" ? "2" : "3";
   for (const file of files) {
-    const stages = git(["ls-files", "-u", "--", file], dir);
+    const stages = await gitOut(["ls-files", "-u", "--", file], dir);
     const kept = stages.split("\n").some((line) => line.split(/\s+/)[2] === stage);
-    git(kept ? ["checkout", `--${side}`, "--", file] : ["rm", "-q", "--force", "--", file], dir);
-    if (kept) git(["add", "--", file], dir);
+    await gitOut(kept ? ["checkout", `--${side}`, "--", file] : ["rm", "-q", "--force", "--", file], dir);
+    if (kept) await gitOut(["add", "--", file], dir);
   }
-  git([...AS_DASH, "commit", "-q", "--no-verify", "--no-edit"], dir);
+  await gitOut([...AS_DASH, "commit", "-q", "--no-verify", "--no-edit"], dir);
 }
 
 /** Merges one step onto HEAD; the conflicted files when it stops (the merge is then aborted). */
-function mergeStep(dir: string, step: MergeStep): string[] {
+async function mergeStep(dir: string, step: MergeStep): Promise<string[]> {
   const prefer = step.prefer ? ["-X", step.prefer] : [];
   const args = [
     ...AS_DASH,
@@ -79,64 +56,74 @@ function mergeStep(dir: string, step: MergeStep): string[] {
     step.message,
     step.commit,
   ];
-  if (succeeds(args, dir)) return [];
-  const files = unmerged(dir);
+  const run = await gitRun(args, dir);
+  if (run.code === 0) return [];
+  const files = await unmerged(dir);
   if (files.length === 0) {
-    succeeds(["merge", "--abort"], dir);
-    throw new DashError("INTERNAL_ERROR", `git merge of ${step.branch} failed without a conflict`);
+    await gitRun(["merge", "--abort"], dir);
+    throw new DashError("INTERNAL_ERROR", `git merge of ${step.branch} failed: ${run.err || run.out}`);
   }
   if (step.prefer) {
-    takeSide(dir, files, step.prefer);
+    await takeSide(dir, files, step.prefer);
     return [];
   }
-  git(["merge", "--abort"], dir);
+  await gitOut(["merge", "--abort"], dir);
   return files;
 }
 
 /** Leaves no scratch worktree behind (a crash mid-merge may have left one). */
-export function dropScratch(repo: string, dir: string): void {
-  succeeds(["worktree", "remove", "--force", dir], repo);
+export async function dropScratch(repo: string, dir: string): Promise<void> {
+  await gitRun(["worktree", "remove", "--force", dir], repo);
   rmSync(dir, { recursive: true, force: true });
-  git(["worktree", "prune"], repo);
+  await gitOut(["worktree", "prune"], repo);
 }
 
 /**
  * Merges `steps` one after the other onto `start` in a scratch worktree at `dir`, and stops at the
  * first conflict that no `prefer` settles. No ref changes: the caller moves the target.
  */
-export function mergeInScratch(repo: string, dir: string, start: string, steps: MergeStep[]): MergeRun {
-  dropScratch(repo, dir);
-  git(["worktree", "add", "-q", "--detach", dir, start], repo);
+export async function mergeInScratch(
+  repo: string,
+  dir: string,
+  start: string,
+  steps: MergeStep[],
+): Promise<MergeRun> {
+  await dropScratch(repo, dir);
+  await gitOut(["worktree", "add", "-q", "--detach", dir, start], repo);
   try {
     const merged: MergeStep[] = [];
     const already: MergeStep[] = [];
     for (const step of steps) {
-      if (succeeds(["merge-base", "--is-ancestor", step.commit, "HEAD"], dir)) {
+      if (await gitOk(["merge-base", "--is-ancestor", step.commit, "HEAD"], dir)) {
         already.push(step);
         continue;
       }
-      const at = git(["rev-parse", "HEAD"], dir);
-      const files = mergeStep(dir, step);
+      const at = await gitOut(["rev-parse", "HEAD"], dir);
+      const files = await mergeStep(dir, step);
       if (files.length > 0) return { ok: false, step, files, at };
       merged.push(step);
     }
-    return { ok: true, head: git(["rev-parse", "HEAD"], dir), merged, already };
+    return { ok: true, head: await gitOut(["rev-parse", "HEAD"], dir), merged, already };
   } finally {
-    dropScratch(repo, dir);
+    await dropScratch(repo, dir);
   }
 }
 
 /** Moves (or makes) `refs/heads/<target>` from `from` to `to`; refused when it moved meanwhile. */
-export function moveTarget(repo: string, target: string, to: string, from: string | null): void {
+export async function moveTarget(
+  repo: string,
+  target: string,
+  to: string,
+  from: string | null,
+): Promise<void> {
   // An empty old value means "must not exist yet".
-  if (succeeds(["update-ref", "-m", "dash: swarm merge", `refs/heads/${target}`, to, from ?? ""], repo))
-    return;
+  const run = await gitRun(
+    ["update-ref", "-m", "dash: swarm merge", `refs/heads/${target}`, to, from ?? ""],
+    repo,
+  );
+  if (run.code === 0) return;
   throw new DashError(
     "CONFLICT",
-    `${target} moved while the merge ran (it is no longer ${from ?? "absent"}): run the merge again`,
+    `${target} could not be moved from ${from ?? "nothing"} (did it move while the merge ran? run the merge again): ${run.err}`,
   );
 }
-
-/** Whether `commit` is already in `into`. */
-export const isMergedInto = (repo: string, commit: string, into: string) =>
-  succeeds(["merge-base", "--is-ancestor", commit, into], repo);

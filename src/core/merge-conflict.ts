@@ -5,10 +5,10 @@
 import { toApprovalResponse } from "../domain/approval.ts";
 import type { MergeAsk, MergeBranch, MergeOutcome, MergeSide } from "../domain/merge.ts";
 import type { SwarmRecord } from "../domain/swarm.ts";
+import { gitOk, gitOut } from "./git-async.ts";
 import type { MergeRun, MergeStep } from "./git-merge.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import type { MergePlan } from "./swarm-merge.ts";
-import { git } from "./worktrees.ts";
 
 const MERGE_APPROVAL_TIMEOUT_S = 86_400;
 
@@ -16,20 +16,23 @@ const MERGE_APPROVAL_TIMEOUT_S = 86_400;
  * Who is on each side of a conflict: the incoming agent, and the agents already in the merge whose
  * branches changed those files since the base (none: the target's own commits).
  */
-function sidesOf(
+async function sidesOf(
   repo: string,
   baseRef: string,
   run: Extract<MergeRun, { ok: false }>,
   steps: { entry: MergeBranch; commit: string }[],
   target: string,
-): MergeSide[] {
+): Promise<MergeSide[]> {
   const incoming = steps.find((s) => s.commit === run.step.commit && s.entry.branch === run.step.branch);
-  const inMerge = steps.filter(
-    (s) =>
-      s !== incoming &&
-      Bun.spawnSync(["git", "merge-base", "--is-ancestor", s.commit, run.at], { cwd: repo }).exitCode === 0 &&
-      git(["log", "-1", "--format=%H", `${baseRef}..${s.commit}`, "--", ...run.files], repo) !== "",
-  );
+  const inMerge: typeof steps = [];
+  for (const s of steps) {
+    if (s === incoming || !(await gitOk(["merge-base", "--is-ancestor", s.commit, run.at], repo))) continue;
+    const touched = await gitOut(
+      ["log", "-1", "--format=%H", `${baseRef}..${s.commit}`, "--", ...run.files],
+      repo,
+    );
+    if (touched) inMerge.push(s);
+  }
   const side = (s: { entry: MergeBranch }): MergeSide => ({
     name: s.entry.name,
     agentId: s.entry.agentId,
@@ -53,7 +56,7 @@ export async function stopOnConflict(
 ): Promise<MergeOutcome> {
   const { target, from, run, steps, plan } = stop;
   const repo = swarm.config.repo as string;
-  const sides = sidesOf(repo, swarm.config.baseRef as string, run, steps, target);
+  const sides = await sidesOf(repo, swarm.config.baseRef as string, run, steps, target);
   const incoming = steps.find((s) => s.branch === run.step.branch)?.entry as MergeBranch;
   const ask: MergeAsk = {
     swarmId: swarm.id,

@@ -5,24 +5,21 @@
  * swarm deletes a branch only when it still points at that commit: merged, and nothing added since.
  */
 import { existsSync } from "node:fs";
-import { checkedOutAt } from "./git-merge.ts";
-import { branchFor, git, worktreeDir } from "./worktrees.ts";
+import { checkedOutAt, gitOut, gitRun } from "./git-async.ts";
+import { branchFor, worktreeDir } from "./worktrees.ts";
 
 const refOf = (swarmId: string, agentId: string) => `refs/dash/merged/${swarmId}/${agentId}`;
 
-const run = (args: string[], cwd: string) =>
-  Bun.spawnSync(["git", ...args], { cwd, stdout: "pipe", stderr: "ignore" });
-
 /** Records what a merge brought in; a branch whose side lost a conflict is not (or no longer) merged. */
-export function noteMerged(
+export async function noteMerged(
   repo: string,
   swarmId: string,
   landed: { agentId: string; branch: string; commit: string }[],
   overridden: string[],
-): void {
+): Promise<void> {
   for (const { agentId, branch, commit } of landed) {
     const ref = refOf(swarmId, agentId);
-    git(overridden.includes(branch) ? ["update-ref", "-d", ref] : ["update-ref", ref, commit], repo);
+    await gitOut(overridden.includes(branch) ? ["update-ref", "-d", ref] : ["update-ref", ref, commit], repo);
   }
 }
 
@@ -38,12 +35,12 @@ export interface BranchesLeft {
  * A merged branch's worktree goes first (its agent completed; git refuses to delete a branch a
  * worktree has checked out). The swarm's merge records go in any case.
  */
-export function settleBranches(
+export async function settleBranches(
   home: string,
   swarm: { id: string; name: string; config: { repo?: string } },
   agents: { id: string; name: string }[],
   keep: boolean,
-): BranchesLeft {
+): Promise<BranchesLeft> {
   const left: BranchesLeft = { deleted: [], kept: [] };
   const repo = swarm.config.repo;
   if (!repo) return left;
@@ -52,23 +49,23 @@ export function settleBranches(
     const agentId = agent.id;
     const branch = branchFor(swarm.name, agent.name);
     const worktree = worktreeDir(home, swarm.id, agent.id);
-    const tip = run(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`], repo);
-    if (tip.exitCode !== 0) continue;
-    const merged = run(["rev-parse", "--verify", "--quiet", refOf(swarmId, agentId)], repo);
-    const sameCommit = merged.exitCode === 0 && merged.stdout.toString() === tip.stdout.toString();
+    const tip = await gitRun(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`], repo);
+    if (tip.code !== 0) continue;
+    const merged = await gitRun(["rev-parse", "--verify", "--quiet", refOf(swarmId, agentId)], repo);
+    const sameCommit = merged.code === 0 && merged.out === tip.out;
     if (keep || !sameCommit) {
       left.kept.push(branch);
       continue;
     }
-    if (existsSync(worktree)) run(["worktree", "remove", "--force", worktree], repo);
-    if (checkedOutAt(repo, branch)) {
+    if (existsSync(worktree)) await gitRun(["worktree", "remove", "--force", worktree], repo);
+    if (await checkedOutAt(repo, branch)) {
       left.kept.push(branch);
       continue;
     }
-    const gone = run(["update-ref", "-d", `refs/heads/${branch}`, tip.stdout.toString().trim()], repo);
-    (gone.exitCode === 0 ? left.deleted : left.kept).push(branch);
+    const gone = await gitRun(["update-ref", "-d", `refs/heads/${branch}`, tip.out], repo);
+    (gone.code === 0 ? left.deleted : left.kept).push(branch);
   }
-  const records = git(["for-each-ref", "--format=%(refname)", `refs/dash/merged/${swarmId}/`], repo);
-  for (const ref of records.split("\n").filter(Boolean)) git(["update-ref", "-d", ref], repo);
+  const records = await gitOut(["for-each-ref", "--format=%(refname)", `refs/dash/merged/${swarmId}/`], repo);
+  for (const ref of records.split("\n").filter(Boolean)) await gitOut(["update-ref", "-d", ref], repo);
   return left;
 }

@@ -12,7 +12,8 @@ import type { ApprovalRecord } from "../domain/approval.ts";
 import { DashError, notFound } from "../domain/errors.ts";
 import type { MergeAsk, MergeBranch, MergeOutcome } from "../domain/merge.ts";
 import type { SwarmRecord } from "../domain/swarm.ts";
-import { branchCommit, checkedOutAt, type MergeStep, mergeInScratch, moveTarget } from "./git-merge.ts";
+import { branchCommit, checkedOutAt, gitOk } from "./git-async.ts";
+import { type MergeStep, mergeInScratch, moveTarget } from "./git-merge.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import { stopOnConflict } from "./merge-conflict.ts";
 import { noteMerged } from "./merged-refs.ts";
@@ -29,8 +30,8 @@ export interface MergePlan {
 export const defaultTarget = (swarmName: string) => branchFor(swarmName, "merged");
 
 /** The target must be a branch name, not an agent's branch, and checked out nowhere. */
-function checkTarget(repo: string, target: string, branches: string[]): void {
-  if (Bun.spawnSync(["git", "check-ref-format", "--branch", target], { cwd: repo }).exitCode !== 0) {
+async function checkTarget(repo: string, target: string, branches: string[]): Promise<void> {
+  if (!(await gitOk(["check-ref-format", "--branch", target], repo))) {
     throw new DashError("VALIDATION_ERROR", `into: "${target}" is not a valid branch name`, {
       field: "into",
     });
@@ -40,7 +41,7 @@ function checkTarget(repo: string, target: string, branches: string[]): void {
       field: "into",
     });
   }
-  const at = checkedOutAt(repo, target);
+  const at = await checkedOutAt(repo, target);
   if (at) {
     throw new DashError(
       "CONFLICT",
@@ -64,12 +65,12 @@ async function refuseWhilePending(lifecycle: Lifecycle, swarmId: string): Promis
 }
 
 /** The branches to merge (completed agents' whose branch exists) and those left out, and why. */
-function planSteps(repo: string, swarm: SwarmRecord, agents: AgentRecord[], plan: MergePlan) {
+async function planSteps(repo: string, swarm: SwarmRecord, agents: AgentRecord[], plan: MergePlan) {
   const steps: (MergeStep & { entry: MergeBranch })[] = [];
   const skipped: (MergeBranch & { reason: string })[] = [];
   for (const agent of agents) {
     const entry = { agentId: agent.id, name: agent.name, branch: branchFor(swarm.name, agent.name) };
-    const commit = agent.status === "completed" ? branchCommit(repo, entry.branch) : null;
+    const commit = agent.status === "completed" ? await branchCommit(repo, entry.branch) : null;
     if (!commit) {
       const reason = agent.status === "completed" ? "its branch is gone" : `the agent is ${agent.status}`;
       skipped.push({ ...entry, reason });
@@ -81,13 +82,36 @@ function planSteps(repo: string, swarm: SwarmRecord, agents: AgentRecord[], plan
   return { steps, skipped };
 }
 
+const inFlight = new Map<string, Promise<unknown>>();
+
+/** One merge per swarm at a time: they share its scratch worktree, and each starts where the last left the target. */
+async function oneAtATime<T>(swarmId: string, job: () => Promise<T>): Promise<T> {
+  const next = (inFlight.get(swarmId) ?? Promise.resolve()).catch(() => {}).then(job);
+  inFlight.set(swarmId, next);
+  try {
+    return await next;
+  } finally {
+    if (inFlight.get(swarmId) === next) inFlight.delete(swarmId);
+  }
+}
+
 /** Merges the swarm's completed agents' branches into `into` (see the file's comment). */
-export async function mergeSwarm(
+export function mergeSwarm(
   lifecycle: Lifecycle,
   home: string,
   swarmId: string,
   into?: string,
   plan: MergePlan = { resolutions: {}, overridden: [] },
+): Promise<MergeOutcome> {
+  return oneAtATime(swarmId, () => mergeNow(lifecycle, home, swarmId, into, plan));
+}
+
+async function mergeNow(
+  lifecycle: Lifecycle,
+  home: string,
+  swarmId: string,
+  into: string | undefined,
+  plan: MergePlan,
 ): Promise<MergeOutcome> {
   const swarm = await lifecycle.store.getSwarm(swarmId);
   if (!swarm) throw notFound("swarm", swarmId);
@@ -97,26 +121,26 @@ export async function mergeSwarm(
   }
   const agents = await lifecycle.store.listAgents({ swarmId });
   const target = into ?? defaultTarget(swarm.name);
-  checkTarget(
+  await checkTarget(
     repo,
     target,
     agents.map((a) => branchFor(swarm.name, a.name)),
   );
   if (!plan.continuing) await refuseWhilePending(lifecycle, swarm.id);
-  const from = branchCommit(repo, target);
-  const { steps, skipped } = planSteps(repo, swarm, agents, plan);
-  const run = mergeInScratch(repo, join(home, "worktrees", swarm.id, "_merge"), from ?? baseRef, steps);
+  const from = await branchCommit(repo, target);
+  const { steps, skipped } = await planSteps(repo, swarm, agents, plan);
+  const run = await mergeInScratch(repo, join(home, "worktrees", swarm.id, "_merge"), from ?? baseRef, steps);
   const entries = (list: MergeStep[]) => list.map((s) => (s as (typeof steps)[number]).entry);
   if (!run.ok) return stopOnConflict(lifecycle, swarm, { target, from, run, steps, skipped, plan });
   const merged = entries(run.merged);
   const already = entries(run.already);
-  if (merged.length > 0) moveTarget(repo, target, run.head, from);
+  if (merged.length > 0) await moveTarget(repo, target, run.head, from);
   const landed = [...run.merged, ...run.already].map((s) => ({
     agentId: (s as (typeof steps)[number]).entry.agentId,
     branch: s.branch,
     commit: s.commit,
   }));
-  noteMerged(repo, swarm.id, landed, plan.overridden);
+  await noteMerged(repo, swarm.id, landed, plan.overridden);
   const head = merged.length > 0 ? run.head : from;
   if (merged.length > 0) {
     await lifecycle.noteSwarm(swarm.id, "swarm.merged", {

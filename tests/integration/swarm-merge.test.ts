@@ -159,6 +159,19 @@ test("two agents change the same line: the merge stops with an approval, approvi
   expect(checkoutState(repo)).toEqual(before);
 }, 30_000);
 
+test("merges of one swarm at once run one after the other: one merges, the next finds nothing new", async () => {
+  const { swarm } = await swarmOf(
+    "pair",
+    2,
+    'echo x > "p-$DASH_AGENT_ID.txt" && git add -A && git commit -qm p',
+  );
+  const merge = () => api.json<MergeOutcome>("POST", `/api/swarm/${swarm.id}/merge`, api.keys.write, {});
+  const answers = await Promise.all([merge(), merge(), merge()]);
+  expect(answers.map(([code]) => code)).toEqual([200, 200, 200]);
+  expect(answers.map(([, m]) => m.status).sort()).toEqual(["merged", "up-to-date", "up-to-date"]);
+  expect(git(["rev-list", "--merges", "--count", "dash/pair/merged"], repo)).toBe("2");
+}, 30_000);
+
 test("a denied merge moves nothing; --keep-branches keeps even merged branches", async () => {
   const { swarm, agents } = await swarmOf(
     "deny",

@@ -7,13 +7,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decideAnswer } from "../../src/core/approvals.ts";
-import {
-  branchCommit,
-  checkedOutAt,
-  type MergeStep,
-  mergeInScratch,
-  moveTarget,
-} from "../../src/core/git-merge.ts";
+import { branchCommit, checkedOutAt } from "../../src/core/git-async.ts";
+import { type MergeStep, mergeInScratch, moveTarget } from "../../src/core/git-merge.ts";
 import { noteMerged, settleBranches } from "../../src/core/merged-refs.ts";
 import { git } from "../../src/core/worktrees.ts";
 import type { ApprovalRecord } from "../../src/domain/approval.ts";
@@ -27,25 +22,25 @@ const home = tempHome();
 afterAll(home.cleanup);
 
 /** A branch from base with `edit` done in a throwaway worktree, committed. */
-function branch(name: string, edit: (dir: string) => void): MergeStep {
+async function branch(name: string, edit: (dir: string) => void): Promise<MergeStep> {
   const dir = join(home.dir, `wt-${name}`);
   git(["worktree", "add", "-q", "-b", name, dir, base], repo);
   edit(dir);
   git(["add", "-A"], dir);
   git(["commit", "-qm", name], dir);
   git(["worktree", "remove", dir], repo);
-  return { branch: name, commit: branchCommit(repo, name) as string, message: `merge ${name}` };
+  return { branch: name, commit: (await branchCommit(repo, name)) as string, message: `merge ${name}` };
 }
 
 const scratch = join(home.dir, "scratch");
-const left = branch("left", (d) => writeFileSync(join(d, "a.txt"), "one\nLEFT\nthree\n"));
-const right = branch("right", (d) => writeFileSync(join(d, "a.txt"), "one\nRIGHT\nthree\n"));
-const remover = branch("remover", (d) => unlinkSync(join(d, "gone.txt")));
-const editor = branch("editor", (d) => writeFileSync(join(d, "gone.txt"), "edited\n"));
+const left = await branch("left", (d) => writeFileSync(join(d, "a.txt"), "one\nLEFT\nthree\n"));
+const right = await branch("right", (d) => writeFileSync(join(d, "a.txt"), "one\nRIGHT\nthree\n"));
+const remover = await branch("remover", (d) => unlinkSync(join(d, "gone.txt")));
+const editor = await branch("editor", (d) => writeFileSync(join(d, "gone.txt"), "edited\n"));
 
 describe("mergeInScratch", () => {
-  test("a conflict stops the run: files named, where it stopped, no scratch worktree left", () => {
-    const run = mergeInScratch(repo, scratch, base, [left, right]);
+  test("a conflict stops the run: files named, where it stopped, no scratch worktree left", async () => {
+    const run = await mergeInScratch(repo, scratch, base, [left, right]);
     expect(run).toMatchObject({ ok: false, files: ["a.txt"], step: { branch: "right" } });
     if (run.ok) return;
     expect(git(["show", `${run.at}:a.txt`], repo)).toBe("one\nLEFT\nthree");
@@ -53,53 +48,53 @@ describe("mergeInScratch", () => {
     expect(git(["worktree", "list"], repo).split("\n")).toHaveLength(1);
   });
 
-  test("prefer ours keeps what was merged before; theirs takes the branch's lines", () => {
-    const ours = mergeInScratch(repo, scratch, base, [left, { ...right, prefer: "ours" }]);
-    const theirs = mergeInScratch(repo, scratch, base, [left, { ...right, prefer: "theirs" }]);
+  test("prefer ours keeps what was merged before; theirs takes the branch's lines", async () => {
+    const ours = await mergeInScratch(repo, scratch, base, [left, { ...right, prefer: "ours" }]);
+    const theirs = await mergeInScratch(repo, scratch, base, [left, { ...right, prefer: "theirs" }]);
     if (!ours.ok || !theirs.ok) throw new Error("a preferred side must settle the conflict");
     expect(git(["show", `${ours.head}:a.txt`], repo)).toBe("one\nLEFT\nthree");
     expect(git(["show", `${theirs.head}:a.txt`], repo)).toBe("one\nRIGHT\nthree");
     expect(ours.merged.map((s) => s.branch)).toEqual(["left", "right"]);
   });
 
-  test("a file deleted on one side and edited on the other takes the preferred side whole", () => {
-    const deleted = mergeInScratch(repo, scratch, base, [editor, { ...remover, prefer: "theirs" }]);
-    const kept = mergeInScratch(repo, scratch, base, [editor, { ...remover, prefer: "ours" }]);
+  test("a file deleted on one side and edited on the other takes the preferred side whole", async () => {
+    const deleted = await mergeInScratch(repo, scratch, base, [editor, { ...remover, prefer: "theirs" }]);
+    const kept = await mergeInScratch(repo, scratch, base, [editor, { ...remover, prefer: "ours" }]);
     if (!deleted.ok || !kept.ok) throw new Error("a preferred side must settle modify/delete");
     expect(git(["ls-tree", "--name-only", deleted.head], repo)).toBe("a.txt");
     expect(git(["show", `${kept.head}:gone.txt`], repo)).toBe("edited");
   });
 
-  test("a scratch worktree a crash left behind is replaced; a branch already in is counted as such", () => {
+  test("a scratch worktree a crash left behind is replaced; a branch already in is counted as such", async () => {
     git(["worktree", "add", "-q", "--detach", scratch, base], repo);
-    const run = mergeInScratch(repo, scratch, left.commit, [left]);
+    const run = await mergeInScratch(repo, scratch, left.commit, [left]);
     expect(run).toMatchObject({ ok: true, merged: [], already: [{ branch: "left" }] });
   });
 });
 
-test("the target moves only from where it was; the checked-out branch is found", () => {
-  moveTarget(repo, "target", left.commit, null);
-  expect(() => moveTarget(repo, "target", right.commit, null)).toThrow(DashError);
-  expect(() => moveTarget(repo, "target", right.commit, base)).toThrow(/target/);
-  expect(branchCommit(repo, "target")).toBe(left.commit);
-  expect(checkedOutAt(repo, "main")).toBe(repo);
-  expect(checkedOutAt(repo, "target")).toBeNull();
+test("the target moves only from where it was; the checked-out branch is found", async () => {
+  await moveTarget(repo, "target", left.commit, null);
+  await expect(moveTarget(repo, "target", right.commit, null)).rejects.toThrow(DashError);
+  await expect(moveTarget(repo, "target", right.commit, base)).rejects.toThrow(/target/);
+  expect(await branchCommit(repo, "target")).toBe(left.commit);
+  expect(await checkedOutAt(repo, "main")).toBe(repo);
+  expect(await checkedOutAt(repo, "target")).toBeNull();
   expect(checkoutState(repo)).toEqual(before);
 });
 
-test("destroy deletes a branch only while it still points at the commit merged", () => {
+test("destroy deletes a branch only while it still points at the commit merged", async () => {
   const swarm = { id: "S1", name: "s", config: { repo } };
   const agents = ["a1", "a2", "a3", "a4"].map((id) => ({ id, name: id }));
-  const made = agents.map((a) =>
-    branch(`dash/s/${a.name}`, (d) => writeFileSync(join(d, `${a.id}.txt`), "x\n")),
-  );
+  const made: MergeStep[] = [];
+  for (const a of agents)
+    made.push(await branch(`dash/s/${a.name}`, (d) => writeFileSync(join(d, `${a.id}.txt`), "x\n")));
   const landed = made.map((step, i) => ({
     agentId: agents[i]?.id as string,
     branch: step.branch,
     commit: step.commit,
   }));
   // a2's side lost a conflict; a3 gained a commit after its merge; a4 was never merged.
-  noteMerged(repo, swarm.id, landed.slice(0, 3), ["dash/s/a2"]);
+  await noteMerged(repo, swarm.id, landed.slice(0, 3), ["dash/s/a2"]);
   const a3 = landed[2]?.commit as string;
   git(
     [
@@ -109,18 +104,18 @@ test("destroy deletes a branch only while it still points at the commit merged",
     ],
     repo,
   );
-  expect(settleBranches(home.dir, swarm, agents, false)).toEqual({
+  expect(await settleBranches(home.dir, swarm, agents, false)).toEqual({
     deleted: ["dash/s/a1"],
     kept: ["dash/s/a2", "dash/s/a3", "dash/s/a4"],
   });
   expect(git(["for-each-ref", "refs/dash/"], repo)).toBe("");
-  expect(settleBranches(home.dir, { ...swarm, config: {} }, agents, false)).toEqual({
+  expect(await settleBranches(home.dir, { ...swarm, config: {} }, agents, false)).toEqual({
     deleted: [],
     kept: [],
   });
 });
 
-test("choice: needed to approve a merge, one of its sides; refused on other kinds", () => {
+test("choice: needed to approve a merge, one of its sides; refused on other kinds", async () => {
   const approval = (kind: ApprovalRecord["kind"]): ApprovalRecord => ({
     id: "A1",
     kind,

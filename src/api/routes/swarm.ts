@@ -169,7 +169,7 @@ export const swarmRoutes = [
       const agents = await deps.store.listAgents({ swarmId: swarm.id });
       return {
         ...destroyed,
-        branches: settleBranches(deps.home, swarm, agents, query.keepBranches ?? false),
+        branches: await settleBranches(deps.home, swarm, agents, query.keepBranches ?? false),
       };
     },
   }),
