@@ -65,6 +65,7 @@ export function App({ store, actions, info, onQuit, logEveryMs }: AppProps) {
     eventIds: lines.map((l) => l.id),
     matches,
     approvalIds: approvals.ids,
+    mergeSides: approvals.mergeSides,
     whyNotKill: (id) => {
       const agent = view.agentsById.get(id);
       return agent && FINISHED_AGENT_STATUSES.has(agent.status)

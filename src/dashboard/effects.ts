@@ -6,8 +6,8 @@ import type { DashboardStore } from "./model/store.ts";
 export interface DashboardActions {
   kill: (agentId: string) => Promise<void>;
   refresh: () => Promise<void>;
-  /** Approves or denies a pending approval request; the outcome is the notice line. */
-  answer: (approvalId: string, verb: Verb) => Promise<void>;
+  /** Approves or denies a pending approval request (a merge one with the side to keep); the outcome is the notice line. */
+  answer: (approvalId: string, verb: Verb, choice?: string) => Promise<void>;
   readLog: LogReader;
 }
 
@@ -18,7 +18,7 @@ export function perform(
 ): void {
   if (effect?.type === "quit") onQuit();
   if (effect?.type === "kill") void actions.kill(effect.agentId);
-  if (effect?.type === "answer") void actions.answer(effect.approvalId, effect.verb);
+  if (effect?.type === "answer") void actions.answer(effect.approvalId, effect.verb, effect.choice);
   if (effect?.type === "notice") store.setNotice(effect.text);
   if (effect?.type === "refresh") {
     actions.refresh().then(

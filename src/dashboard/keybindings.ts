@@ -9,6 +9,12 @@ export type View = (typeof VIEWS)[number];
 export const SORTS = ["name", "status", "cost"] as const;
 export type SortBy = (typeof SORTS)[number];
 export type Verb = "approve" | "deny";
+/** An answer to an approval request; approving a merge one names the side to keep. */
+export interface Answer {
+  approvalId: string;
+  verb: Verb;
+  choice?: string;
+}
 
 export interface UiState {
   view: View;
@@ -29,8 +35,8 @@ export interface UiState {
   /** The approvals overlay (`a`) is open; the request selected in it (null: the first). */
   approvals: boolean;
   approvalId: string | null;
-  /** The answer `y` or `n` asked to send, waiting for y/n. */
-  confirmAnswer: { approvalId: string; verb: Verb } | null;
+  /** The answer `y`, `n` or a side's digit asked to send, waiting for y/n. */
+  confirmAnswer: Answer | null;
 }
 
 export const INITIAL_UI: UiState = {
@@ -66,6 +72,8 @@ export interface KeyContext {
   matches: readonly number[];
   /** The pending approvals, in the overlay's order. */
   approvalIds: readonly string[];
+  /** The side names of each pending merge approval, by id (other kinds are absent). */
+  mergeSides?: ReadonlyMap<string, readonly string[]>;
   /** Why an agent cannot be killed (it has finished), or null when it can. */
   whyNotKill?: (agentId: string) => string | null;
 }
@@ -73,7 +81,7 @@ export interface KeyContext {
 export type Effect =
   | { type: "quit" }
   | { type: "kill"; agentId: string }
-  | { type: "answer"; approvalId: string; verb: Verb }
+  | ({ type: "answer" } & Answer)
   | { type: "refresh" }
   | { type: "notice"; text: string };
 export interface KeyResult {
@@ -95,6 +103,7 @@ export const HELP: readonly (readonly [string, string])[] = [
   ["a", "auto-scroll events on/off"],
   ["A", "approvals waiting for an answer"],
   ["y / n", "in approvals: approve / deny (asks)"],
+  ["1-9", "in a merge approval: keep side (asks)"],
   ["/", "search events (Enter, Esc)"],
   ["n / N", "next / previous match"],
   ["?", "this help"],

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { act } from "react";
 import { App, type DashboardActions } from "../../src/dashboard/app.tsx";
 import { DashboardStore } from "../../src/dashboard/model/store.ts";
-import { agent, approval, budgets, event, swarm } from "./fixtures.ts";
+import { agent, approval, budgets, event, MERGE_DETAILS, swarm } from "./fixtures.ts";
 import { frameOf, renderAt } from "./render.ts";
 
 const api = swarm("api-refactor");
@@ -21,13 +21,13 @@ const asks = [
   ),
 ];
 
-function setup(options: { refreshFails?: boolean } = {}) {
+function setup(options: { refreshFails?: boolean; approvals?: typeof asks } = {}) {
   const store = new DashboardStore(0);
   store.replaceAll({
     agents: team,
     swarms: [api, docs],
     budgets: budgets([[api.id, 2, 10]]),
-    approvals: asks,
+    approvals: options.approvals ?? asks,
   });
   store.flush();
   const events = [
@@ -38,7 +38,7 @@ function setup(options: { refreshFails?: boolean } = {}) {
   const calls: string[] = [];
   const actions: DashboardActions = {
     kill: async (id) => void calls.push(`kill ${id}`),
-    answer: async (id, verb) => void calls.push(`${verb} ${id}`),
+    answer: async (id, verb, choice) => void calls.push([verb, id, choice].filter(Boolean).join(" ")),
     refresh: async () => {
       if (options.refreshFails) throw new Error("server gone");
       calls.push("refresh");
@@ -241,6 +241,33 @@ describe("App", () => {
     const none = await frameOf(screen);
     expect(none).toContain("No approval requests are waiting for an answer.");
     expect(none.split("\n")[0]).not.toContain("approval");
+  });
+
+  test("a merge approval: its sides are numbered, y asks for one, a digit asks to keep that side, then approves with it", async () => {
+    // Expiring first, it is listed (and selected) first.
+    const merge = approval(
+      "merge of api-refactor stopped",
+      { kind: "merge", swarmId: api.id, details: MERGE_DETAILS },
+      5,
+    );
+    const { app, calls } = setup({ approvals: [merge, ...asks] });
+    const screen = await renderAt(app, 120, 34);
+    const press = (key: string) => act(() => screen.mockInput.pressKey(key));
+    press("A");
+    const list = await frameOf(screen);
+    expect(list).toContain("Approvals 3 (1–2 keep a side · n deny · Esc closes)");
+    expect(list).toContain("  1. agent-2 (dash/api/agent-2)");
+    press("y");
+    await settle();
+    expect(await frameOf(screen)).toContain("pick the side to keep: 1–2");
+    expect(calls).toEqual([]);
+    press("2");
+    expect(await frameOf(screen)).toContain("Approve keeping integration in this merge?");
+    press("y");
+    press("n");
+    expect(await frameOf(screen)).toContain('Deny "merge of api-refactor stopped"?');
+    press("y");
+    expect(calls).toEqual([`approve ${merge.id} integration`, `deny ${merge.id}`]);
   });
 
   test("a click on a row selects it, on a header sorts; a failed refresh says why", async () => {

@@ -11,7 +11,7 @@ import { SettingsView } from "../../src/dashboard/components/settings-view.tsx";
 import { StatusBar } from "../../src/dashboard/components/status-bar.tsx";
 import { SwarmSelector } from "../../src/dashboard/components/swarm-selector.tsx";
 import type { EventLine } from "../../src/dashboard/model/describe-event.ts";
-import { agent, approval, budgets, swarm } from "./fixtures.ts";
+import { agent, approval, budgets, MERGE_DETAILS, swarm } from "./fixtures.ts";
 import { renderAt } from "./render.ts";
 
 const ids = (n: number) => `01JAGENT0000000000000000${String(n).padStart(2, "0")}`;
@@ -398,6 +398,57 @@ describe("ApprovalsView", () => {
     expect(empty.frame).toContain("Approvals 0");
     expect(empty.frame).toContain("No approval requests are waiting for an answer.");
   });
+
+  test("a selected merge approval shows its conflicting files and its sides numbered for 1–9", async () => {
+    const merge = approval("merge of swarm api-refactor into integration stopped", {
+      kind: "merge",
+      details: MERGE_DETAILS,
+    });
+    const mixed = [merge, ...asks];
+    const { frame } = await renderAt(
+      <ApprovalsView
+        approvals={mixed}
+        selectedId={merge.id}
+        names={names}
+        now={now}
+        width={100}
+        height={30}
+      />,
+      100,
+      30,
+    );
+    expect(frame).toContain("Approvals 5 (1–2 keep a side · n deny · Esc closes)");
+    expect(frame).toContain("merge  api-refactor");
+    expect(frame).toContain("conflict in src/a.ts, src/b.ts: keep which side?");
+    expect(frame).toContain("  1. agent-2 (dash/api/agent-2)");
+    expect(frame).toContain("  2. integration (integration)");
+    expect(frame).not.toContain("details {");
+    // The overlay grows by the sides: all five requests still fit, the last one above its border.
+    expect(frame).toContain("of nobody");
+    // Another selection shows its details as before, and a merge approval whose details say no
+    // conflict reads like any other.
+    const other = await renderAt(
+      <ApprovalsView
+        approvals={mixed}
+        selectedId={asks[0]?.id ?? null}
+        names={names}
+        now={now}
+        width={100}
+        height={30}
+      />,
+      100,
+      30,
+    );
+    expect(other.frame).toContain("Approvals 5 (y approve · n deny");
+    expect(other.frame).not.toContain("1. agent-2");
+    const odd = approval("merge?", { kind: "merge", details: { target: "integration" } }, 5, now);
+    const malformed = await renderAt(
+      <ApprovalsView approvals={[odd]} selectedId={null} names={names} now={now} width={80} height={24} />,
+      80,
+      24,
+    );
+    expect(malformed.frame).toContain('details {"target":"integration"}');
+  });
 });
 
 describe("Header, SwarmSelector, StatusBar, overlays, settings", () => {
@@ -521,6 +572,7 @@ describe("Header, SwarmSelector, StatusBar, overlays, settings", () => {
       "a",
       "A",
       "y / n",
+      "1-9",
       "/",
       "n / N",
       "?",

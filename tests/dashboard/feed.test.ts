@@ -4,6 +4,7 @@ import { DashboardFeed } from "../../src/dashboard/model/feed.ts";
 import { DashboardStore } from "../../src/dashboard/model/store.ts";
 import { testServer } from "../api-helpers.ts";
 import { until } from "../helpers.ts";
+import { approval, MERGE_DETAILS } from "./fixtures.ts";
 
 let server: Awaited<ReturnType<typeof testServer>>;
 let feed: DashboardFeed;
@@ -139,6 +140,54 @@ describe("approvals through a real server", () => {
     await feed.answer(asked.id, "deny");
     await until(() => store.getView().notice?.startsWith("deny failed") === true);
     expect(store.getView().notice).toContain("already approved");
+  });
+});
+
+describe("merge approvals", () => {
+  test("approving one through a real server with no such side is refused (the notice says so); denying needs none", async () => {
+    const swarmId = store.getView().swarms[0]?.id;
+    if (!swarmId) throw new Error("no swarm");
+    const asked = await server.t.lifecycle.requestApproval({
+      kind: "merge",
+      swarmId,
+      title: "merge stopped",
+      details: { ...MERGE_DETAILS, swarmId },
+      timeoutSeconds: 60,
+    });
+    await until(() => store.getView().approvals.some((a) => a.id === asked.id));
+    await feed.answer(asked.id, "approve", "nobody");
+    await until(() => store.getView().notice?.startsWith("approve failed") === true);
+    expect(store.getView().notice).toContain("needs the side to keep");
+    await feed.answer(asked.id, "deny");
+    await until(() => store.getView().notice === "denied: merge stopped");
+    await until(() => !store.getView().approvals.some((a) => a.id === asked.id));
+  });
+
+  test("approving one sends the side chosen, and the notice says how the merge ended", async () => {
+    const sent: unknown[] = [];
+    const answered = approval("merge stopped", { kind: "merge", status: "approved", details: MERGE_DETAILS });
+    const merge = {
+      status: "merged",
+      target: "integration",
+      head: "def456",
+      merged: [MERGE_DETAILS.incoming],
+      already: [],
+      skipped: [],
+    };
+    const fetcher = async (_url: string | URL | Request, init?: RequestInit) => {
+      sent.push(JSON.parse(String(init?.body)));
+      return Response.json({ ...answered, merge });
+    };
+    const local = new DashboardStore(0);
+    const client = new DashClient(
+      { url: "http://dash.test", key: "k", keySource: "test" },
+      fetcher as typeof fetch,
+    );
+    await new DashboardFeed(client, local).answer(answered.id, "approve", "agent-2");
+    expect(sent).toEqual([{ choice: "agent-2" }]);
+    local.flush();
+    expect(local.getView().notice).toBe("merged 1 branch into integration (agent-2)");
+    local.close();
   });
 });
 

@@ -89,3 +89,18 @@ export function budgets(entries: [string, number, number][]): BudgetList {
   const spent = entries.reduce((s, e) => s + e[1], 0);
   return { budgets, totals: [{ currency: "USD", allocated, spent, remaining: allocated - spent }] };
 }
+
+/** The details of a merge approval (domain/merge.ts MergeAsk): agent-2 and the target clashed. */
+export const MERGE_DETAILS = {
+  swarmId: "01JSWARM000000000000000000",
+  target: "integration",
+  targetHead: "abc123",
+  incoming: { agentId: "01JAGENT000000000000000002", name: "agent-2", branch: "dash/api/agent-2" },
+  files: ["src/a.ts", "src/b.ts"],
+  sides: [
+    { name: "agent-2", agentId: "01JAGENT000000000000000002", branch: "dash/api/agent-2" },
+    { name: "integration", agentId: null, branch: "integration" },
+  ],
+  resolutions: {},
+  overridden: [],
+};

@@ -173,6 +173,63 @@ describe("approvals", () => {
   });
 });
 
+describe("merge approvals", () => {
+  const A = key("a", { shift: true, sequence: "A" });
+  // p2 is a merge approval with two sides, p3 one whose details named none; p1 is an agent's.
+  const merging: KeyContext = {
+    ...ctx,
+    mergeSides: new Map([
+      ["p2", ["agent-2", "integration"]],
+      ["p3", []],
+    ]),
+  };
+  const run = (names: (string | Key)[]) => press(names, undefined, merging);
+
+  test("1–9 pick the side to keep, ask first, then approve with that choice", () => {
+    const asked = run([A, "j", "2"]);
+    expect(asked.ui.confirmAnswer).toEqual({ approvalId: "p2", verb: "approve", choice: "integration" });
+    expect(asked.effects).toEqual([]);
+    expect(run([A, "j", "1", "y"]).effects).toEqual([
+      { type: "answer", approvalId: "p2", verb: "approve", choice: "agent-2" },
+    ]);
+    expect(run([A, "j", "2", "return"]).effects).toEqual([
+      { type: "answer", approvalId: "p2", verb: "approve", choice: "integration" },
+    ]);
+    expect(run([A, "j", "1", "n"]).effects).toEqual([]);
+    // A digit past the last side says which ones there are.
+    const past = run([A, "j", "3"]);
+    expect(past.effects).toEqual([{ type: "notice", text: "pick the side to keep: 1–2" }]);
+    expect(past.ui.confirmAnswer).toBeNull();
+  });
+
+  test("y does not send (approving needs a side) but says which keys pick one; n denies as before", () => {
+    const y = run([A, "j", "y"]);
+    expect(y.effects).toEqual([{ type: "notice", text: "pick the side to keep: 1–2" }]);
+    expect(y.ui).toMatchObject({ confirmAnswer: null, approvals: true });
+    expect(run([A, "j", "n"]).ui.confirmAnswer).toStrictEqual({ approvalId: "p2", verb: "deny" });
+    expect(run([A, "j", "n", "y"]).effects).toStrictEqual([
+      { type: "answer", approvalId: "p2", verb: "deny" },
+    ]);
+    expect(run([A, "j", "j", "y"]).effects).toEqual([
+      { type: "notice", text: "this merge approval lists no sides to keep: n denies it" },
+    ]);
+    expect(run([A, "j", "j", "1"]).effects).toEqual([
+      { type: "notice", text: "this merge approval lists no sides to keep: n denies it" },
+    ]);
+  });
+
+  test("other kinds ignore digits and answer y/n exactly as before", () => {
+    const digit = run([A, "1"]);
+    expect(digit.effects).toEqual([]);
+    expect(digit.ui).toMatchObject({ confirmAnswer: null, view: "grid", approvals: true });
+    expect(run([A, "y", "y"]).effects).toStrictEqual([{ type: "answer", approvalId: "p1", verb: "approve" }]);
+    expect(press([A, "1"], undefined, { ...merging, approvalIds: [] }).ui.confirmAnswer).toBeNull();
+    // 0 is no side: it waits like any other key.
+    expect(run([A, "j", "0"]).effects).toEqual([]);
+    expect(HELP.map(([k]) => k)).toContain("1-9");
+  });
+});
+
 describe("layoutFor", () => {
   test("80×24 stacks the grid over the events and keeps both usable", () => {
     const layout = layoutFor(80, 24, "grid");

@@ -12,10 +12,11 @@ import {
   sparkline,
   timeLeft,
 } from "../../src/dashboard/model/format.ts";
+import { mergeChoiceOf, mergeNotice, mergeSidesOf, sideKeys } from "../../src/dashboard/model/merge-ask.ts";
 import { sortAgents, windowStart } from "../../src/dashboard/model/sort-agents.ts";
 import { SpendHistory } from "../../src/dashboard/model/spend-history.ts";
 import { DashboardStore } from "../../src/dashboard/model/store.ts";
-import { agent, approval, event, swarm } from "./fixtures.ts";
+import { agent, approval, event, MERGE_DETAILS, swarm } from "./fixtures.ts";
 
 const entities = (): Entities => ({ agents: new Map(), swarms: new Map(), approvals: new Map() });
 
@@ -320,5 +321,109 @@ describe("describeEvent", () => {
     expect(levelOf("system.error")).toBe("error");
     expect(describeEvent(event("swarm.paused", {}), () => undefined).who).toBe("x");
     expect(swarm("s").name).toBe("s");
+  });
+});
+
+describe("merge approvals and merges", () => {
+  const names = (id: string) => ({ S1: "api-refactor" })[id];
+
+  test("swarm.merged says which agents' branches went into which target", () => {
+    const merged = describeEvent(
+      event("swarm.merged", {
+        swarmId: "S1",
+        target: "integration",
+        head: "def456",
+        merged: ["agent-1", "agent-2"],
+        overridden: [],
+        approvalId: null,
+      }),
+      names,
+    );
+    expect(merged).toMatchObject({
+      who: "api-refactor",
+      level: "info",
+      text: "merged agent-1, agent-2 into integration",
+    });
+    const over = describeEvent(
+      event("swarm.merged", {
+        swarmId: "S1",
+        target: "t",
+        merged: ["agent-1"],
+        overridden: ["dash/api/agent-2"],
+      }),
+      names,
+    );
+    expect(over.text).toBe("merged agent-1 into t (over dash/api/agent-2)");
+    expect(describeEvent(event("swarm.merged", { swarmId: "S1", target: "t" }), names).text).toBe(
+      "merged branches into t",
+    );
+  });
+
+  test("a merge approval's request names the files and the sides; its answer the side kept", () => {
+    const asked = { approvalId: "AP1", kind: "merge", swarmId: "S1", agentId: null, title: "merge stopped" };
+    expect(
+      describeEvent(event("approval.requested", { ...asked, details: MERGE_DETAILS }), names),
+    ).toMatchObject({
+      who: "api-refactor",
+      level: "warn",
+      text: "merge into integration stopped on src/a.ts, src/b.ts: keep agent-2 or integration? (Shift+A)",
+    });
+    // Details that do not describe a conflict read like any other request.
+    expect(describeEvent(event("approval.requested", asked), names).text).toBe("asks: merge stopped");
+    const resolved = describeEvent(
+      event("approval.resolved", { ...asked, status: "approved", reason: null, choice: "agent-2" }),
+      names,
+    );
+    expect(resolved.text).toBe("approved keeping agent-2: merge stopped");
+  });
+
+  test("the conflict and side names are read from the details; malformed ones give none", () => {
+    expect(mergeChoiceOf(MERGE_DETAILS)).toEqual({
+      target: "integration",
+      files: ["src/a.ts", "src/b.ts"],
+      sides: [
+        { name: "agent-2", branch: "dash/api/agent-2" },
+        { name: "integration", branch: "integration" },
+      ],
+    });
+    expect(mergeChoiceOf({ target: "integration" })).toBeNull();
+    expect(mergeChoiceOf(undefined)).toBeNull();
+    const merge = approval("m", { kind: "merge", details: MERGE_DETAILS });
+    const odd = approval("m2", { kind: "merge", details: {} });
+    const plain = approval("p", { details: MERGE_DETAILS });
+    expect(mergeSidesOf([merge, odd, plain])).toEqual(
+      new Map([
+        [merge.id, ["agent-2", "integration"]],
+        [odd.id, []],
+      ]),
+    );
+    expect([sideKeys(1), sideKeys(2), sideKeys(9)]).toEqual(["1", "1–2", "1–9"]);
+  });
+
+  test("the notice after approving says how the merge ended", () => {
+    const branch = (name: string) => ({ agentId: `id-${name}`, name, branch: `dash/api/${name}` });
+    const base = { target: "integration", head: "def456", already: [], skipped: [] };
+    expect(mergeNotice({ ...base, status: "merged", merged: [branch("agent-1"), branch("agent-2")] })).toBe(
+      "merged 2 branches into integration (agent-1, agent-2)",
+    );
+    expect(mergeNotice({ ...base, status: "merged", merged: [branch("agent-1")] })).toBe(
+      "merged 1 branch into integration (agent-1)",
+    );
+    expect(mergeNotice({ ...base, status: "up-to-date", merged: [] })).toBe(
+      "integration was already up to date",
+    );
+    const conflict = {
+      files: ["src/c.ts"],
+      sides: [
+        { name: "agent-3", agentId: "id-agent-3", branch: "dash/api/agent-3" },
+        { name: "integration", agentId: null, branch: "integration" },
+      ],
+    };
+    expect(mergeNotice({ ...base, status: "conflict", merged: [], conflict })).toBe(
+      "merge stopped again: agent-3 and integration changed src/c.ts; Shift+A to pick a side",
+    );
+    expect(mergeNotice({ ...base, status: "conflict", merged: [] })).toBe(
+      "merge stopped again: two sides changed some files; Shift+A to pick a side",
+    );
   });
 });

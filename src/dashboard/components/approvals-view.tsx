@@ -1,5 +1,6 @@
 import type { ApprovalResponse } from "../../domain/approval.ts";
 import { fit, shortId, timeLeft } from "../model/format.ts";
+import { type MergeChoice, mergeChoiceOf, sideKeys } from "../model/merge-ask.ts";
 import { COLORS } from "../theme.ts";
 
 export interface ApprovalsViewProps {
@@ -25,19 +26,39 @@ function whoOf(approval: ApprovalResponse, names: ApprovalsViewProps["names"]): 
   return id ? (names(id) ?? shortId(id)) : "—";
 }
 
-/** Shift+A: the approval requests waiting for an answer, over the dashboard; y/n answer the selected one. */
+/** Below a selected merge approval: the files both sides changed, and its sides numbered for 1–9. */
+function MergeLines({ merge, width }: { merge: MergeChoice; width: number }) {
+  return (
+    <>
+      <text fg={COLORS.dim}>{fit(`conflict in ${merge.files.join(", ")}: keep which side?`, width)}</text>
+      {merge.sides.map((side, i) => (
+        <text key={side.name} fg={COLORS.text}>
+          {fit(`  ${i + 1}. ${side.name} (${side.branch})`, width)}
+        </text>
+      ))}
+    </>
+  );
+}
+
+/**
+ * Shift+A: the approval requests waiting for an answer, over the dashboard; y/n answer the selected
+ * one, and a selected merge approval lists its sides for 1–9 to keep one.
+ */
 export function ApprovalsView({ approvals, selectedId, names, now, width, height }: ApprovalsViewProps) {
   const outer = Math.max(40, Math.min(100, width - 4));
   const inner = outer - 2;
-  // Border, column titles and the details line take 4 rows; the list gets the rest.
-  const room = Math.max(1, Math.min(approvals.length, height - 8));
   const at = Math.max(
     0,
     approvals.findIndex((a) => a.id === selectedId),
   );
+  const selected = approvals[at];
+  const merge = selected?.kind === "merge" ? mergeChoiceOf(selected.details) : null;
+  // Border, column titles and the details line take 4 rows (a merge's sides one more each); the list gets the rest.
+  const extra = merge?.sides.length ?? 0;
+  const room = Math.max(1, Math.min(approvals.length, height - 8 - extra));
   const start = Math.max(0, at - room + 1);
   const shown = approvals.slice(start, start + room);
-  const selected = approvals[at];
+  const keys = merge ? `${sideKeys(merge.sides.length)} keep a side` : "y approve";
   const details =
     selected && Object.keys(selected.details).length > 0 ? JSON.stringify(selected.details) : "";
   const title = inner - KIND - WHO - LEFT;
@@ -47,12 +68,12 @@ export function ApprovalsView({ approvals, selectedId, names, now, width, height
       top={2}
       left={2}
       width={outer}
-      height={Math.max(1, shown.length) + 4}
+      height={Math.max(1, shown.length) + 4 + extra}
       border
       borderStyle="rounded"
       borderColor={COLORS.warn}
       backgroundColor="#111827"
-      title={` Approvals ${approvals.length} (y approve · n deny · Esc closes) `}
+      title={` Approvals ${approvals.length} (${keys} · n deny · Esc closes) `}
       flexDirection="column"
       zIndex={15}
     >
@@ -76,7 +97,11 @@ export function ApprovalsView({ approvals, selectedId, names, now, width, height
           </text>
         );
       })}
-      <text fg={COLORS.dim}>{fit(details ? `details ${details}` : "", inner)}</text>
+      {merge ? (
+        <MergeLines merge={merge} width={inner} />
+      ) : (
+        <text fg={COLORS.dim}>{fit(details ? `details ${details}` : "", inner)}</text>
+      )}
     </box>
   );
 }

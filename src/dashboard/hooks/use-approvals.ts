@@ -1,11 +1,14 @@
 import { useCallback, useEffect, useMemo, useState } from "react";
 import type { UiState } from "../keybindings.ts";
 import { fit } from "../model/format.ts";
+import { mergeSidesOf } from "../model/merge-ask.ts";
 import type { DashboardView } from "../model/store.ts";
 
 export interface ApprovalsData {
   /** The pending requests' ids, in the overlay's order. */
   ids: string[];
+  /** The side names of each merge approval, by id: what its 1–9 keys pick. */
+  mergeSides: ReadonlyMap<string, readonly string[]>;
   /** The selected request (the first when none is, or it was answered meanwhile). */
   selectedId: string | null;
   names: (id: string) => string | undefined;
@@ -18,6 +21,7 @@ export interface ApprovalsData {
 /** What the approvals overlay and its confirm dialog show, derived from the view and the UI state. */
 export function useApprovals(view: DashboardView, ui: UiState, everyMs = 1000): ApprovalsData {
   const ids = useMemo(() => view.approvals.map((a) => a.id), [view.approvals]);
+  const mergeSides = useMemo(() => mergeSidesOf(view.approvals), [view.approvals]);
   const selectedId = ui.approvalId !== null && ids.includes(ui.approvalId) ? ui.approvalId : (ids[0] ?? null);
   const names = useCallback(
     (id: string) => view.agentsById.get(id)?.name ?? view.swarmsById.get(id)?.name,
@@ -25,9 +29,11 @@ export function useApprovals(view: DashboardView, ui: UiState, everyMs = 1000): 
   );
   const ask = ui.confirmAnswer;
   const title = ask ? (view.approvals.find((a) => a.id === ask.approvalId)?.title ?? ask.approvalId) : "";
-  const question = ask
-    ? `${ask.verb === "approve" ? "Approve" : "Deny"} "${fit(title, 56).trimEnd()}"?`
-    : null;
+  const question = !ask
+    ? null
+    : ask.choice !== undefined
+      ? `Approve keeping ${fit(ask.choice, 40).trimEnd()} in this merge?`
+      : `${ask.verb === "approve" ? "Approve" : "Deny"} "${fit(title, 56).trimEnd()}"?`;
   const [now, setNow] = useState(Date.now);
   useEffect(() => {
     if (!ui.approvals) return;
@@ -35,5 +41,5 @@ export function useApprovals(view: DashboardView, ui: UiState, everyMs = 1000): 
     const timer = setInterval(() => setNow(Date.now()), everyMs);
     return () => clearInterval(timer);
   }, [ui.approvals, everyMs]);
-  return { ids, selectedId, names, question, now };
+  return { ids, mergeSides, selectedId, names, question, now };
 }

@@ -1,5 +1,6 @@
 import type { DashEvent } from "../../domain/event.ts";
 import { money } from "./format.ts";
+import { mergeChoiceOf } from "./merge-ask.ts";
 
 export type EventLevel = "info" | "warn" | "error";
 
@@ -25,6 +26,7 @@ type Data = Record<string, unknown>;
 const num = (v: unknown) => (typeof v === "number" ? v : 0);
 const str = (v: unknown) =>
   typeof v === "string" ? v : v === undefined || v === null ? "" : JSON.stringify(v);
+const list = (v: unknown) => (Array.isArray(v) ? v.map(str) : []);
 
 /** What happened, in a few words: the event stream's text column. */
 function textOf(event: DashEvent): string {
@@ -50,12 +52,27 @@ function textOf(event: DashEvent): string {
     case "budget.allocated":
       return `budget +${num(d.added)}`;
     case "approval.requested":
-      return `asks: ${str(d.title)}`;
-    case "approval.resolved":
-      return `${str(d.status)}: ${str(d.title)}${d.reason ? ` (${str(d.reason)})` : ""}`;
+      return d.kind === "merge" ? mergeAsked(d) : `asks: ${str(d.title)}`;
+    case "approval.resolved": {
+      const kept = d.choice ? ` keeping ${str(d.choice)}` : "";
+      return `${str(d.status)}${kept}: ${str(d.title)}${d.reason ? ` (${str(d.reason)})` : ""}`;
+    }
+    case "swarm.merged": {
+      const over = list(d.overridden);
+      const overriding = over.length > 0 ? ` (over ${over.join(", ")})` : "";
+      return `merged ${list(d.merged).join(", ") || "branches"} into ${str(d.target)}${overriding}`;
+    }
     default:
       return `${event.type.split(".")[1] ?? event.type}${d.reason ? ` (${str(d.reason)})` : ""}`;
   }
+}
+
+/** A merge that stopped on a conflict: where, on which files, and the sides to pick from. */
+function mergeAsked(d: Data): string {
+  const merge = mergeChoiceOf(d.details);
+  if (!merge) return `asks: ${str(d.title)}`;
+  const sides = merge.sides.map((s) => s.name).join(" or ");
+  return `merge into ${merge.target} stopped on ${merge.files.join(", ")}: keep ${sides}? (Shift+A)`;
 }
 
 /** A display line for one event; `names` maps agent and swarm ids to names. */

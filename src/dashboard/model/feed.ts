@@ -1,6 +1,7 @@
 import type { DashClient } from "../../client/client.ts";
 import { EventStream } from "../../client/events.ts";
 import type { DashEvent } from "../../domain/event.ts";
+import { mergeNotice } from "./merge-ask.ts";
 import type { DashboardStore } from "./store.ts";
 
 /** Events after which the budgets (spent, burn rate, projection, level) are fetched again. */
@@ -95,12 +96,17 @@ export class DashboardFeed {
     }
   }
 
-  /** Answers an approval request; a refusal (already answered, no permission) becomes the notice line. */
-  async answer(approvalId: string, verb: "approve" | "deny"): Promise<void> {
+  /**
+   * Answers an approval request (approving a merge one names the side to keep); a refusal (already
+   * answered, no permission) becomes the notice line, and so does how an approved merge ended.
+   */
+  async answer(approvalId: string, verb: "approve" | "deny", choice?: string): Promise<void> {
     try {
-      const approval = await this.client.answerApproval(approvalId, verb);
+      const approval = await this.client.answerApproval(approvalId, verb, undefined, choice);
       this.store.dropApproval(approval.id);
-      this.store.setNotice(`${approval.status}: ${approval.title}`);
+      this.store.setNotice(
+        approval.merge ? mergeNotice(approval.merge) : `${approval.status}: ${approval.title}`,
+      );
     } catch (error) {
       this.store.setNotice(`${verb} failed: ${(error as Error).message}`);
     }
