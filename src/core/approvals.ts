@@ -96,7 +96,9 @@ function chosenSide(approval: ApprovalRecord, answer: Answer): Record<string, un
   }
   if (answer.status !== "approved") return undefined;
   const sides = (approval.details.sides ?? []) as { name: string; agentId: string | null; branch: string }[];
-  const side = sides.find((s) => [s.name, s.agentId, s.branch].includes(answer.choice ?? null));
+  const { choice } = answer;
+  const side =
+    choice === undefined ? undefined : sides.find((s) => [s.name, s.agentId, s.branch].includes(choice));
   if (!side) {
     const names = sides.map((s) => s.name).join(", ");
     throw new DashError(

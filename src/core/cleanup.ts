@@ -29,5 +29,5 @@ export async function removeWorkspaces(
   }
   rmSync(join(home, "workspaces", swarmId), { recursive: true, force: true });
   const repo = (await store.getSwarm(swarmId))?.config.repo;
-  if (repo) removeWorktrees(home, repo, swarmId);
+  if (repo) await removeWorktrees(home, repo, swarmId);
 }

@@ -48,3 +48,20 @@ export async function checkedOutAt(repo: string, branch: string): Promise<string
   }
   return null;
 }
+
+const queues = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `job` after every earlier job of the same key (a repository, a swarm's merge): git
+ * operations on one repository's worktrees take its locks, so they go one at a time, as they did
+ * when they blocked, without stalling the server.
+ */
+export async function oneAtATime<T>(key: string, job: () => Promise<T>): Promise<T> {
+  const next = (queues.get(key) ?? Promise.resolve()).catch(() => {}).then(job);
+  queues.set(key, next);
+  try {
+    return await next;
+  } finally {
+    if (queues.get(key) === next) queues.delete(key);
+  }
+}

@@ -12,7 +12,7 @@ import type { ApprovalRecord } from "../domain/approval.ts";
 import { DashError, notFound } from "../domain/errors.ts";
 import type { MergeAsk, MergeBranch, MergeOutcome } from "../domain/merge.ts";
 import type { SwarmRecord } from "../domain/swarm.ts";
-import { branchCommit, checkedOutAt, gitOk } from "./git-async.ts";
+import { branchCommit, checkedOutAt, gitOk, oneAtATime } from "./git-async.ts";
 import { type MergeStep, mergeInScratch, moveTarget } from "./git-merge.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import { stopOnConflict } from "./merge-conflict.ts";
@@ -82,19 +82,6 @@ async function planSteps(repo: string, swarm: SwarmRecord, agents: AgentRecord[]
   return { steps, skipped };
 }
 
-const inFlight = new Map<string, Promise<unknown>>();
-
-/** One merge per swarm at a time: they share its scratch worktree, and each starts where the last left the target. */
-async function oneAtATime<T>(swarmId: string, job: () => Promise<T>): Promise<T> {
-  const next = (inFlight.get(swarmId) ?? Promise.resolve()).catch(() => {}).then(job);
-  inFlight.set(swarmId, next);
-  try {
-    return await next;
-  } finally {
-    if (inFlight.get(swarmId) === next) inFlight.delete(swarmId);
-  }
-}
-
 /** Merges the swarm's completed agents' branches into `into` (see the file's comment). */
 export function mergeSwarm(
   lifecycle: Lifecycle,
@@ -103,7 +90,7 @@ export function mergeSwarm(
   into?: string,
   plan: MergePlan = { resolutions: {}, overridden: [] },
 ): Promise<MergeOutcome> {
-  return oneAtATime(swarmId, () => mergeNow(lifecycle, home, swarmId, into, plan));
+  return oneAtATime(`merge:${swarmId}`, () => mergeNow(lifecycle, home, swarmId, into, plan));
 }
 
 async function mergeNow(

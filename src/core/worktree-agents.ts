@@ -9,7 +9,8 @@ import { DashError } from "../domain/errors.ts";
 import type { SwarmRecord } from "../domain/swarm.ts";
 import type { Logger } from "../log.ts";
 import type { Store } from "../storage/store.ts";
-import { branchFor, commitLeftovers, ensureWorktree, git, gitCommonDir, worktreeDir } from "./worktrees.ts";
+import { gitOut } from "./git-async.ts";
+import { branchFor, commitLeftovers, ensureWorktree, gitCommonDir, worktreeDir } from "./worktrees.ts";
 
 /**
  * The agent's worktree, made on first use, and the branches it is told about (`DASH_BRANCHES`):
@@ -20,8 +21,8 @@ export async function prepareWorktree(store: Store, home: string, swarm: SwarmRe
   if (!start) return null;
   const dir = worktreeDir(home, swarm.id, agent.id);
   const branch = branchFor(swarm.name, agent.name);
-  ensureWorktree(start.repo, start.base, dir, branch);
-  return { dir, branch, base: start.base, others: start.others, gitDir: gitCommonDir(start.repo) };
+  await ensureWorktree(start.repo, start.base, dir, branch);
+  return { dir, branch, base: start.base, others: start.others, gitDir: await gitCommonDir(start.repo) };
 }
 
 /** Where the agent's branch starts: a pipeline stage from where the previous stage ended. */
@@ -36,7 +37,7 @@ async function startOf(store: Store, swarm: SwarmRecord, agent: AgentRecord) {
       : undefined;
   if (previous) {
     const ended = (previous.result as { git?: { head?: string } } | null)?.git?.head;
-    const base = ended ?? git(["rev-parse", "--verify", `refs/heads/${branchOf(previous)}`], repo);
+    const base = ended ?? (await gitOut(["rev-parse", "--verify", `refs/heads/${branchOf(previous)}`], repo));
     return { repo, base, others: [branchOf(previous)] };
   }
   const others = agent.role === "reducer" ? siblings.filter((a) => a.role === "mapper").map(branchOf) : [];
@@ -58,22 +59,22 @@ export interface WorktreeChanges {
  * What an agent changed on its branch since its start. What it left uncommitted is committed
  * first, by Dash and saying so, so nothing of its work stays only in a worktree that may go.
  */
-export function recordChanges(dir: string, base: string, agentName: string): WorktreeChanges {
-  commitLeftovers(dir, `dash: what ${agentName} left uncommitted`);
+export async function recordChanges(dir: string, base: string, agentName: string): Promise<WorktreeChanges> {
+  await commitLeftovers(dir, `dash: what ${agentName} left uncommitted`);
   const lines = (text: string) => text.split("\n").filter(Boolean);
-  const commits = lines(git(["log", "--format=%H%x09%s", `${base}..HEAD`], dir)).map((line) => {
+  const commits = lines(await gitOut(["log", "--format=%H%x09%s", `${base}..HEAD`], dir)).map((line) => {
     const [sha = "", subject = ""] = line.split("\t");
     return { sha, subject };
   });
-  const files = lines(git(["diff", "--numstat", base, "HEAD"], dir)).map((line) => {
+  const files = lines(await gitOut(["diff", "--numstat", base, "HEAD"], dir)).map((line) => {
     const [added = "0", removed = "0", path = ""] = line.split("\t");
     // Binary files say "-": they count as changed, with no lines.
     return { path, insertions: Number(added) || 0, deletions: Number(removed) || 0 };
   });
   return {
-    branch: git(["rev-parse", "--abbrev-ref", "HEAD"], dir),
+    branch: await gitOut(["rev-parse", "--abbrev-ref", "HEAD"], dir),
     base,
-    head: git(["rev-parse", "HEAD"], dir),
+    head: await gitOut(["rev-parse", "HEAD"], dir),
     commits,
     files,
     insertions: files.reduce((n, f) => n + f.insertions, 0),
@@ -94,7 +95,7 @@ export async function withChanges(
     const start = swarm ? await startOf(store, swarm, agent) : null;
     if (!start) return result;
     const dir = worktreeDir(home, agent.swarmId, agent.id);
-    return { output: result, git: recordChanges(dir, start.base, agent.name) };
+    return { output: result, git: await recordChanges(dir, start.base, agent.name) };
   } catch (error) {
     log.warn("what the agent changed could not be read", { agentId: agent.id, error: String(error) });
     return result;
@@ -118,7 +119,7 @@ export async function agentDiff(store: Store, home: string, agent: AgentRecord) 
   const dir = worktreeDir(home, swarm.id, agent.id);
   const ended = (agent.result as { git?: { base?: string; head?: string } } | null)?.git;
   const diff = existsSync(join(dir, ".git"))
-    ? git(["diff", start.base], dir)
-    : git(["diff", ended?.base ?? start.base, ended?.head ?? `refs/heads/${branch}`], start.repo);
+    ? await gitOut(["diff", start.base], dir)
+    : await gitOut(["diff", ended?.base ?? start.base, ended?.head ?? `refs/heads/${branch}`], start.repo);
   return { agentId: agent.id, branch, base: ended?.base ?? start.base, diff };
 }

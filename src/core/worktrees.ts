@@ -8,6 +8,7 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { DashError } from "../domain/errors.ts";
 import { RUN_BOOK } from "../runtimes/openclaw-runs.ts";
+import { gitOk, gitOut, gitRun, oneAtATime } from "./git-async.ts";
 
 /** Runs git; returns its stdout trimmed, or throws with git's own words. */
 export function git(args: string[], cwd?: string): string {
@@ -73,50 +74,52 @@ export const workDirOf = (home: string, agent: { id: string; swarmId: string }, 
  * branch is made from `base`, or taken as it is when it exists already (a worktree that was
  * pruned: the agent's commits are on the branch).
  */
-export function ensureWorktree(repo: string, base: string, dir: string, branch: string): void {
-  if (existsSync(join(dir, ".git"))) return;
-  git(["worktree", "prune"], repo);
-  const exists =
-    Bun.spawnSync(["git", "rev-parse", "--verify", "--quiet", `refs/heads/${branch}`], { cwd: repo })
-      .exitCode === 0;
-  git(["worktree", "add", ...(exists ? [dir, branch] : ["-b", branch, dir, base])], repo);
+export function ensureWorktree(repo: string, base: string, dir: string, branch: string): Promise<void> {
+  return oneAtATime(`repo:${repo}`, async () => {
+    if (existsSync(join(dir, ".git"))) return;
+    await gitOut(["worktree", "prune"], repo);
+    const exists = await gitOk(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`], repo);
+    await gitOut(["worktree", "add", ...(exists ? [dir, branch] : ["-b", branch, dir, base])], repo);
+  });
 }
 
 /** Where the repository keeps what its worktrees write (objects, refs, each worktree's index). */
-export function gitCommonDir(repo: string): string {
-  return git(["rev-parse", "--path-format=absolute", "--git-common-dir"], repo);
+export function gitCommonDir(repo: string): Promise<string> {
+  return gitOut(["rev-parse", "--path-format=absolute", "--git-common-dir"], repo);
 }
 
 /**
  * Commits what is left uncommitted in a worktree, as "Dash" and saying so, so nothing of an
  * agent's work lives only in a folder that may go. Dash's own run book stays out of the branch.
  */
-export function commitLeftovers(dir: string, message: string): void {
-  if (!git(["status", "--porcelain"], dir)) return;
-  git(["add", "-A", "--", ".", `:(exclude)${RUN_BOOK}`], dir);
-  if (Bun.spawnSync(["git", "diff", "--cached", "--quiet"], { cwd: dir }).exitCode === 0) return;
+export async function commitLeftovers(dir: string, message: string): Promise<void> {
+  if (!(await gitOut(["status", "--porcelain"], dir))) return;
+  await gitOut(["add", "-A", "--", ".", `:(exclude)${RUN_BOOK}`], dir);
+  if (await gitOk(["diff", "--cached", "--quiet"], dir)) return;
   const who = ["-c", "user.name=Dash", "-c", "user.email=dash@localhost", "-c", "commit.gpgsign=false"];
-  git([...who, "commit", "-q", "--no-verify", "-m", message], dir);
+  await gitOut([...who, "commit", "-q", "--no-verify", "-m", message], dir);
 }
 
 /**
  * Removes a swarm's worktrees, committing first what their agents left (an agent killed by the
  * destroy); the branches stay: unmerged work is never dropped.
  */
-export function removeWorktrees(home: string, repo: string, swarmId: string): void {
+export function removeWorktrees(home: string, repo: string, swarmId: string): Promise<void> {
   const root = join(home, "worktrees", swarmId);
-  if (!existsSync(root)) return;
-  for (const agentId of readdirSync(root)) {
-    const dir = join(root, agentId);
-    try {
-      if (existsSync(join(dir, ".git")))
-        commitLeftovers(dir, `dash: what agent ${agentId} left when its swarm was destroyed`);
-    } catch {
-      // A worktree git cannot read any more (pruned, broken) has nothing left to save.
+  return oneAtATime(`repo:${repo}`, async () => {
+    if (!existsSync(root)) return;
+    for (const agentId of readdirSync(root)) {
+      const dir = join(root, agentId);
+      if (existsSync(join(dir, ".git"))) {
+        // A worktree git cannot read any more (pruned, broken) has nothing left to save.
+        await commitLeftovers(dir, `dash: what agent ${agentId} left when its swarm was destroyed`).catch(
+          () => {},
+        );
+      }
+      await gitRun(["worktree", "remove", "--force", dir], repo);
     }
-    Bun.spawnSync(["git", "worktree", "remove", "--force", dir], { cwd: repo });
-  }
-  // What git would not remove (a folder that is no longer a worktree) goes too; then git forgets it.
-  rmSync(root, { recursive: true, force: true });
-  git(["worktree", "prune"], repo);
+    // What git would not remove (a folder that is no longer a worktree) goes too; then git forgets it.
+    rmSync(root, { recursive: true, force: true });
+    await gitOut(["worktree", "prune"], repo);
+  });
 }

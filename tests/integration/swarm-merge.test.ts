@@ -172,6 +172,43 @@ test("merges of one swarm at once run one after the other: one merges, the next 
   expect(git(["rev-list", "--merges", "--count", "dash/pair/merged"], repo)).toBe("2");
 }, 30_000);
 
+test("a conflict with the target's own commits: the target is a side, and keeping it keeps the agent's branch", async () => {
+  // Someone committed to the target meanwhile, on the line the agent changes.
+  const wt = join(s.t.dir, "someone");
+  git(["worktree", "add", "-q", "-b", "release", wt, base], repo);
+  await Bun.write(join(wt, "shared.txt"), "hotfix\n");
+  git(["commit", "-qam", "hotfix"], wt);
+  git(["worktree", "remove", wt], repo);
+  const release = git(["rev-parse", "release"], repo);
+  const { swarm, agents } = await swarmOf("solo", 1, 'echo "agent" > shared.txt && git commit -qam agent');
+  const agent = agents[0] as (typeof agents)[0];
+  const [, stopped] = await api.json<MergeOutcome>("POST", `/api/swarm/${swarm.id}/merge`, api.keys.write, {
+    into: "release",
+  });
+  expect(stopped.conflict?.sides).toEqual([
+    { name: agent.name, agentId: agent.id, branch: `dash/solo/${agent.name}` },
+    { name: "release", agentId: null, branch: "release" },
+  ]);
+  const id = stopped.approval?.id as string;
+  // No choice is no answer, even with a side that has no agent.
+  expect((await api.json("POST", `/api/approvals/${id}/approve`, api.keys.write, {}))[0]).toBe(400);
+  const [code, answered] = await api.json<ApprovalResponse & { merge: MergeOutcome }>(
+    "POST",
+    `/api/approvals/${id}/approve`,
+    api.keys.write,
+    { choice: "release" },
+  );
+  expect([code, answered.merge.status]).toEqual([200, "merged"]);
+  expect(git(["show", "release:shared.txt"], repo)).toBe("hotfix");
+  expect(git(["rev-parse", "release^1"], repo)).toBe(release);
+  const [, destroyed] = await api.json<{ branches: unknown }>(
+    "DELETE",
+    `/api/swarm/${swarm.id}`,
+    api.keys.write,
+  );
+  expect(destroyed.branches).toEqual({ deleted: [], kept: [`dash/solo/${agent.name}`] });
+}, 30_000);
+
 test("a denied merge moves nothing; --keep-branches keeps even merged branches", async () => {
   const { swarm, agents } = await swarmOf(
     "deny",

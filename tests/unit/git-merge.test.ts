@@ -122,7 +122,13 @@ test("choice: needed to approve a merge, one of its sides; refused on other kind
     swarmId: null,
     agentId: null,
     title: "t",
-    details: { sides: [{ name: "agent-1", agentId: "X1", branch: "dash/s/agent-1" }] },
+    // The target's own side has no agent id: an answer with no choice must not pick it.
+    details: {
+      sides: [
+        { name: "agent-1", agentId: "X1", branch: "dash/s/agent-1" },
+        { name: "main", agentId: null, branch: "main" },
+      ],
+    },
     status: "pending",
     reason: null,
     resolvedBy: null,
@@ -136,7 +142,7 @@ test("choice: needed to approve a merge, one of its sides; refused on other kind
     decideAnswer({ status, by: "k", choice }, 5)(approval(kind), null, 0, true);
   expect(answer("merge", "approved", "X1").patch.details).toMatchObject({ choice: "agent-1" });
   expect(answer("merge", "approved", "dash/s/agent-1").events[0]?.data.choice).toBe("agent-1");
-  expect(() => answer("merge", "approved")).toThrow(/one of agent-1/);
+  expect(() => answer("merge", "approved")).toThrow(/one of agent-1, main/);
   expect(answer("merge", "denied").patch.details).toBeUndefined();
   expect(() => answer("agent", "approved", "agent-1")).toThrow(/only for merge approvals/);
   expect(answer("budget", "approved").patch.status).toBe("approved");
