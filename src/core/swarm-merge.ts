@@ -6,6 +6,7 @@
  * when the whole merge succeeded, and a branch whose side lost is not counted as merged, so
  * destroying the swarm keeps it.
  */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { AgentRecord } from "../domain/agent.ts";
 import type { ApprovalRecord } from "../domain/approval.ts";
@@ -105,6 +106,9 @@ async function mergeNow(
   const { repo, baseRef } = swarm.config;
   if (!repo || !baseRef) {
     throw new DashError("VALIDATION_ERROR", `swarm ${swarm.id} works in no repository (no config.repo)`);
+  }
+  if (!existsSync(repo)) {
+    throw new DashError("CONFLICT", `the swarm's repository ${repo} is gone: nothing can be merged into it`);
   }
   const agents = await lifecycle.store.listAgents({ swarmId });
   const target = into ?? defaultTarget(swarm.name);

@@ -5,6 +5,7 @@
  * branches and keeps (and lists) the rest. The user's checkout is never touched.
  */
 import { expect, test } from "bun:test";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { git } from "../../src/core/worktrees.ts";
 import type { ApprovalResponse } from "../../src/domain/approval.ts";
@@ -238,3 +239,31 @@ test("a denied merge moves nothing; --keep-branches keeps even merged branches",
   const { branches } = JSON.parse(kept.out) as { branches: { deleted: string[]; kept: string[] } };
   expect(branches).toEqual({ deleted: [], kept: agents.map((a) => `dash/deny/${a.name}`) });
 }, 30_000);
+
+test("a repository deleted meanwhile: merge says so (409), destroy still destroys", async () => {
+  const gone = tempRepo({ "a.txt": "a\n" });
+  const [, swarm] = await api.json<SwarmResponse>("POST", "/api/swarm", api.keys.admin, {
+    name: "vanish",
+    task: "t",
+    config: { repo: gone.repo, command: ["sh", "-c", "echo b > b.txt"], maxRetries: 0 },
+  });
+  const [agent] = await s.t.store.listAgents({ swarmId: swarm.id });
+  await s.waitFor(agent?.id ?? "");
+  rmSync(gone.repo, { recursive: true, force: true });
+  const [code, error] = await api.json<{ error: { message: string } }>(
+    "POST",
+    `/api/swarm/${swarm.id}/merge`,
+    api.keys.write,
+    {},
+  );
+  expect([code, error.error.message]).toEqual([
+    409,
+    `the swarm's repository ${gone.repo} is gone: nothing can be merged into it`,
+  ]);
+  const [destroyed, body] = await api.json<SwarmResponse & { branches?: unknown }>(
+    "DELETE",
+    `/api/swarm/${swarm.id}`,
+    api.keys.write,
+  );
+  expect([destroyed, body.status, body.branches]).toEqual([200, "destroyed", undefined]);
+});

@@ -64,7 +64,11 @@ function answerRoute(verb: "approve" | "deny", status: "approved" | "denied") {
     path: `/api/approvals/:id/${verb}`,
     // Not agentScoped: an agent's own key can never answer (its own or any) request.
     permission: "write",
-    summary: `${verb === "approve" ? "Approve" : "Deny"} a pending request; the agent waiting on it goes on`,
+    summary:
+      verb === "approve"
+        ? "Approve a pending request; the agent waiting on it goes on. A merge approval needs `choice` " +
+          "(the side to keep) and merges again with it (its outcome in `merge`)"
+        : "Deny a pending request; the agent waiting on it goes on (a denied merge moves nothing)",
     body: ResolveApprovalSchema,
     response: ApprovalResponseSchema.extend({ merge: MergeOutcomeSchema.optional() }),
     async handler({ params, body, key, deps }) {

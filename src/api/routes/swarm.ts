@@ -167,10 +167,17 @@ export const swarmRoutes = [
       );
       if (!swarm.config.repo) return destroyed;
       const agents = await deps.store.listAgents({ swarmId: swarm.id });
-      return {
-        ...destroyed,
-        branches: await settleBranches(deps.home, swarm, agents, query.keepBranches ?? false),
-      };
+      // The swarm is destroyed whatever git says (a repository deleted meanwhile leaves nothing to list).
+      const branches = await settleBranches(deps.home, swarm, agents, query.keepBranches ?? false).catch(
+        (error: unknown) => {
+          deps.log.warn("the destroyed swarm's branches could not be settled", {
+            swarmId: swarm.id,
+            error: String(error),
+          });
+          return undefined;
+        },
+      );
+      return { ...destroyed, branches };
     },
   }),
   defineRoute({
