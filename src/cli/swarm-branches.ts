@@ -26,7 +26,7 @@ export function describeMerge(m: MergeOutcome): string {
   } else {
     const sides = m.conflict?.sides ?? [];
     lines.push(
-      `${red("✗")} Merge stopped: ${names(sides)} changed the same lines of ${m.conflict?.files.join(", ")}.`,
+      `${red("✗")} Merge stopped: ${sides.map((s) => s.name).join(" and ")} changed the same lines of ${m.conflict?.files.join(", ")}.`,
       `  ${bold(m.target)} is unchanged and every branch is kept.`,
       `  Keep one side:  dash approvals approve ${m.approval?.id} --choice <${sides.map((s) => s.name).join("|")}>`,
       `  Or leave it:    dash approvals deny ${m.approval?.id}`,

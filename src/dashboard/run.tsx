@@ -48,7 +48,7 @@ export async function runDashboard(connection: Connection, version: string): Pro
   const actions = {
     kill: (id: string) => feed.kill(id),
     refresh: () => feed.refresh(),
-    answer: (id: string, verb: "approve" | "deny") => feed.answer(id, verb),
+    answer: (id: string, verb: "approve" | "deny", choice?: string) => feed.answer(id, verb, choice),
     readLog: (id: string, after?: number) =>
       client.agentLogs(id, after === undefined ? { tail: 200 } : { after }),
   };
