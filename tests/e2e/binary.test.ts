@@ -100,7 +100,7 @@ describe("the compiled dash binary", () => {
     const applied = await Promise.all(
       runs.map(async (p) => JSON.parse(await new Response(p.stdout).text()).applied),
     );
-    expect(applied.flat()).toEqual([1, 2, 3, 4, 5]);
+    expect(applied.flat()).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   test("a bad config value names the key and stops", () => {
