@@ -16,10 +16,10 @@ export interface MergeStep {
   prefer?: "ours" | "theirs";
 }
 
-export type MergeRun =
-  | { ok: true; head: string; merged: MergeStep[]; already: MergeStep[] }
+export type MergeRun<S extends MergeStep = MergeStep> =
+  | { ok: true; head: string; merged: S[]; already: S[] }
   /** `at`: the commit the conflicting branch was merged onto (the target plus the steps before). */
-  | { ok: false; step: MergeStep; files: string[]; at: string };
+  | { ok: false; step: S; files: string[]; at: string };
 
 const AS_DASH = ["-c", "user.name=Dash", "-c", "user.email=dash@localhost", "-c", "commit.gpgsign=false"];
 
@@ -82,17 +82,17 @@ export async function dropScratch(repo: string, dir: string): Promise<void> {
  * Merges `steps` one after the other onto `start` in a scratch worktree at `dir`, and stops at the
  * first conflict that no `prefer` settles. No ref changes: the caller moves the target.
  */
-export async function mergeInScratch(
+export async function mergeInScratch<S extends MergeStep>(
   repo: string,
   dir: string,
   start: string,
-  steps: MergeStep[],
-): Promise<MergeRun> {
+  steps: S[],
+): Promise<MergeRun<S>> {
   await dropScratch(repo, dir);
   await gitOut(["worktree", "add", "-q", "--detach", dir, start], repo);
   try {
-    const merged: MergeStep[] = [];
-    const already: MergeStep[] = [];
+    const merged: S[] = [];
+    const already: S[] = [];
     for (const step of steps) {
       if (await gitOk(["merge-base", "--is-ancestor", step.commit, "HEAD"], dir)) {
         already.push(step);

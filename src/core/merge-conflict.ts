@@ -6,9 +6,9 @@ import { toApprovalResponse } from "../domain/approval.ts";
 import type { MergeAsk, MergeBranch, MergeOutcome, MergeSide } from "../domain/merge.ts";
 import type { SwarmRecord } from "../domain/swarm.ts";
 import { gitOk, gitOut } from "./git-async.ts";
-import type { MergeRun, MergeStep } from "./git-merge.ts";
+import type { MergeRun } from "./git-merge.ts";
 import type { Lifecycle } from "./lifecycle.ts";
-import type { MergePlan } from "./swarm-merge.ts";
+import type { AgentStep, MergePlan } from "./swarm-merge.ts";
 
 const MERGE_APPROVAL_TIMEOUT_S = 86_400;
 
@@ -19,14 +19,13 @@ const MERGE_APPROVAL_TIMEOUT_S = 86_400;
 async function sidesOf(
   repo: string,
   baseRef: string,
-  run: Extract<MergeRun, { ok: false }>,
-  steps: { entry: MergeBranch; commit: string }[],
+  run: Extract<MergeRun<AgentStep>, { ok: false }>,
+  steps: AgentStep[],
   target: string,
 ): Promise<MergeSide[]> {
-  const incoming = steps.find((s) => s.commit === run.step.commit && s.entry.branch === run.step.branch);
-  const inMerge: typeof steps = [];
+  const inMerge: AgentStep[] = [];
   for (const s of steps) {
-    if (s === incoming || !(await gitOk(["merge-base", "--is-ancestor", s.commit, run.at], repo))) continue;
+    if (s === run.step || !(await gitOk(["merge-base", "--is-ancestor", s.commit, run.at], repo))) continue;
     const touched = await gitOut(
       ["log", "-1", "--format=%H", `${baseRef}..${s.commit}`, "--", ...run.files],
       repo,
@@ -39,7 +38,7 @@ async function sidesOf(
     branch: s.entry.branch,
   });
   const others = inMerge.length > 0 ? inMerge.map(side) : [{ name: target, agentId: null, branch: target }];
-  return [...(incoming ? [side(incoming)] : []), ...others];
+  return [side(run.step), ...others];
 }
 
 export async function stopOnConflict(
@@ -48,8 +47,8 @@ export async function stopOnConflict(
   stop: {
     target: string;
     from: string | null;
-    run: Extract<MergeRun, { ok: false }>;
-    steps: (MergeStep & { entry: MergeBranch })[];
+    run: Extract<MergeRun<AgentStep>, { ok: false }>;
+    steps: AgentStep[];
     skipped: (MergeBranch & { reason: string })[];
     plan: MergePlan;
   },
@@ -57,7 +56,7 @@ export async function stopOnConflict(
   const { target, from, run, steps, plan } = stop;
   const repo = swarm.config.repo as string;
   const sides = await sidesOf(repo, swarm.config.baseRef as string, run, steps, target);
-  const incoming = steps.find((s) => s.branch === run.step.branch)?.entry as MergeBranch;
+  const incoming = run.step.entry;
   const ask: MergeAsk = {
     swarmId: swarm.id,
     target,

@@ -28,6 +28,9 @@ export interface MergePlan {
   continuing?: string;
 }
 
+/** A branch to merge, with the agent it is of. */
+export type AgentStep = MergeStep & { entry: MergeBranch };
+
 export const defaultTarget = (swarmName: string) => branchFor(swarmName, "merged");
 
 /** The target must be a branch name, not an agent's branch, and checked out nowhere. */
@@ -67,7 +70,7 @@ async function refuseWhilePending(lifecycle: Lifecycle, swarmId: string): Promis
 
 /** The branches to merge (completed agents' whose branch exists) and those left out, and why. */
 async function planSteps(repo: string, swarm: SwarmRecord, agents: AgentRecord[], plan: MergePlan) {
-  const steps: (MergeStep & { entry: MergeBranch })[] = [];
+  const steps: AgentStep[] = [];
   const skipped: (MergeBranch & { reason: string })[] = [];
   for (const agent of agents) {
     const entry = { agentId: agent.id, name: agent.name, branch: branchFor(swarm.name, agent.name) };
@@ -121,13 +124,12 @@ async function mergeNow(
   const from = await branchCommit(repo, target);
   const { steps, skipped } = await planSteps(repo, swarm, agents, plan);
   const run = await mergeInScratch(repo, join(home, "worktrees", swarm.id, "_merge"), from ?? baseRef, steps);
-  const entries = (list: MergeStep[]) => list.map((s) => (s as (typeof steps)[number]).entry);
   if (!run.ok) return stopOnConflict(lifecycle, swarm, { target, from, run, steps, skipped, plan });
-  const merged = entries(run.merged);
-  const already = entries(run.already);
+  const merged = run.merged.map((s) => s.entry);
+  const already = run.already.map((s) => s.entry);
   if (merged.length > 0) await moveTarget(repo, target, run.head, from);
   const landed = [...run.merged, ...run.already].map((s) => ({
-    agentId: (s as (typeof steps)[number]).entry.agentId,
+    agentId: s.entry.agentId,
     branch: s.branch,
     commit: s.commit,
   }));
