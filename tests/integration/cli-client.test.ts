@@ -1,57 +1,17 @@
-import { afterAll, afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { main } from "../../src/cli/index.ts";
 import { EXIT, runCli } from "../../src/cli/run.ts";
 import { resolveConnection } from "../../src/client/connection.ts";
 import { testServer } from "../api-helpers.ts";
-import { captureConsole, tempHome } from "../helpers.ts";
+import { inProcessCli } from "../cli-helpers.ts";
 
 // The client nouns in-process against a real server on a loopback port (e2e runs the binary).
 const api = await testServer();
-const home = tempHome();
+afterAll(() => api.close());
 const url = api.server.url.origin;
-let out: string[] = [];
-let err: string[] = [];
-const spies: { mockRestore: () => void }[] = [];
-const saved = { home: process.env.DASH_HOME, url: process.env.DASH_URL, key: process.env.DASH_API_KEY };
-
-beforeEach(() => {
-  process.env.DASH_HOME = home.dir;
-  process.env.NO_COLOR = "1";
-  delete process.env.DASH_URL;
-  delete process.env.DASH_API_KEY;
-  out = [];
-  err = [];
-  spies.push(
-    ...captureConsole(
-      () => out,
-      () => err,
-    ),
-  );
-});
-afterEach(() => {
-  for (const s of spies.splice(0)) s.mockRestore();
-  process.exitCode = 0;
-});
-afterAll(async () => {
-  Object.assign(process.env, { DASH_HOME: saved.home, DASH_URL: saved.url, DASH_API_KEY: saved.key });
-  await api.close();
-  home.cleanup();
-});
-
-/** Runs `dash <args> --url <server> --key <admin>` and returns [exit code, stdout]. */
-async function dash(args: string[], key = api.keys.admin): Promise<[number, string]> {
-  out = [];
-  const code = await runCli(main, [...args, "--url", url, "--key", key], "test");
-  return [code, out.join("\n")];
-}
-
-async function dashJson<T>(args: string[]): Promise<T> {
-  const [code, text] = await dash([...args, "--json"]);
-  expect(code).toBe(EXIT.ok);
-  return JSON.parse(text) as T;
-}
+const { home, dash, dashJson, stderr, clearStderr } = inProcessCli(url, api.keys.admin);
 
 describe("dash swarm create: the sandbox flags", () => {
   test("--allow (relative paths resolved), --block, --no-sandbox, --no-network reach the swarm's config", async () => {
@@ -80,7 +40,7 @@ describe("dash swarm create: the sandbox flags", () => {
       });
       const [code] = await dash(["swarm", "create", "bad", "--task", "t", "--allow", "/no/such/dir"]);
       expect(code).toBe(EXIT.usage);
-      expect(err.join("\n")).toContain('config.allowedPaths[0] "/no/such/dir" does not exist');
+      expect(stderr()).toContain('config.allowedPaths[0] "/no/such/dir" does not exist');
     } finally {
       process.chdir(before);
     }
@@ -188,7 +148,7 @@ describe("dash swarm / agent / budget / keys / tree", () => {
     const [tree] = [(await dash(["tree", "--swarm", swarm.id]))[1]];
     expect(tree).toMatch(/└─ tree-1 .*\n {3}└─ child /);
     expect((await dash(["agent", "pause", child.id]))[0]).toBe(EXIT.failure);
-    expect(err.join("")).toContain("cannot go from idle to paused");
+    expect(stderr()).toContain("cannot go from idle to paused");
     expect((await dashJson<{ status: string }>(["agent", "kill", child.id])).status).toBe("killed");
     const [, spawned] = await dash(["agent", "spawn", "--swarm", swarm.id, "--name", "extra"]);
     expect(spawned).toMatch(/^✓ Spawned agent extra \S+: idle$/);
@@ -227,10 +187,10 @@ describe("dash swarm / agent / budget / keys / tree", () => {
     expect((await dash(["keys", "create", "k", "--permissions", "root"]))[0]).toBe(EXIT.usage);
     expect((await dash(["swarm", "create", "x", "--task", "t", "--agents", "101"]))[0]).toBe(EXIT.usage);
     expect((await dash(["keys", "list"], api.keys.read))[0]).toBe(EXIT.auth);
-    err = [];
+    clearStderr();
     const code = await runCli(main, ["swarm", "list", "--url", "http://127.0.0.1:1"], "test");
     expect(code).toBe(EXIT.unreachable);
-    expect(err.join("")).toContain(
+    expect(stderr()).toContain(
       "No Dash server answers at http://127.0.0.1:1 (connection refused). Start one with `dash serve`",
     );
   });
