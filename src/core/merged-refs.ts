@@ -5,7 +5,7 @@
  * swarm deletes a branch only when it still points at that commit: merged, and nothing added since.
  */
 import { existsSync } from "node:fs";
-import { checkedOutAt, gitOut, gitRun } from "./git-async.ts";
+import { branchCommit, checkedOutAt, gitOut, gitRun } from "./git-async.ts";
 import { branchFor, worktreeDir } from "./worktrees.ts";
 
 const refOf = (swarmId: string, agentId: string) => `refs/dash/merged/${swarmId}/${agentId}`;
@@ -49,10 +49,10 @@ export async function settleBranches(
     const agentId = agent.id;
     const branch = branchFor(swarm.name, agent.name);
     const worktree = worktreeDir(home, swarm.id, agent.id);
-    const tip = await gitRun(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`], repo);
-    if (tip.code !== 0) continue;
+    const tip = await branchCommit(repo, branch);
+    if (!tip) continue;
     const merged = await gitRun(["rev-parse", "--verify", "--quiet", refOf(swarmId, agentId)], repo);
-    const sameCommit = merged.code === 0 && merged.out === tip.out;
+    const sameCommit = merged.code === 0 && merged.out === tip;
     if (keep || !sameCommit) {
       left.kept.push(branch);
       continue;
@@ -62,7 +62,7 @@ export async function settleBranches(
       left.kept.push(branch);
       continue;
     }
-    const gone = await gitRun(["update-ref", "-d", `refs/heads/${branch}`, tip.out], repo);
+    const gone = await gitRun(["update-ref", "-d", `refs/heads/${branch}`, tip], repo);
     (gone.code === 0 ? left.deleted : left.kept).push(branch);
   }
   const records = await gitOut(["for-each-ref", "--format=%(refname)", `refs/dash/merged/${swarmId}/`], repo);

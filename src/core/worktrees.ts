@@ -8,7 +8,7 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { DashError } from "../domain/errors.ts";
 import { RUN_BOOK } from "../runtimes/openclaw-runs.ts";
-import { gitOk, gitOut, gitRun, oneAtATime } from "./git-async.ts";
+import { branchCommit, gitOk, gitOut, gitRun, oneAtATime } from "./git-async.ts";
 
 /** Runs git; returns its stdout trimmed, or throws with git's own words. */
 export function git(args: string[], cwd?: string): string {
@@ -78,7 +78,7 @@ export function ensureWorktree(repo: string, base: string, dir: string, branch: 
   return oneAtATime(`repo:${repo}`, async () => {
     if (existsSync(join(dir, ".git"))) return;
     await gitOut(["worktree", "prune"], repo);
-    const exists = await gitOk(["rev-parse", "--verify", "--quiet", `refs/heads/${branch}`], repo);
+    const exists = (await branchCommit(repo, branch)) !== null;
     await gitOut(["worktree", "add", ...(exists ? [dir, branch] : ["-b", branch, dir, base])], repo);
   });
 }

@@ -1,4 +1,3 @@
-import { z } from "zod";
 import { mergeSwarm } from "../../core/swarm-merge.ts";
 import { MergeOutcomeSchema, MergeRequestSchema } from "../../domain/merge.ts";
 import { defineRoute } from "../route.ts";
@@ -19,11 +18,3 @@ export const swarmMergeRoutes = [
     },
   }),
 ];
-
-/** DELETE /api/swarm/:id?keepBranches=true: what happened to a repo swarm's branches. */
-export const DestroyQuery = z.strictObject({
-  keepBranches: z
-    .enum(["true", "false", "1", "0"])
-    .transform((v) => v === "true" || v === "1")
-    .optional(),
-});

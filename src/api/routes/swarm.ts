@@ -17,7 +17,6 @@ import { grantedPaths } from "../../safety/sandbox-plan.ts";
 import type { Store } from "../../storage/store.ts";
 import { type ApiDeps, defineRoute, type RouteContext } from "../route.ts";
 import { ExpectedVersionSchema, type MoveBody, MoveBodySchema } from "../schemas.ts";
-import { DestroyQuery } from "./swarm-merge.ts";
 
 async function respond(store: Store, swarm: SwarmRecord) {
   const budget = await store.getBudget("swarm", swarm.id);
@@ -76,6 +75,13 @@ function swarmMoveRoute(
 }
 
 const ListQuery = z.strictObject({ status: SwarmStatusSchema.optional() });
+/** DELETE /api/swarm/:id?keepBranches=true: what happened to a repo swarm's branches. */
+const DestroyQuery = z.strictObject({
+  keepBranches: z
+    .enum(["true", "false", "1", "0"])
+    .transform((v) => v === "true" || v === "1")
+    .optional(),
+});
 const ScaleBody = z.strictObject({ target: z.number().int().min(0), expectedVersion: ExpectedVersionSchema });
 export const swarmRoutes = [
   defineRoute({
