@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 import { CurrencySchema } from "./domain/budget.ts";
 import { DashError } from "./domain/errors.ts";
+import { GatewayConfigSchema, ProviderSchema } from "./domain/provider.ts";
 import { DEFAULT_MODEL } from "./domain/swarm.ts";
 import { RuntimePresetSchema } from "./runtimes/presets.ts";
 import { PriceSchema } from "./runtimes/pricing.ts";
@@ -101,6 +102,9 @@ export const ConfigSchema = z.strictObject({
   openclaw: z
     .strictObject({ gatewayUrl: z.url().optional(), token: z.string().min(1).optional() })
     .prefault({}),
+  /** Model providers the gateway forwards agents' calls to, with the keys agents never see. */
+  providers: z.record(z.string().min(1).max(100), ProviderSchema).default({}),
+  gateway: GatewayConfigSchema.prefault({}),
   cors: z
     .strictObject({
       origins: z

@@ -2,6 +2,7 @@ import { afterAll } from "bun:test";
 import { Conductor } from "../src/core/conductor.ts";
 import { Forecaster } from "../src/core/forecaster.ts";
 import { Scheduler } from "../src/core/scheduler.ts";
+import type { Provider } from "../src/domain/provider.ts";
 import type { SwarmConfig } from "../src/domain/swarm.ts";
 import { createLogger } from "../src/log.ts";
 import { builtInPresets, type RuntimePreset } from "../src/runtimes/presets.ts";
@@ -19,6 +20,8 @@ export async function testScheduler(
     url?: string;
     /** Samples budgets (burn rate, projection) this often; off when unset. */
     forecastMs?: number;
+    /** The gateway's providers (agents that can are pointed at it). */
+    providers?: Record<string, Provider>;
   } = {},
 ) {
   const t = options.t ?? testLifecycle();
@@ -40,6 +43,7 @@ export async function testScheduler(
         killGraceMs: 500,
         retryBackoffMs: 50,
         pollMs: 20,
+        providers: options.providers,
       },
       createLogger("debug", {}, (l) => lines.push(l)),
     );

@@ -1,3 +1,4 @@
+import type { GatewaySettings } from "../src/api/gateway/gateway.ts";
 import { Metrics } from "../src/api/metrics.ts";
 import { type ServerOptions, startServer } from "../src/api/server.ts";
 import { ErrorResponseSchema } from "../src/domain/error-response.ts";
@@ -9,7 +10,10 @@ import { testLifecycle } from "./helpers.ts";
  * A real server on a random loopback port over a real SQLite file, with keys of every kind.
  * Rate limits are high unless a test asks for its own.
  */
-export async function testServer(options: Partial<ServerOptions> = {}) {
+export async function testServer(
+  options: Partial<ServerOptions> = {},
+  extra: { gateway?: GatewaySettings } = {},
+) {
   const t = testLifecycle();
   const lines: string[] = [];
   const log = createLogger("debug", {}, (l) => lines.push(l));
@@ -21,6 +25,7 @@ export async function testServer(options: Partial<ServerOptions> = {}) {
       startedAt: Date.now(),
       metrics: new Metrics(t.bus),
       home: t.dir,
+      gateway: extra.gateway,
     },
     {
       port: 0,

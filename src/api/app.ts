@@ -41,8 +41,17 @@ export async function startApp(
   };
   let server: ReturnType<typeof startServer>;
   let lifecycle: Lifecycle;
+  const prices = {
+    ...PRICES,
+    ...Object.fromEntries(Object.entries(config.pricing).map(([model, price]) => [modelKey(model), price])),
+  };
+  const presets = presetsWith(config.runtimes, config.openclaw);
   try {
     await importConfigKeys(store, config.api.keys);
+    // Calls in flight when the last server died never settled: release what they held.
+    const lost = await store.loseOpenCalls(Date.now());
+    if (lost.length > 0)
+      logger.warn("released the reservations of gateway calls cut by a restart", { calls: lost.length });
     const bus = new EventBus(logger.onError("event listener failed"));
     lifecycle = new Lifecycle(store, bus, {
       maxAgentsPerSwarm: config.limits.maxAgentsPerSwarm,
@@ -58,6 +67,13 @@ export async function startApp(
       startedAt: Date.now(),
       metrics: new Metrics(bus),
       home: config.home,
+      gateway: {
+        ...config.gateway,
+        providers: config.providers,
+        prices,
+        presets,
+        defaultRuntime: config.defaults.runtime,
+      },
     };
     server = startServer(deps, {
       port: listen.port,
@@ -85,15 +101,11 @@ export async function startApp(
     {
       home: config.home,
       url: server.server.url.origin,
-      presets: presetsWith(config.runtimes, config.openclaw),
+      presets,
       defaultRuntime: config.defaults.runtime,
       sandbox,
-      prices: {
-        ...PRICES,
-        ...Object.fromEntries(
-          Object.entries(config.pricing).map(([model, price]) => [modelKey(model), price]),
-        ),
-      },
+      prices,
+      providers: config.providers,
       ...config.agents,
     },
     logger.child({ component: "scheduler" }),

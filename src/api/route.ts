@@ -5,6 +5,7 @@ import type { ApiKeyRecord, Permission } from "../domain/api-key.ts";
 import type { Logger } from "../log.ts";
 import type { SandboxSettings } from "../safety/sandbox-plan.ts";
 import type { SqliteStore } from "../storage/sqlite.ts";
+import type { GatewaySettings } from "./gateway/gateway.ts";
 import type { Metrics } from "./metrics.ts";
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -19,6 +20,8 @@ export interface ApiDeps {
   home: string;
   /** What granted paths are checked against (default: DASH_HOME protected). */
   sandbox?: SandboxSettings;
+  /** The metering model gateway's providers and prices (none: /gateway/ answers that none is set up). */
+  gateway?: GatewaySettings;
 }
 
 export interface RouteContext<Q = unknown, B = unknown> {

@@ -4,6 +4,7 @@ import { parseOrThrow } from "../domain/validate.ts";
 import { allows, authenticate } from "../safety/api-keys.ts";
 import { Cors } from "./cors.ts";
 import { errorResponse, readJson } from "./errors.ts";
+import { gatewayHandler, NO_GATEWAY } from "./gateway/gateway.ts";
 import { type Decision, RateLimitedError, RateLimiter, rateLimitHeaders } from "./rate-limit.ts";
 import type { ApiDeps, Route } from "./route.ts";
 import { agentReportRoutes } from "./routes/agent-reports.ts";
@@ -178,6 +179,7 @@ export function startServer(deps: ApiDeps, options: ServerOptions): DashServer {
   for (const route of ROUTES) {
     routes[route.path] = { ...routes[route.path], [route.method]: wrap(route, deps, limiters, cors) };
   }
+  const gateway = gatewayHandler(deps, deps.gateway ?? NO_GATEWAY);
   const patterns = ROUTES.map((r) => ({ pattern: patternOf(r.path), path: r.path, method: r.method }));
   const events = eventsWebSocket(
     deps,
@@ -189,7 +191,7 @@ export function startServer(deps: ApiDeps, options: ServerOptions): DashServer {
     // Bun's own limit answers 413 with no body; keep it well above MAX_BODY_BYTES so readJson
     // (which stops reading there, and checks Content-Length first) answers in the PRD envelope.
     maxRequestBodySize: 1024 * 1024 * 1024,
-    routes,
+    routes: { ...routes, "/gateway/*": gateway },
     // Requests no route takes: CORS preflights, 405 (with Allow) and 404. Logged like the others.
     websocket: events.handler,
     fetch(request, server) {

@@ -1,7 +1,9 @@
 import { mkdirSync } from "node:fs";
 import type { AgentRecord } from "../domain/agent.ts";
 import { DashError } from "../domain/errors.ts";
+import type { Provider } from "../domain/provider.ts";
 import type { SwarmRecord } from "../domain/swarm.ts";
+import { providerKeyEnvs } from "../runtimes/gateway-wiring.ts";
 import type { ResolvedRuntime } from "../runtimes/presets.ts";
 import { runFiles, writeJsonAtomic } from "../runtimes/run-files.ts";
 import { createApiKey } from "../safety/api-keys.ts";
@@ -20,7 +22,13 @@ import { workDirOf } from "./worktrees.ts";
  */
 export async function prepareAttempt(
   store: Store,
-  options: { home: string; url: string; presets: Record<string, unknown>; sandbox?: SandboxSettings },
+  options: {
+    home: string;
+    url: string;
+    presets: Record<string, unknown>;
+    sandbox?: SandboxSettings;
+    providers?: Record<string, Provider>;
+  },
   agent: AgentRecord,
   runtime: ResolvedRuntime,
   swarm: SwarmRecord,
@@ -51,6 +59,9 @@ export async function prepareAttempt(
     "DBUS_SESSION_BUS_ADDRESS",
     "DOCKER_HOST",
     "GPG_AGENT_INFO",
+    // The gateway's provider keys stay with the server: agents call through it with their token.
+    ...providerKeyEnvs(options.providers ?? {}),
+    ...(runtime.gatewayKeyEnv.length > 0 ? ["ANTHROPIC_AUTH_TOKEN"] : []),
   ]) {
     delete baseEnv[name];
   }
@@ -78,6 +89,7 @@ export async function prepareAttempt(
     DASH_AGENT_ID: agent.id,
     DASH_SWARM_ID: agent.swarmId,
     DASH_AGENT_TOKEN: token.key,
+    ...Object.fromEntries(runtime.gatewayKeyEnv.map((name) => [name, token.key])),
     ...(agent.input === null ? {} : { DASH_INPUT: agent.input }),
     ...(worktree ? { DASH_BRANCH: worktree.branch, DASH_BRANCHES: worktree.others.join(" ") } : {}),
   };

@@ -10,14 +10,18 @@ import type { ApprovalRecord } from "../domain/approval.ts";
 import type { BudgetRecord, Currency } from "../domain/budget.ts";
 import { ConcurrencyConflictError, DashError, InvalidTransitionError } from "../domain/errors.ts";
 import type { EventType } from "../domain/event.ts";
+import type { CallEnd, NewModelCall } from "../domain/model-call.ts";
 import { usdToMicros } from "../domain/money.ts";
 import { type CreateSwarmInput, CreateSwarmSchema, type SwarmRecord } from "../domain/swarm.ts";
 import { parseOrThrow } from "../domain/validate.ts";
+import type { CallAsk } from "../safety/call-admission.ts";
+import type { CallAdmitted, CallSettled } from "../storage/call-store.ts";
 import type { BudgetPatch, Change, Store, WriteResult } from "../storage/store.ts";
 import { decideAdvance } from "./advance.ts";
 import { type Answer, type ApprovalAsk, decideAnswer, decideAsk, draftApproval } from "./approvals.ts";
 import { type BudgetTarget, budgetEntity, firstBudget, projectBudgetId } from "./budget-targets.ts";
 import { decideRelease, decideStart, decideUsage } from "./metering.ts";
+import { type AdmissionDecision, decideCallAdmission, decideCallSettlement } from "./model-calls.ts";
 import { assertBudgetLeft, decideAllocation, decideProgress } from "./reports.ts";
 import { checkTarget, decideScale } from "./scale.ts";
 import { checkPlannedAgents, decideSpawn, draftSpawn, planSwarm, type SpawnAgentInput } from "./swarm.ts";
@@ -174,6 +178,34 @@ export class Lifecycle {
     });
     this.bus.publish(events);
     return { agent: record, budgets, admitted };
+  }
+
+  /**
+   * Admits a gateway call before it is forwarded: its worst case reserved on the agent's budget
+   * chain, or refused (a refusal for money kills the agent in the same transaction). Null `result`
+   * means wait: only other calls' reservations are in the way (the gateway asks again).
+   */
+  async admitCall(
+    call: NewModelCall,
+    ask: CallAsk,
+    final: boolean,
+  ): Promise<{ result: CallAdmitted | null; decision: AdmissionDecision }> {
+    let decision: AdmissionDecision = { change: null, grant: { kind: "wait" } };
+    const result = await this.store.admitCall(call, (agent, chain) => {
+      decision = decideCallAdmission(agent, chain, ask, final, this.now());
+      return decision.change;
+    });
+    if (result) this.bus.publish(result.events);
+    return { result, decision };
+  }
+
+  /** Closes an open gateway call: its usage is spent on the agent and its budgets, its hold released. */
+  async settleCall(id: string, end: CallEnd): Promise<CallSettled> {
+    const settled = await this.store.settleCall(id, (call, agent, chain) =>
+      decideCallSettlement(call, agent, chain, end),
+    );
+    this.bus.publish(settled.events);
+    return settled;
   }
 
   /** Adds `amount` (in the budget's currency) to a swarm's, an agent's or a project's budget, creating the latter two. */

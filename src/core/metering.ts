@@ -19,6 +19,18 @@ const HELD_REASON = "budget: no room for its next step (it resumes when there is
 const unitsFor = (b: BudgetRecord, tokens: number, micros: number) =>
   b.currency === "tokens" ? tokens : micros;
 
+/** Adds a spend to every budget of the chain: each one after it, and the thresholds it crossed. */
+export function chargeChain(chain: ChainBudget[], tokens: number, costMicros: number) {
+  const events: NewEvent[] = [];
+  const spent = chain.map(({ budget, reserved }) => {
+    const after = { ...budget, spentUnits: budget.spentUnits + unitsFor(budget, tokens, costMicros) };
+    const alerts = decideAlerts(after);
+    if (alerts) events.push(...alerts.events);
+    return { budget, reserved, after, alertLevel: alerts?.alertLevel };
+  });
+  return { spent, events };
+}
+
 export function decideUsage(
   agent: AgentRecord,
   chain: ChainBudget[],
@@ -34,13 +46,7 @@ export function decideUsage(
     costMicros: agent.costMicros + costMicros,
     logOffset,
   };
-  const events: NewEvent[] = [];
-  const spent = chain.map(({ budget, reserved }) => {
-    const after = { ...budget, spentUnits: budget.spentUnits + unitsFor(budget, tokens, costMicros) };
-    const alerts = decideAlerts(after);
-    if (alerts) events.push(...alerts.events);
-    return { budget, reserved, after, alertLevel: alerts?.alertLevel };
-  });
+  const { spent, events } = chargeChain(chain, tokens, costMicros);
   // The step this report ends is settled; before the next one, the agent needs room again.
   // Only a running (or starting) agent may take another step; a paused or finished one may not.
   let admitted = false;
@@ -69,6 +75,9 @@ export function decideUsage(
   };
 }
 
+/** An agent metered by the gateway reserves per call, when it makes one: it holds no step. */
+const stepHeld = (agent: AgentRecord, grant: number) => (agent.metering === "gateway" ? 0 : grant);
+
 /** Starting (or retrying) an agent reserves its first step, or is refused with BUDGET_EXCEEDED. */
 export function decideStart(
   agent: AgentRecord,
@@ -80,7 +89,7 @@ export function decideStart(
   const grant = admit(chain, 0);
   if (grant === null) throw noRoom(chain, 0);
   return {
-    agent: { ...change.patch, reservedUnits: grant, heldBy: null },
+    agent: { ...change.patch, reservedUnits: stepHeld(agent, grant), heldBy: null },
     budgets: [],
     events: change.events,
   };
@@ -95,7 +104,7 @@ export function decideRelease(agent: AgentRecord, chain: ChainBudget[], now: num
   if (grant === null) throw noRoom(chain, 0);
   const change = decideAgentMove(agent, { to: "running", reason: "its budget has room again" }, now);
   return {
-    agent: { ...change.patch, reservedUnits: grant, heldBy: null },
+    agent: { ...change.patch, reservedUnits: stepHeld(agent, grant), heldBy: null },
     budgets: [],
     events: change.events,
   };

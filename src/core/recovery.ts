@@ -53,6 +53,7 @@ async function recoverOne(scheduler: Scheduler, lifecycle: Lifecycle, agent: Age
     agent.logOffset,
     swarm.config.timeout,
   );
+  run.metering = agent.metering ?? runtime.metering;
   if (identity && isSameProcess(identity.pid, identity.startTime)) {
     run.spend(Date.now() - statSync(files.shim).mtimeMs);
     if (agent.status === "spawning") await lifecycle.moveAgent(agent.id, { to: "running", run: { pid } });

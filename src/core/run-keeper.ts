@@ -102,6 +102,9 @@ export class RunKeeper {
   private async apply(run: AgentRun, report: Report, logOffset: number): Promise<void> {
     const id = run.agentId;
     try {
+      // A gateway-metered agent's spend is its calls, settled at the gateway: its CLI's own
+      // account of them (Claude's result line) would count them twice.
+      if (report.kind === "usage" && run.metering === "gateway") return;
       if (report.kind === "usage") await this.lifecycle.recordUsage(id, report.usage, logOffset);
       else if (report.kind === "progress") {
         const { current, total } = report;

@@ -1,6 +1,7 @@
 import type { AgentRecord } from "../domain/agent.ts";
 import { DashError } from "../domain/errors.ts";
 import type { EventRecord } from "../domain/event.ts";
+import type { Provider } from "../domain/provider.ts";
 import type { Logger } from "../log.ts";
 import { AgentRun } from "../runtimes/agent-run.ts";
 import { type RuntimePreset, resolveRuntime } from "../runtimes/presets.ts";
@@ -32,6 +33,8 @@ export interface SchedulerOptions {
   pollMs: number;
   /** What agents' sandboxes hide and allow (default: DASH_HOME hidden and protected). */
   sandbox?: SandboxSettings;
+  /** The gateway's providers: agents that can are pointed at it, and never see these keys. */
+  providers?: Record<string, Provider>;
 }
 
 /**
@@ -143,6 +146,10 @@ export class Scheduler {
         parentId: agent.parentId,
         session: resume,
         budgetUsd: budgetUsd !== null && budgetUsd > 0 ? budgetUsd : null,
+        gateway: {
+          url: this.options.url,
+          apis: [...new Set(Object.values(this.options.providers ?? {}).map((p) => p.api))],
+        },
       },
       this.options.presets,
       this.options.defaultRuntime,
@@ -166,7 +173,10 @@ export class Scheduler {
       const { files, tokenId, sandbox } = attempt;
       const { child, pid, startTime } = startShim(files.spec);
       const moved = await this.lifecycle
-        .moveAgent(agent.id, { to: "running", run: { pid, exitCode: null, sandbox } })
+        .moveAgent(agent.id, {
+          to: "running",
+          run: { pid, exitCode: null, sandbox, metering: runtime.metering },
+        })
         .catch(() => null);
       if (!moved) {
         // Killed (or its swarm destroyed) while it was starting: it must not run on unseen.
@@ -185,6 +195,7 @@ export class Scheduler {
       );
       run.child = child;
       run.tokenId = tokenId;
+      run.metering = runtime.metering;
       child.exited.then(() => {
         run.shimExited = true;
       });
@@ -222,7 +233,12 @@ export class Scheduler {
           });
         return;
       case "agent.killed":
-        if (run) void this.keeper.stopRun(run, "kill");
+        if (!run) return;
+        // Refused by the gateway for money: the CLI got the provider-shaped refusal and stops by
+        // itself (its calls are refused from now on); the kill follows only if it lingers.
+        if ((event.data.error as { reason?: string } | undefined)?.reason === "budget") {
+          setTimeout(() => void this.keeper.stopRun(run, "kill"), this.options.killGraceMs).unref();
+        } else void this.keeper.stopRun(run, "kill");
         return;
       case "swarm.destroyed": {
         const { store } = this.lifecycle;

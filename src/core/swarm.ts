@@ -67,6 +67,7 @@ export function draftAgent(draft: AgentDraft, now: number): NewAgent {
     input: draft.input ?? null,
     reservedUnits: 0,
     sandbox: null,
+    metering: null,
     heldBy: null,
   };
 }

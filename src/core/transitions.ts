@@ -30,7 +30,7 @@ export interface AgentMove {
 }
 
 /** Process bookkeeping the supervisor writes in the same transaction as a move or a report. */
-export type AgentRun = Pick<AgentPatch, "logOffset" | "pid" | "exitCode" | "sandbox">;
+export type AgentRun = Pick<AgentPatch, "logOffset" | "pid" | "exitCode" | "sandbox" | "metering">;
 
 export function agentEventType(from: AgentStatus, to: AgentStatus): EventType {
   if (to === "spawning") return from === "failed" ? "agent.retrying" : "agent.starting";
@@ -76,6 +76,8 @@ export function decideAgentMove(agent: AgentRecord, move: AgentMove, now: number
   if (move.result !== undefined) patch.result = move.result;
   if (move.error !== undefined) patch.error = move.error;
   Object.assign(patch, move.run);
+  // Its model calls go through the gateway, which reserves per call: no step is held for it.
+  if (move.run?.metering === "gateway") patch.reservedUnits = 0;
   if (move.heldBy !== undefined) patch.heldBy = move.heldBy;
   else if (to === "running" && from === "paused") patch.heldBy = null;
   const data: Record<string, unknown> = {

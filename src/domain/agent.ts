@@ -42,8 +42,13 @@ export interface AgentRecord {
   heldBy: string | null;
   /** How its current attempt is confined: "bwrap", "sandbox-exec", "off" (fileSandbox: false); null before it ran. */
   sandbox: string | null;
+  /** How its spend is known: "gateway" (each model call admitted first) or "reports"; null before it ran. */
+  metering: Metering | null;
   version: number;
 }
+
+export const MeteringSchema = z.enum(["gateway", "reports"]);
+export type Metering = z.infer<typeof MeteringSchema>;
 
 export const AgentRoleSchema = z.enum(["worker", "mapper", "reducer", "stage", "root", "child"]);
 export type AgentRole = z.infer<typeof AgentRoleSchema>;
@@ -98,6 +103,11 @@ export const AgentResponseSchema = z.object({
    * set fileSandbox: false); null before it first ran.
    */
   sandbox: z.enum(["bwrap", "sandbox-exec", "off"]).nullable(),
+  /**
+   * How its spend is known: "gateway" (every model call goes through Dash's gateway and is admitted
+   * against its budgets before it is made) or "reports" (what it prints or posts, after the fact).
+   */
+  metering: MeteringSchema.nullable(),
   /** Beyond PRD §5.3: the row version, to send back as `expectedVersion` (optimistic locking). */
   version: z.number().int().positive(),
 });
@@ -141,6 +151,7 @@ export function toAgentResponse(agent: AgentRecord): AgentResponse {
     completedAt: agent.completedAt === null ? null : iso(agent.completedAt),
     retryCount: agent.retryCount,
     sandbox: agent.sandbox as AgentResponse["sandbox"],
+    metering: agent.metering,
     version: agent.version,
   };
 }

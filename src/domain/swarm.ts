@@ -18,6 +18,8 @@ export const SwarmConfigSchema = z.strictObject({
   network: z.boolean().default(true),
   // A named runtime preset from the server's config.yaml, or a raw argv (admin only), DESIGN.md §4.
   runtime: z.string().min(1).max(100).optional(),
+  /** The `providers:` entry of config.yaml its agents' model calls go to (through the gateway). */
+  provider: z.string().min(1).max(100).optional(),
   command: z.array(z.string().max(10_000)).min(1).max(1000).optional(),
   // After an agent fails for good: stop the swarm ("fail-fast") or let the others finish and report it.
   failurePolicy: z.enum(["continue", "fail-fast"]).default("continue"),

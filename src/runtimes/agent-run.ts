@@ -1,4 +1,5 @@
 import type { Subprocess } from "bun";
+import type { Metering } from "../domain/agent.ts";
 import { LogReader } from "./log-reader.ts";
 import type { RunFiles } from "./run-files.ts";
 import type { ExitStatus, OutputParser } from "./runtime.ts";
@@ -21,6 +22,8 @@ export class AgentRun {
   shimExited = false;
   /** The attempt's DASH_AGENT_TOKEN key, revoked when it ends (unknown after a restart). */
   tokenId: string | null = null;
+  /** "gateway": its spend is the gateway's calls, so usage in its output is not counted again. */
+  metering: Metering = "reports";
   /** Offset just past the last line read (reports or not): where the next attempt's reading resumes. */
   readEnd: number | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;

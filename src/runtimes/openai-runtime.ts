@@ -10,10 +10,12 @@ export function openaiRuntime(
   choice: RuntimeChoice,
   model: string,
   prices: Record<string, Price>,
-): ResolvedRuntime {
+  gatewayUrl: string | null = null,
+): Omit<ResolvedRuntime, "metering" | "gatewayKeyEnv"> {
+  // Through the gateway, its key is the agent's own token; otherwise the preset's endpoint and key.
   const settings = {
-    baseUrl: preset.baseUrl ?? "https://api.openai.com/v1",
-    apiKeyEnv: preset.apiKeyEnv ?? "OPENAI_API_KEY",
+    baseUrl: gatewayUrl ? `${gatewayUrl}/openai/v1` : (preset.baseUrl ?? "https://api.openai.com/v1"),
+    apiKeyEnv: gatewayUrl ? "DASH_AGENT_TOKEN" : (preset.apiKeyEnv ?? "OPENAI_API_KEY"),
     model,
     stream: preset.stream,
     maxAttempts: preset.maxAttempts,

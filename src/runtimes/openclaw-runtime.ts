@@ -23,7 +23,7 @@ export function openclawRuntime(
   preset: RuntimePreset,
   choice: RuntimeChoice,
   model: string,
-): ResolvedRuntime {
+): Omit<ResolvedRuntime, "metering" | "gatewayKeyEnv"> {
   const url = preset.gatewayUrl ?? process.env.OPENCLAW_GATEWAY_URL ?? DEFAULT_GATEWAY;
   const sessionKey = sessionKeyOf(choice.agentId);
   const settings = {

@@ -1,9 +1,11 @@
 import { z } from "zod";
+import type { Metering } from "../domain/agent.ts";
 import { DashError } from "../domain/errors.ts";
 import { ClaudeCodeParser } from "./adapters/claude-code.ts";
 import { CodexParser } from "./adapters/codex.ts";
 import { GeminiParser } from "./adapters/gemini.ts";
 import { OpencodeParser } from "./adapters/opencode.ts";
+import { type GatewayChoice, gatewayWiring } from "./gateway-wiring.ts";
 import { openaiRuntime } from "./openai-runtime.ts";
 import { openclawRuntime } from "./openclaw-runtime.ts";
 import { modelKey, PRICES, type Price, PriceSchema } from "./pricing.ts";
@@ -50,6 +52,10 @@ export const RuntimePresetSchema = z.strictObject({
    * default skips the entry); a directory ending in "/" is made when missing, others only when they exist.
    */
   writable: z.array(z.string().min(1).max(4096)).max(50).optional(),
+  /** The `providers:` entry its model calls go to through the gateway (default: the one for its API). */
+  provider: z.string().min(1).max(100).optional(),
+  /** Added to argv when its calls go through the gateway; `{gatewayUrl}` is the gateway's base URL. */
+  gatewayArgs: z.array(z.string().max(1000)).max(20).optional(),
   /** USD per million tokens for this preset's model, over the `pricing:` table. */
   price: PriceSchema.optional(),
   // The openai kind: an OpenAI-compatible endpoint and the env variable that holds its key.
@@ -96,6 +102,13 @@ export function builtInPresets(): Record<string, RuntimePreset> {
       kind: "codex",
       // exec's default sandbox is read-only: --full-auto lets it write in its workspace.
       command: ["codex", "exec", "--json", "--skip-git-repo-check", "--full-auto", "-m", "{model}", "{task}"],
+      // Through the gateway: a provider of its own whose key is the agent's token (Responses wire).
+      gatewayArgs: [
+        "-c",
+        'model_provider="dash"',
+        "-c",
+        'model_providers.dash={ name = "Dash gateway", base_url = "{gatewayUrl}/openai/v1", env_key = "DASH_AGENT_TOKEN", wire_api = "responses" }',
+      ],
       writable: ["${CODEX_HOME:-~/.codex}/"],
     },
     gemini: {
@@ -158,6 +171,10 @@ export interface ResolvedRuntime {
   resumes: boolean;
   /** Paths (unexpanded) the CLI writes besides its workspace: see RuntimePreset.writable. */
   writable: string[];
+  /** "gateway": its model calls go through Dash's gateway (admitted first); else it reports usage. */
+  metering: Metering;
+  /** Env variables that get the agent's token (its key to the gateway, in place of a provider key). */
+  gatewayKeyEnv: string[];
   /** What pause and resume do besides stopping and continuing the process (OpenClaw's sessions). */
   control?: { pause(workspace: string): Promise<void>; resume(workspace: string): Promise<void> };
 }
@@ -188,6 +205,8 @@ export interface RuntimeChoice {
   budgetUsd?: number | null;
   /** The swarm's blockedCommands, passed on to presets that can refuse them themselves. */
   blockedCommands?: string[];
+  /** Dash's gateway, when providers are configured: CLIs that can use it are pointed at it. */
+  gateway?: GatewayChoice;
 }
 
 const RESUME_TASK =
@@ -211,8 +230,17 @@ export function resolveRuntime(
   }
   const model = preset.model ?? choice.model;
   const table = preset.price ? { ...prices, [modelKey(model)]: preset.price } : prices;
-  if (preset.kind === "openai" && !choice.command) return openaiRuntime(name, preset, choice, model, table);
-  if (preset.kind === "openclaw" && !choice.command) return openclawRuntime(name, preset, choice, model);
+  const wiring = gatewayWiring(preset.kind, Boolean(choice.command), choice.gateway);
+  const gatewayFields = { metering: wiring.metering, gatewayKeyEnv: wiring.keyEnv };
+  const withGateway = (r: Omit<ResolvedRuntime, "metering" | "gatewayKeyEnv">): ResolvedRuntime => ({
+    ...r,
+    ...gatewayFields,
+    env: { ...wiring.env, ...r.env },
+  });
+  if (preset.kind === "openai" && !choice.command)
+    return withGateway(openaiRuntime(name, preset, choice, model, table, wiring.gatewayUrl));
+  if (preset.kind === "openclaw" && !choice.command)
+    return withGateway(openclawRuntime(name, preset, choice, model));
   const template = choice.command ?? preset.command;
   if (!template) {
     throw new DashError("VALIDATION_ERROR", `runtime "${name}" needs config.command (an argv array)`, {
@@ -231,6 +259,7 @@ export function resolveRuntime(
     model,
     agentId: choice.agentId,
     seconds: String(preset.seconds ?? 10),
+    gatewayUrl: wiring.gatewayUrl ?? "",
   };
   const blocked = choice.command ? [] : (choice.blockedCommands ?? []);
   const extra = [
@@ -239,11 +268,15 @@ export function resolveRuntime(
     ),
     ...(resumes ? (preset.resumeArgs ?? []) : []),
     ...(choice.budgetUsd != null && !choice.command ? (preset.budgetArgs ?? []) : []),
+    ...(wiring.gatewayUrl ? (preset.gatewayArgs ?? []) : []),
   ];
   const argv = [...template, ...extra].map((arg) =>
-    arg.replace(/\{(task|input|model|agentId|seconds|session|budgetUsd)\}/g, (_, key) => values[key] ?? ""),
+    arg.replace(
+      /\{(task|input|model|agentId|seconds|session|budgetUsd|gatewayUrl)\}/g,
+      (_, key) => values[key] ?? "",
+    ),
   );
   const parser = () => PARSERS[preset.kind](model, table);
   const writable = preset.writable ?? [];
-  return { name, kind: preset.kind, argv, env: preset.env ?? {}, parser, resumes, writable };
+  return withGateway({ name, kind: preset.kind, argv, env: preset.env ?? {}, parser, resumes, writable });
 }

@@ -10,6 +10,10 @@ export const PriceSchema = z.strictObject({
   input: z.number().min(0).max(10_000),
   /** USD per million completion tokens. */
   output: z.number().min(0).max(10_000),
+  /** USD per million prompt tokens read from a prompt cache (default: a tenth of `input`). */
+  cacheRead: z.number().min(0).max(10_000).optional(),
+  /** USD per million prompt tokens written to a prompt cache (default: 1.25 × `input`, Anthropic's 5-minute rate). */
+  cacheWrite: z.number().min(0).max(10_000).optional(),
 });
 export type Price = z.infer<typeof PriceSchema>;
 
@@ -60,4 +64,29 @@ export function costOf(
 ): number {
   const price = priceOf(model, prices);
   return price ? costAt(price, promptTokens, completionTokens) : 0;
+}
+
+/** A prompt cache's read and write rates (USD per million tokens): the price's own, or the defaults. */
+export function cacheRates(price: Price): { read: number; write: number } {
+  return { read: price.cacheRead ?? price.input / 10, write: price.cacheWrite ?? price.input * 1.25 };
+}
+
+/** One model call's tokens as a provider reports them (prompt split by how the cache priced it). */
+export interface CallUsage {
+  input: number;
+  cacheWrite: number;
+  cacheRead: number;
+  output: number;
+}
+
+/** Micro-dollars for one call's usage at this price (USD per million tokens = micro-USD per token). */
+export function callCostMicros(price: Price | null, usage: CallUsage): number {
+  if (!price) return 0;
+  const cache = cacheRates(price);
+  return Math.round(
+    usage.input * price.input +
+      usage.cacheWrite * cache.write +
+      usage.cacheRead * cache.read +
+      usage.output * price.output,
+  );
 }

@@ -7,17 +7,27 @@ import type { Row } from "./sqlite-rows.ts";
 
 /**
  * Budget reads the write path needs inside its transactions: the chain of budgets above an agent
- * and what the live agents under each hold reserved (summed from agents.reserved_units, so a
- * finished agent releases its reservation with the move that finishes it).
+ * and what the live agents and open model calls under each hold reserved (summed from
+ * agents.reserved_units and model_calls.reserved_units, so a finished agent or a closed call
+ * releases its reservation with the write that finishes it).
  */
 const LIVE = "('spawning', 'running', 'paused')";
 
+const CALLS = "SELECT COALESCE(SUM(reserved_units), 0) FROM model_calls WHERE status = 'open'";
+
+// What agents hold for their next step, plus what open gateway calls hold (a call's reservation
+// is released by the update that closes it, so nothing here is ever a stored total).
 const RESERVED: Record<string, string> = {
-  agent: `SELECT COALESCE(SUM(reserved_units), 0) AS n FROM agents WHERE id = ? AND status IN ${LIVE}`,
-  swarm: `SELECT COALESCE(SUM(reserved_units), 0) AS n FROM agents WHERE swarm_id = ? AND status IN ${LIVE}`,
-  project: `SELECT COALESCE(SUM(a.reserved_units), 0) AS n FROM agents a
+  agent: `SELECT COALESCE(SUM(reserved_units), 0)
+      + (${CALLS} AND agent_id = ?1) AS n FROM agents WHERE id = ?1 AND status IN ${LIVE}`,
+  swarm: `SELECT COALESCE(SUM(reserved_units), 0)
+      + (${CALLS} AND swarm_id = ?1) AS n FROM agents WHERE swarm_id = ?1 AND status IN ${LIVE}`,
+  project: `SELECT COALESCE(SUM(a.reserved_units), 0)
+      + (${CALLS} AND swarm_id IN (SELECT entity_id FROM budgets WHERE entity_type = 'swarm'
+           AND parent_budget_id = (SELECT id FROM budgets WHERE entity_type = 'project' AND entity_id = ?1))) AS n
+    FROM agents a
     JOIN budgets b ON b.entity_type = 'swarm' AND b.entity_id = a.swarm_id
-    WHERE b.parent_budget_id = (SELECT id FROM budgets WHERE entity_type = 'project' AND entity_id = ?)
+    WHERE b.parent_budget_id = (SELECT id FROM budgets WHERE entity_type = 'project' AND entity_id = ?1)
       AND a.status IN ${LIVE}`,
 };
 

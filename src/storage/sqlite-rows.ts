@@ -1,4 +1,4 @@
-import type { AgentRecord, AgentRole } from "../domain/agent.ts";
+import type { AgentRecord, AgentRole, Metering } from "../domain/agent.ts";
 import type { EventRecord, EventType } from "../domain/event.ts";
 import type { AgentStatus, SwarmStatus } from "../domain/states.ts";
 import type { Strategy, SwarmConfig, SwarmPlanSpec, SwarmRecord } from "../domain/swarm.ts";
@@ -47,6 +47,7 @@ export function agentFromRow(r: Row): AgentRecord {
     reservedUnits: num(r.reserved_units),
     heldBy: r.held_by === null ? null : str(r.held_by),
     sandbox: r.sandbox === null || r.sandbox === undefined ? null : str(r.sandbox),
+    metering: r.metering === null || r.metering === undefined ? null : (str(r.metering) as Metering),
     version: num(r.version),
   };
 }
@@ -99,6 +100,7 @@ export const AGENT_COLUMNS: Record<string, [string, ((v: unknown) => unknown)?]>
   reservedUnits: ["reserved_units"],
   heldBy: ["held_by"],
   sandbox: ["sandbox"],
+  metering: ["metering"],
   promptTokens: ["cost_prompt_tokens"],
   completionTokens: ["cost_completion_tokens"],
   costMicros: ["cost_micros"],
@@ -144,6 +146,7 @@ export function agentToRow(a: NewAgent): Row {
     reserved_units: a.reservedUnits,
     held_by: a.heldBy,
     sandbox: a.sandbox,
+    metering: a.metering,
   };
 }
 

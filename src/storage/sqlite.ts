@@ -5,10 +5,19 @@ import { notFound } from "../domain/errors.ts";
 import type { NewEvent } from "../domain/event.ts";
 import type { SwarmRecord } from "../domain/swarm.ts";
 import type { ChainBudget } from "../safety/budget.ts";
+import type { CallStore } from "./call-store.ts";
 import { migrateUp } from "./migrate.ts";
 import { getApproval, insertApprovalTx, listApprovals, updateApprovalTx } from "./sqlite-approvals.ts";
 import { BUDGET_COLUMNS, budgetToRow } from "./sqlite-budget-rows.ts";
 import { budgetChain, family, reservedIn } from "./sqlite-budgets.ts";
+import {
+  admitCallTx,
+  getCallRow,
+  listCallRows,
+  loseOpenCallsTx,
+  modelSpendRows,
+  settleCallTx,
+} from "./sqlite-calls.ts";
 import { immediate, insertEvents, insertRow, openDatabase, updateRow } from "./sqlite-db.ts";
 import { SqliteReader } from "./sqlite-reader.ts";
 import {
@@ -196,6 +205,30 @@ export class SqliteStore extends SqliteReader implements Store {
       const committed = insertEvents(this.db, change.events, now);
       return { record: this.agent(id) as AgentRecord, budgets, events: committed };
     });
+  }
+
+  async admitCall(...[call, decide]: Parameters<CallStore["admitCall"]>) {
+    return immediate(this.db, () => admitCallTx(this.db, call, decide, this.now()));
+  }
+
+  async settleCall(...[id, decide]: Parameters<CallStore["settleCall"]>) {
+    return immediate(this.db, () => settleCallTx(this.db, id, decide, this.now()));
+  }
+
+  async getCall(id: string) {
+    return getCallRow(this.db, id);
+  }
+
+  async listCalls(query: Parameters<CallStore["listCalls"]>[0]) {
+    return listCallRows(this.db, query);
+  }
+
+  async loseOpenCalls(now: number) {
+    return immediate(this.db, () => loseOpenCallsTx(this.db, now));
+  }
+
+  async modelSpend(query: { swarmId?: string } = {}) {
+    return modelSpendRows(this.db, query);
   }
 
   async pruneEvents({

@@ -6,6 +6,7 @@ import type { EventRecord, EventType, NewEvent } from "../domain/event.ts";
 import type { AgentStatus, SwarmStatus } from "../domain/states.ts";
 import type { SwarmRecord } from "../domain/swarm.ts";
 import type { ChainBudget } from "../safety/budget.ts";
+import type { CallStore } from "./call-store.ts";
 
 /**
  * What the rest of Dash needs from a database. Every write method is ONE atomic transaction that
@@ -14,7 +15,7 @@ import type { ChainBudget } from "../safety/budget.ts";
  * ids assigned in commit order. A PostgreSQL store implements the same methods with
  * `SELECT … FOR UPDATE`; callers do not change. Methods are async for that reason.
  */
-export interface Store {
+export interface Store extends CallStore {
   close(): void;
 
   getSwarm(id: string): Promise<SwarmRecord | null>;
@@ -192,6 +193,7 @@ export type AgentPatch = Partial<
     | "reservedUnits"
     | "heldBy"
     | "sandbox"
+    | "metering"
     | "promptTokens"
     | "completionTokens"
     | "costMicros"

@@ -52,7 +52,7 @@ describe("migrations", () => {
 
   test("fresh up, rollback, up again", () => {
     const { db } = freshDb();
-    expect(migrateUp(db).map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(migrateUp(db).map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(tables(db)).toEqual([
       "_migrations",
       "agents",
@@ -60,13 +60,14 @@ describe("migrations", () => {
       "approvals",
       "budgets",
       "events",
+      "model_calls",
       "swarms",
     ]);
     expect(migrateUp(db)).toEqual([]);
     expect(db.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
     expect(db.query("PRAGMA foreign_keys").get()).toEqual({ foreign_keys: 1 });
 
-    expect(rollbackTo(db, 1).map((m) => m.version)).toEqual([6, 5, 4, 3, 2]);
+    expect(rollbackTo(db, 1).map((m) => m.version)).toEqual([7, 6, 5, 4, 3, 2]);
     const columns = () =>
       (db.query("PRAGMA table_info(agents)").all() as { name: string }[]).map((c) => c.name);
     expect(columns()).not.toContain("log_offset");
@@ -74,7 +75,7 @@ describe("migrations", () => {
     expect(tables(db)).toEqual(["_migrations"]);
     expect(migrationStates(db)[0]?.appliedAt).toBeNull();
 
-    expect(migrateUp(db).map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(migrateUp(db).map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(columns()).toContain("log_offset");
     const row = db.query("SELECT version, name, checksum FROM _migrations").get() as Record<string, unknown>;
     expect(row).toEqual({
@@ -98,7 +99,12 @@ describe("migrations", () => {
     insert("a1", "agent");
     insert("b1", "budget");
     expect(() => insert("m0", "merge")).toThrow(/CHECK/);
-    expect(migrateUp(db).map((m) => m.version)).toEqual([6]);
+    expect(
+      migrateUp(
+        db,
+        loadMigrations().filter((m) => m.version <= 6),
+      ).map((m) => m.version),
+    ).toEqual([6]);
     insert("m1", "merge");
     const kinds = () =>
       (db.query("SELECT kind FROM approvals ORDER BY id").all() as { kind: string }[]).map((r) => r.kind);
@@ -112,6 +118,37 @@ describe("migrations", () => {
     expect(rollbackTo(db, 5).map((m) => m.version)).toEqual([6]);
     expect(kinds()).toEqual(["agent", "budget"]);
     expect(() => insert("m2", "merge")).toThrow(/CHECK/);
+  });
+
+  test("007 adds model calls and the agents' metering; its rollback removes both and keeps agents", () => {
+    const { db } = freshDb();
+    migrateUp(
+      db,
+      loadMigrations().filter((m) => m.version <= 6),
+    );
+    expect(migrateUp(db).map((m) => m.version)).toEqual([7]);
+    const columns = () =>
+      (db.query("PRAGMA table_info(agents)").all() as { name: string }[]).map((c) => c.name);
+    expect(columns()).toContain("metering");
+    // An open call must hold something only while open; a closed one holds nothing.
+    db.run(
+      "INSERT INTO swarms (id, name, task, strategy, status, created_at, updated_at) VALUES ('s', 's', 't', 'parallel', 'active', 1, 1)",
+    );
+    db.run(
+      "INSERT INTO agents (id, name, status, swarm_id, task, model, created_at, updated_at) VALUES ('a', 'a', 'running', 's', 't', 'm', 1, 1)",
+    );
+    const call = (id: string, status: string, reserved: number, ended: number | null) =>
+      db.run(
+        "INSERT INTO model_calls (id, agent_id, swarm_id, provider, api, model, stream, status, reserved_units, started_at, ended_at) VALUES (?, 'a', 's', 'p', 'openai-chat', 'm', 0, ?, ?, 1, ?)",
+        [id, status, reserved, ended],
+      );
+    call("c1", "open", 10, null);
+    expect(() => call("c2", "settled", 10, 2)).toThrow(/CHECK/);
+    expect(() => call("c3", "open", 10, 2)).toThrow(/CHECK/);
+    expect(rollbackTo(db, 6).map((m) => m.version)).toEqual([7]);
+    expect(columns()).not.toContain("metering");
+    expect(tables(db)).not.toContain("model_calls");
+    expect(db.query("SELECT COUNT(*) AS n FROM agents").get()).toEqual({ n: 1 });
   });
 
   test("tables are STRICT and the partial active-agent index exists", () => {

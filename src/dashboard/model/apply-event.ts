@@ -168,6 +168,7 @@ export function blankAgent(
     completedAt: null,
     retryCount: 0,
     sandbox: null,
+    metering: null,
     version: 1,
     ...fields,
   };
