@@ -24,6 +24,47 @@ function labels(pairs: Record<string, string>): string {
     .join(",");
 }
 
+/** The gateway's calls per model: how many by outcome, tokens and USD spent (from model_calls). */
+function modelFamilies(
+  db: Database,
+  family: (name: string, type: string, help: string) => void,
+  out: string[],
+) {
+  const rows = db
+    .query<
+      { model: string; status: string; n: number; prompt: number; completion: number; cost: number },
+      []
+    >(
+      `SELECT model, status, COUNT(*) AS n, SUM(prompt_tokens) AS prompt, SUM(completion_tokens) AS completion,
+         SUM(cost_micros) AS cost FROM model_calls GROUP BY model, status ORDER BY model, status`,
+    )
+    .all();
+  family("dash_model_calls_total", "counter", "Model calls through the gateway, by model and outcome.");
+  for (const r of rows)
+    out.push(`dash_model_calls_total{${labels({ model: r.model, status: r.status })}} ${r.n}`);
+  const byModel = new Map<string, { prompt: number; completion: number; cost: number }>();
+  for (const r of rows) {
+    const m = byModel.get(r.model) ?? { prompt: 0, completion: 0, cost: 0 };
+    byModel.set(r.model, {
+      prompt: m.prompt + r.prompt,
+      completion: m.completion + r.completion,
+      cost: m.cost + r.cost,
+    });
+  }
+  family("dash_model_spent_usd_total", "counter", "USD spent on model calls through the gateway, by model.");
+  for (const [model, m] of byModel)
+    out.push(`dash_model_spent_usd_total{${labels({ model })}} ${fromUnits(m.cost, "USD")}`);
+  family(
+    "dash_model_tokens_total",
+    "counter",
+    "Tokens of model calls through the gateway, by model and kind.",
+  );
+  for (const [model, m] of byModel) {
+    out.push(`dash_model_tokens_total{${labels({ model, kind: "prompt" })}} ${m.prompt}`);
+    out.push(`dash_model_tokens_total{${labels({ model, kind: "completion" })}} ${m.completion}`);
+  }
+}
+
 /** What /metrics shows: request durations kept in memory, the rest read at scrape time. */
 export class Metrics {
   private readonly requests = new Map<string, Series>();
@@ -99,6 +140,8 @@ export class Metrics {
       out.push(`dash_swarm_spent{${l}} ${fromUnits(row.spent, row.currency)}`);
       out.push(`dash_swarm_allocated{${l}} ${fromUnits(row.allocated, row.currency)}`);
     }
+
+    modelFamilies(db, family, out);
 
     family("dash_refused_transitions_total", "counter", "State-machine moves refused since start.");
     for (const [move, n] of Object.entries(lifecycle.refusedTransitions())) {

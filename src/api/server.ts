@@ -7,6 +7,7 @@ import { errorResponse, readJson } from "./errors.ts";
 import { gatewayHandler, NO_GATEWAY } from "./gateway/gateway.ts";
 import { type Decision, RateLimitedError, RateLimiter, rateLimitHeaders } from "./rate-limit.ts";
 import type { ApiDeps, Route } from "./route.ts";
+import { agentCallRoutes } from "./routes/agent-calls.ts";
 import { agentReportRoutes } from "./routes/agent-reports.ts";
 import { agentRoutes } from "./routes/agents.ts";
 import { approvalRoutes } from "./routes/approvals.ts";
@@ -27,6 +28,7 @@ export const ROUTES: readonly Route[] = [
   ...agentRoutes,
   ...approvalRoutes,
   ...agentReportRoutes,
+  ...agentCallRoutes,
   ...logRoutes,
   ...eventRoutes,
   ...budgetRoutes,

@@ -1,6 +1,7 @@
 import { defineCommand } from "citty";
 import type { AgentResponse } from "../domain/agent.ts";
 import type { AgentStatus } from "../domain/states.ts";
+import { calls } from "./agent-calls.ts";
 import { diff, logs } from "./agent-logs.ts";
 import { age, clientArgs, clientFor, idCommand, money, numberArg, output, status } from "./common.ts";
 import { bold, dim, green, table } from "./style.ts";
@@ -57,7 +58,7 @@ const show = defineCommand({
         `task:     ${a.task}`,
         `model:    ${a.model}${a.sessionId ? `    session: ${a.sessionId}` : ""}`,
         `progress: ${a.progress.current}/${a.progress.total} (${a.progress.percentage}%)`,
-        `cost:     ${money(a.cost.amount, "USD")}  (${a.cost.promptTokens} prompt + ${a.cost.completionTokens} completion tokens)`,
+        `cost:     ${money(a.cost.amount, "USD")}  (${a.cost.promptTokens} prompt + ${a.cost.completionTokens} completion tokens)${a.metering ? `    metered by ${a.metering === "gateway" ? "the gateway (each call admitted first)" : "its reports"}` : ""}`,
         `retries:  ${a.retryCount}    created ${age(a.createdAt)} ago${a.completedAt ? `    finished ${age(a.completedAt)} ago` : ""}`,
       ].join("\n"),
     );
@@ -98,7 +99,8 @@ function action(
 export default defineCommand({
   meta: {
     name: "agent",
-    description: "List, inspect, spawn, kill, pause and resume agents; read their logs and diffs",
+    description:
+      "List, inspect, spawn, kill, pause and resume agents; read their logs, diffs and model calls",
   },
   subCommands: {
     list,
@@ -109,5 +111,6 @@ export default defineCommand({
     resume: action("resume", "Resume a paused agent", "Resumed", (c, id) => c.resumeAgent(id)),
     logs,
     diff,
+    calls,
   },
 });

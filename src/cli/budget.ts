@@ -1,4 +1,5 @@
 import { defineCommand } from "citty";
+import type { BudgetList } from "../domain/wire.ts";
 import { bar, clientArgs, clientFor, money, numberArg, output, UsageError } from "./common.ts";
 import { bold, dim, green, red, table, yellow } from "./style.ts";
 
@@ -36,6 +37,7 @@ const show = defineCommand({
         ),
         "",
         ...totals,
+        ...byModel(data.byModel),
       ].join("\n");
     });
   },
@@ -81,6 +83,24 @@ const allocate = defineCommand({
     );
   },
 });
+
+/** What the gateway's calls spent, per model (nothing when no call went through it). */
+function byModel(models: BudgetList["byModel"]): string[] {
+  if (models.length === 0) return [];
+  const rows = models.map((m) => [
+    m.model,
+    String(m.calls - m.refused),
+    m.refused > 0 ? red(String(m.refused)) : dim("0"),
+    m.promptTokens.toLocaleString("en-US"),
+    m.completionTokens.toLocaleString("en-US"),
+    money(m.cost, "USD"),
+  ]);
+  return [
+    "",
+    bold("spend by model (gateway calls)"),
+    table(["MODEL", "CALLS", "REFUSED", "IN", "OUT", "COST"], rows),
+  ];
+}
 
 /** 0.5 → "30s", 12.25 → "12m", 200 → "3h20m". */
 function minutes(value: number): string {

@@ -7,6 +7,7 @@ import { BudgetSchema } from "../domain/budget.ts";
 import { ErrorResponseSchema } from "../domain/error-response.ts";
 import { DashError, ERROR_STATUS, type ErrorCode } from "../domain/errors.ts";
 import { MergeOutcomeSchema } from "../domain/merge.ts";
+import { ModelCallPageSchema } from "../domain/model-call.ts";
 import type { AgentStatus, SwarmStatus } from "../domain/states.ts";
 import { type CreateSwarmInput, SwarmResponseSchema } from "../domain/swarm.ts";
 import {
@@ -155,6 +156,10 @@ export class DashClient {
 
   listEvents = (query: { since?: string; type?: string; limit?: number; cursor?: string } = {}) =>
     this.request("GET", "/api/events", EventPageSchema, { query });
+
+  /** The agent's model calls through the gateway, newest first (`cursor`: older than it). */
+  listCalls = (id: string, query: { limit?: number; cursor?: string } = {}) =>
+    this.request("GET", `/api/agents/${enc(id)}/calls`, ModelCallPageSchema, { query });
 
   getBudgets = (swarmId?: string) =>
     this.request("GET", "/api/budget", BudgetListSchema, { query: { swarmId } });

@@ -101,6 +101,32 @@ export function toModelCallResponse(call: ModelCallRecord, tokens = false): Mode
   };
 }
 
+/** GET /api/agents/:id/calls: newest first, `nextCursor` for older ones. */
+export const ModelCallPageSchema = z.object({
+  calls: z.array(ModelCallResponseSchema),
+  nextCursor: z.ulid().nullable(),
+});
+
+/** Spend per model in API answers (GET /api/budget `byModel`). */
+export const ModelSpendSchema = z.object({
+  model: z.string(),
+  calls: z.number().int(),
+  refused: z.number().int(),
+  promptTokens: z.number().int(),
+  completionTokens: z.number().int(),
+  /** USD. */
+  cost: z.number(),
+});
+
+export const toModelSpendResponse = (m: ModelSpend) => ({
+  model: m.model,
+  calls: m.calls,
+  refused: m.refused,
+  promptTokens: m.promptTokens,
+  completionTokens: m.completionTokens,
+  cost: fromUnits(m.costMicros, "USD"),
+});
+
 /** Spend per model (dash budget show, /metrics). */
 export interface ModelSpend {
   model: string;

@@ -3,6 +3,7 @@ import { AgentResponseSchema } from "./agent.ts";
 import { ApiKeySchema } from "./api-key.ts";
 import { BudgetSchema, CurrencySchema } from "./budget.ts";
 import { EventSchema } from "./event.ts";
+import { ModelSpendSchema } from "./model-call.ts";
 import { SwarmResponseSchema } from "./swarm.ts";
 
 /** The list and envelope shapes of the REST API, shared by the server routes and the client. */
@@ -32,7 +33,10 @@ export const BudgetTotalSchema = z.object({
 export const BudgetListSchema = z.object({
   budgets: z.array(BudgetSchema),
   totals: z.array(BudgetTotalSchema),
+  /** What the gateway's calls (those budgets' swarms', or all) spent, per model. */
+  byModel: z.array(ModelSpendSchema),
 });
+export type BudgetList = z.infer<typeof BudgetListSchema>;
 export const ApiKeyListSchema = z.object({ keys: z.array(ApiKeySchema) });
 /** The raw key appears in the create response only, and is never stored or shown again. */
 export const CreatedApiKeySchema = ApiKeySchema.extend({ key: z.string() });

@@ -87,7 +87,11 @@ export function budgets(entries: [string, number, number][]): BudgetList {
   }));
   const allocated = entries.reduce((s, e) => s + e[2], 0);
   const spent = entries.reduce((s, e) => s + e[1], 0);
-  return { budgets, totals: [{ currency: "USD", allocated, spent, remaining: allocated - spent }] };
+  return {
+    budgets,
+    totals: [{ currency: "USD", allocated, spent, remaining: allocated - spent }],
+    byModel: [],
+  };
 }
 
 /** The details of a merge approval (domain/merge.ts MergeAsk): agent-2 and the target clashed. */

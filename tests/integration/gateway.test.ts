@@ -109,3 +109,89 @@ describe("the metering gateway", () => {
     expect(await none.json()).toMatchObject({ error: { type: "invalid_api_key" } });
   });
 });
+
+describe("what the gateway's calls leave behind", () => {
+  test("the openai runtime goes through the gateway by itself and is counted once", async () => {
+    const created = await world.api.t.lifecycle.createSwarm({
+      name: "openai-through",
+      task: "OUT:12 write a haiku",
+      initialAgents: 1,
+      budget: { amount: 1, currency: "USD", threshold: 75, actions: { critical: "notify" } },
+      config: { runtime: "openai", model: "gpt-5.5", fileSandbox: false, maxRetries: 0 },
+    });
+    await world.api.t.lifecycle.moveSwarm(created.swarm.id, { to: "active" });
+    const agent = await s.waitFor((created.agents[0] as AgentRecord).id);
+    expect(agent.status).toBe("completed");
+    expect(agent.metering).toBe("gateway");
+    expect(agent.reservedUnits).toBe(0);
+    const calls = await store.listCalls({ agentId: agent.id });
+    expect(calls.map((c) => [c.api, c.status, c.completionTokens])).toEqual([["openai-chat", "settled", 12]]);
+    // Its own usage line is not counted again: the agent's cost is its call's.
+    expect(agent.costMicros).toBe(calls[0]?.costMicros as number);
+    expect((await store.getBudget("swarm", created.swarm.id))?.spentUnits).toBe(agent.costMicros);
+  });
+
+  test("GET /api/agents/:id/calls, the budget's spend by model and /metrics", async () => {
+    const { agent, calls } = await run(["chat", "3", "whole", "OUT:7 count"]);
+    const [status, page] = await world.api.json<{
+      calls: Array<Record<string, unknown>>;
+      nextCursor: string | null;
+    }>("GET", `/api/agents/${agent.id}/calls?limit=2`, world.api.keys.read);
+    expect(status).toBe(200);
+    expect(page.calls.map((c) => c.id)).toEqual(calls.slice(0, 2).map((c) => c.id));
+    expect(page.calls[0]).toMatchObject({
+      status: "settled",
+      admitted: true,
+      completionTokens: 7,
+      model: "gpt-5.5",
+    });
+    const [, older] = await world.api.json<{ calls: unknown[]; nextCursor: string | null }>(
+      "GET",
+      `/api/agents/${agent.id}/calls?cursor=${page.nextCursor}`,
+      world.api.keys.read,
+    );
+    expect(older).toMatchObject({ calls: [{ id: calls[2]?.id }], nextCursor: null });
+    const missing = await world.api.call(
+      "GET",
+      "/api/agents/01ARZ3NDEKTSV4RRFFQ69G5FAV/calls",
+      world.api.keys.read,
+    );
+    expect(missing.status).toBe(404);
+    const [, budgets] = await world.api.json<{ byModel: Array<Record<string, number | string>> }>(
+      "GET",
+      `/api/budget?swarmId=${agent.swarmId}`,
+      world.api.keys.read,
+    );
+    expect(budgets.byModel).toEqual([
+      {
+        model: "gpt-5.5",
+        calls: 3,
+        refused: 0,
+        promptTokens: calls.reduce((n, c) => n + c.promptTokens, 0),
+        completionTokens: 21,
+        cost: calls.reduce((n, c) => n + c.costMicros, 0) / 1e6,
+      },
+    ]);
+    const metrics = await (await world.api.call("GET", "/metrics", world.api.keys.read)).text();
+    expect(metrics).toMatch(/dash_model_calls_total\{model="gpt-5.5",status="settled"\} \d+/);
+    expect(metrics).toMatch(/dash_model_spent_usd_total\{model="gpt-5.5"\} [\d.]+/);
+  });
+
+  test("calls left open by a server that died are closed as lost and hold nothing after the restart", async () => {
+    const { agents, swarm } = await world.swarm(caller("messages", "1", "stream", "HANG DELAY:50"), 1);
+    const id = (agents[0] as AgentRecord).id;
+    const open = async () => (await store.listCalls({ agentId: id })).filter((c) => c.status === "open");
+    const end = Date.now() + 5000;
+    while ((await open()).length === 0 && Date.now() < end) await Bun.sleep(10);
+    const budget = await store.getBudget("swarm", swarm.id);
+    expect(await store.reservedUnits(budget as NonNullable<typeof budget>)).toBeGreaterThan(0);
+    // What the next start does before it serves (src/api/app.ts): the dead server's calls.
+    const lost = await store.loseOpenCalls(Date.now());
+    expect(lost.map((c) => c.status)).toContain("lost");
+    expect(await open()).toEqual([]);
+    const after = await store.getBudget("swarm", swarm.id);
+    const stepHeld = (await store.getAgent(id))?.reservedUnits ?? 0;
+    expect(await store.reservedUnits(after as NonNullable<typeof after>)).toBe(stepHeld);
+    await world.api.t.lifecycle.moveAgent(id, { to: "killed" });
+  });
+});

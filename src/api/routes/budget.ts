@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { BudgetTarget } from "../../core/lifecycle.ts";
 import { BudgetSchema, CurrencySchema, toBudgetResponse } from "../../domain/budget.ts";
 import { notFound } from "../../domain/errors.ts";
+import { toModelSpendResponse } from "../../domain/model-call.ts";
 import { fromUnits } from "../../domain/money.ts";
 import { BudgetListSchema } from "../../domain/wire.ts";
 import { defineRoute } from "../route.ts";
@@ -63,7 +64,8 @@ export const budgetRoutes = [
       const shown = await Promise.all(
         budgets.map(async (b) => toBudgetResponse(b, await deps.store.reservedUnits(b))),
       );
-      return { budgets: shown, totals };
+      const byModel = await deps.store.modelSpend(query.swarmId ? { swarmId: query.swarmId } : {});
+      return { budgets: shown, totals, byModel: byModel.map(toModelSpendResponse) };
     },
   }),
   defineRoute({
