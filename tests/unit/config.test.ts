@@ -40,6 +40,36 @@ describe("config", () => {
     );
   });
 
+  test("providers and the gateway's settings are read; a wrong one names its key", () => {
+    const dir = home(
+      [
+        "providers:",
+        "  anthropic: { api: anthropic, baseUrl: 'https://api.anthropic.com', apiKeyEnv: ANTHROPIC_API_KEY }",
+        "  ollama: { api: openai, baseUrl: 'http://127.0.0.1:11434/v1', maxTokensField: max_tokens }",
+        "gateway: { minOutputTokens: 64, waitMs: 1000 }",
+        "runtimes:",
+        "  local: { kind: openai, provider: ollama, model: llama3 }",
+        "",
+      ].join("\n"),
+    );
+    const config = loadConfig({ DASH_HOME: dir });
+    expect(config.providers.anthropic).toMatchObject({
+      api: "anthropic",
+      maxTokensField: "max_completion_tokens",
+    });
+    expect(config.providers.ollama).toMatchObject({ api: "openai", maxTokensField: "max_tokens" });
+    expect(config.gateway).toMatchObject({ minOutputTokens: 64, waitMs: 1000, defaultMaxTokens: 32_000 });
+    expect(config.runtimes.local).toMatchObject({ provider: "ollama" });
+    expect(() =>
+      loadConfig({ DASH_HOME: home("providers:\n  x: { api: gemini, baseUrl: 'http://h' }\n") }),
+    ).toThrow(/providers\.x\.api/);
+    expect(() =>
+      loadConfig({
+        DASH_HOME: home("providers:\n  x: { api: openai, baseUrl: 'http://h', apiKey: k, apiKeyEnv: K }\n"),
+      }),
+    ).toThrow(/apiKey or apiKeyEnv/);
+  });
+
   test("config.yaml is read, and environment variables override it", () => {
     const dir = home("server:\n  port: 8000\nlog:\n  level: debug\nlimits:\n  maxAgentsPerSwarm: 20\n");
     expect(loadConfig({ DASH_HOME: dir }).server.port).toBe(8000);

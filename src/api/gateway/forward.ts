@@ -41,6 +41,7 @@ export async function forwardCall(deps: ForwardDeps, f: ForwardCall): Promise<Re
   const upstreamAbort = new AbortController();
   const onClientGone = () => upstreamAbort.abort();
   f.clientSignal.addEventListener("abort", onClientGone, { once: true });
+  if (f.clientSignal.aborted) upstreamAbort.abort(); // gone while its call waited for room
   let firstByteMs: number | null = null;
   let done = false;
   const settle = async (seen: UsageSeen | null, httpStatus: number | null, error: string | null) => {

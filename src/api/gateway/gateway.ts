@@ -179,6 +179,8 @@ async function call(
         },
       );
     }
+    if (request.signal.aborted)
+      throw new GatewayError(499, "Dash gateway: the client went away while it waited", "client_closed");
     await waiters.wait(Math.max(0, Math.min(250, deadline - Date.now())));
   }
 }

@@ -68,15 +68,20 @@ export const obj = (v: unknown): Record<string, unknown> =>
 
 export const bytesOf = (v: unknown): number => (typeof v === "string" ? Buffer.byteLength(v) : 0);
 
+/** No model writes more than this in one answer; a larger cap is a mistake (or an attack on the ledger). */
+const MAX_CAP = 10_000_000;
+
 /** The model, stream flag and one of the cap fields, or what is wrong with them. */
 export function shapeOf(body: Record<string, unknown>, capFields: string[]): CallShape | string {
-  if (typeof body.model !== "string" || body.model.length === 0) return "model: a model name is required";
+  if (typeof body.model !== "string" || body.model.length === 0 || body.model.length > 200)
+    return "model: a model name (at most 200 characters) is required";
   if (body.stream !== undefined && typeof body.stream !== "boolean") return "stream: must be true or false";
   let maxTokens: number | null = null;
   for (const field of capFields) {
     if (body[field] === undefined || body[field] === null) continue;
     const value = int(body[field]);
-    if (value === null || value < 1) return `${field}: must be a whole number ≥ 1`;
+    if (value === null || value < 1 || value > MAX_CAP)
+      return `${field}: must be a whole number from 1 to ${MAX_CAP}`;
     maxTokens = maxTokens === null ? value : Math.min(maxTokens, value);
   }
   return { model: body.model, stream: body.stream === true, maxTokens };
