@@ -51,8 +51,13 @@ export const anthropicMessages: Wire = {
       seen.complete = seen.input !== null && seen.output !== null;
     }
   },
-  error: (status, message) => ({
+  // A budget refusal is Anthropic's billing_error: Claude Code stops on it at once, where on an
+  // invalid_request_error it retries the call with fewer beta features, five more times.
+  error: (status, message, code) => ({
     type: "error",
-    error: { type: ERROR_TYPES[status] ?? "api_error", message },
+    error: {
+      type: code === "budget_exceeded" ? "billing_error" : (ERROR_TYPES[status] ?? "api_error"),
+      message,
+    },
   }),
 };
