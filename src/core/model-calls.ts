@@ -35,6 +35,12 @@ export function decideCallAdmission(
   now: number,
 ): AdmissionDecision {
   if (agent.status !== "running" && agent.status !== "spawning") {
+    // Stopped by its budget: a call in its last moments gets the same refusal, not an auth error
+    // (a CLI would report that as a bad key).
+    if ((agent.error as { reason?: unknown } | null)?.reason === "budget") {
+      const message = `Dash budget: agent ${agent.id} was stopped by its budget`;
+      return { change: refused(message, 400), grant: { kind: "refuse", budget: null, message } };
+    }
     const message = `agent ${agent.id} is ${agent.status}: only a running agent may call a model`;
     return { change: refused(message, 403), grant: { kind: "refuse-agent", message } };
   }

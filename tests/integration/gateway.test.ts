@@ -67,10 +67,20 @@ describe("the metering gateway", () => {
     expect(lastForwarded).toBeLessThanOrEqual(refused[refused.length - 1]?.startedAt as number);
     expect(seen.length).toBe(calls.filter((c) => c.status === "settled").length);
     expect(log).toContain(
-      'refused 400 {"type":"error","error":{"type":"invalid_request_error","message":"Dash budget',
+      'refused 400 {"type":"error","error":{"type":"billing_error","message":"Dash budget',
     );
     expect(budget?.spentUnits).toBeLessThanOrEqual(budget?.allocatedUnits as number);
     expect(budget?.spentUnits).toBe(calls.reduce((sum, c) => sum + c.costMicros, 0));
+    // A call it makes in its last moments gets the same refusal, not an authentication error.
+    const draft = {
+      ...(calls[0] as (typeof calls)[number]),
+      id: "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+      stream: false,
+    };
+    const ask = { inputBound: 10, requestedMaxTokens: 10, floorTokens: 1, price: null, cacheWrite: false };
+    const late = await world.api.t.lifecycle.admitCall(draft, ask, false);
+    expect(late.result?.call).toMatchObject({ status: "refused", httpStatus: 400 });
+    expect(late.result?.call.error).toContain("stopped by its budget");
   });
 
   test("a provider error releases the reservation: nothing spent", async () => {
