@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import type { AgentRecord } from "../../src/domain/agent.ts";
 import { runFiles } from "../../src/runtimes/run-files.ts";
+import { createApiKey } from "../../src/safety/api-keys.ts";
 import { caller, gatewayWorld, OPERATOR_KEY } from "../gateway-helpers.ts";
 
 const world = await gatewayWorld();
@@ -202,6 +203,61 @@ describe("what the gateway's calls leave behind", () => {
     const after = await store.getBudget("swarm", swarm.id);
     const stepHeld = (await store.getAgent(id))?.reservedUnits ?? 0;
     expect(await store.reservedUnits(after as NonNullable<typeof after>)).toBe(stepHeld);
+    await world.api.t.lifecycle.moveAgent(id, { to: "killed" });
+  });
+});
+
+describe("streams pass through as they arrive", () => {
+  test("the first event reaches the client while the call is still open; a bad body is a provider-shaped 400", async () => {
+    // A running agent that only sleeps; this test calls as it would, with a key scoped to it.
+    const { agents } = await world.swarm(["sleep", "30"], 1);
+    const id = (agents[0] as AgentRecord).id;
+    await s.waitFor(id, ["running"]);
+    const { key } = await createApiKey(store, {
+      name: `agent ${id}`,
+      permissions: ["read", "write"],
+      scope: { swarmId: (agents[0] as AgentRecord).swarmId, agentId: id },
+    });
+    const res = await fetch(`${world.url}/gateway/anthropic/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": key, "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "claude-sonnet-4-5",
+        max_tokens: 100,
+        stream: true,
+        messages: [{ role: "user", content: "DELAY:40 OUT:10" }],
+      }),
+    });
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toContain("message_start");
+    const callId = res.headers.get("x-dash-call-id") as string;
+    expect((await store.getCall(callId))?.status).toBe("open");
+    while (!(await reader.read()).done) {}
+    await Bun.sleep(20);
+    expect(await store.getCall(callId)).toMatchObject({ status: "settled", completionTokens: 10 });
+    for (const body of [
+      "not json",
+      "[]",
+      JSON.stringify({ model: 7, messages: [] }),
+      JSON.stringify({ model: "m", max_tokens: 1e12, messages: [] }),
+    ]) {
+      const bad = await fetch(`${world.url}/gateway/anthropic/v1/messages`, {
+        method: "POST",
+        headers: { "x-api-key": key },
+        body,
+      });
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
+    }
+    const unknown = await fetch(`${world.url}/gateway/openai/v1/embeddings`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}` },
+      body: "{}",
+    });
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ error: { type: "not_found" } });
     await world.api.t.lifecycle.moveAgent(id, { to: "killed" });
   });
 });
