@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
+import fc from "fast-check";
 import type { AgentRecord } from "../../src/domain/agent.ts";
 import { runFiles } from "../../src/runtimes/run-files.ts";
 import { createApiKey } from "../../src/safety/api-keys.ts";
@@ -210,7 +211,7 @@ describe("what the gateway's calls leave behind", () => {
 describe("streams pass through as they arrive", () => {
   test("the first event reaches the client while the call is still open; a bad body is a provider-shaped 400", async () => {
     // A running agent that only sleeps; this test calls as it would, with a key scoped to it.
-    const { agents } = await world.swarm(["sleep", "30"], 1);
+    const { agents } = await world.swarm(["sleep", "30"], 20);
     const id = (agents[0] as AgentRecord).id;
     await s.waitFor(id, ["running"]);
     const { key } = await createApiKey(store, {
@@ -258,6 +259,49 @@ describe("streams pass through as they arrive", () => {
     });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ error: { type: "not_found" } });
-    await world.api.t.lifecycle.moveAgent(id, { to: "killed" });
+    // Whatever a client sends: a provider-shaped answer, never a 5xx, and the ledger stays exact.
+    const value = fc.oneof(
+      fc.string(),
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(fc.string()),
+    );
+    const fuzzed = fc.record(
+      {
+        model: fc.oneof(fc.constant("claude-sonnet-4-5"), fc.constant("gpt-5.5"), value),
+        max_tokens: fc.oneof(fc.integer({ min: -5, max: 5000 }), value),
+        max_output_tokens: fc.oneof(fc.integer({ min: -5, max: 5000 }), value),
+        stream: fc.oneof(fc.boolean(), value),
+        messages: fc.oneof(fc.constant([{ role: "user", content: "OUT:3 hi" }]), value),
+        input: fc.oneof(fc.constant("OUT:3 hi"), value),
+      },
+      { requiredKeys: [] },
+    );
+    const path = fc.constantFrom(
+      "anthropic/v1/messages",
+      "openai/v1/chat/completions",
+      "openai/v1/responses",
+    );
+    await fc.assert(
+      fc.asyncProperty(path, fuzzed, async (p, b) => {
+        const res = await fetch(`${world.url}/gateway/${p}`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${key}` },
+          body: JSON.stringify(b),
+        });
+        expect(res.status).toBeLessThan(500);
+        await res.text();
+      }),
+      { numRuns: 150, seed: 23 },
+    );
+    await Bun.sleep(50);
+    const calls = await store.listCalls({ agentId: id });
+    expect(calls.filter((c) => c.status === "open")).toEqual([]);
+    const ledger = await store.getBudget("swarm", (agents[0] as AgentRecord).swarmId);
+    expect(ledger?.spentUnits).toBe(calls.reduce((n, c) => n + c.costMicros, 0));
+    expect(ledger?.spentUnits).toBeLessThanOrEqual(ledger?.allocatedUnits as number);
+    await world.api.t.lifecycle.moveAgent(id, { to: "killed" }).catch(() => null); // or its budget did
   });
 });
