@@ -14,6 +14,7 @@ import { SettingsView } from "./components/settings-view.tsx";
 import { StatusBar } from "./components/status-bar.tsx";
 import { SwarmSelector } from "./components/swarm-selector.tsx";
 import { type DashboardActions, perform } from "./effects.ts";
+import { useAgentCalls } from "./hooks/use-agent-calls.ts";
 import { useApprovals } from "./hooks/use-approvals.ts";
 import { useDashboardView } from "./hooks/use-dashboard-view.ts";
 import { useLogTail } from "./hooks/use-log-tail.ts";
@@ -37,10 +38,12 @@ export interface AppProps {
   onQuit: () => void;
   /** How often the details view polls the log (tests shorten it). */
   logEveryMs?: number;
+  /** How often the details look again at a running agent's model calls (tests shorten it). */
+  callsEveryMs?: number;
 }
 
 /** The dashboard (PRD §4.1): header, swarm tabs, the view's panels, budget panel, status bar. */
-export function App({ store, actions, info, onQuit, logEveryMs }: AppProps) {
+export function App({ store, actions, info, onQuit, logEveryMs, callsEveryMs }: AppProps) {
   const view = useDashboardView(store);
   const { width, height } = useTerminalDimensions();
   const [state, setState] = useState<UiState>(INITIAL_UI);
@@ -85,6 +88,9 @@ export function App({ store, actions, info, onQuit, logEveryMs }: AppProps) {
 
   const layout = layoutFor(width, height, ui.view);
   const log = useLogTail(actions.readLog, selectedId, layout.details !== undefined, logEveryMs);
+  const calls = useAgentCalls(actions.listCalls, selected, layout.details !== undefined, {
+    everyMs: callsEveryMs,
+  });
   const budgetTotal = view.budgets?.totals.find((t) => t.currency === "USD");
   const gridPanel = layout.grid && (
     <Panel title={`Agents ${rows.length}`} grow={0} width={layout.grid.width + 2}>
@@ -106,6 +112,7 @@ export function App({ store, actions, info, onQuit, logEveryMs }: AppProps) {
         parent={selected?.parentId ? (view.agentsById.get(selected.parentId) ?? null) : null}
         kids={selected ? view.agents.filter((a) => a.parentId === selected.id) : []}
         log={log}
+        calls={calls}
         {...layout.details}
       />
     </Panel>
@@ -136,7 +143,11 @@ export function App({ store, actions, info, onQuit, logEveryMs }: AppProps) {
           {eventsPanel}
         </box>
       ) : (
-        [detailsPanel, eventsPanel, settingsPanel]
+        <>
+          {detailsPanel}
+          {eventsPanel}
+          {settingsPanel}
+        </>
       )}
     </box>
   );

@@ -1,3 +1,4 @@
+import type { CallLister } from "./hooks/use-agent-calls.ts";
 import type { LogReader } from "./hooks/use-log-tail.ts";
 import type { Effect, Verb } from "./keybindings.ts";
 import type { DashboardStore } from "./model/store.ts";
@@ -9,6 +10,8 @@ export interface DashboardActions {
   /** Approves or denies a pending approval request (a merge one with the side to keep); the outcome is the notice line. */
   answer: (approvalId: string, verb: Verb, choice?: string) => Promise<void>;
   readLog: LogReader;
+  /** The selected agent's newest model calls, for its details; without it they show none. */
+  listCalls?: CallLister;
 }
 
 /** Does what a key asked for (keybindings.ts decides, this performs). */

@@ -51,6 +51,7 @@ export async function runDashboard(connection: Connection, version: string): Pro
     answer: (id: string, verb: "approve" | "deny", choice?: string) => feed.answer(id, verb, choice),
     readLog: (id: string, after?: number) =>
       client.agentLogs(id, after === undefined ? { tail: 200 } : { after }),
+    listCalls: (id: string, limit: number) => client.listCalls(id, { limit }),
   };
   createRoot(renderer).render(
     <App

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { act } from "react";
 import { App, type DashboardActions } from "../../src/dashboard/app.tsx";
 import { DashboardStore } from "../../src/dashboard/model/store.ts";
-import { agent, approval, budgets, event, MERGE_DETAILS, swarm } from "./fixtures.ts";
+import { agent, approval, budgets, call, event, MERGE_DETAILS, swarm } from "./fixtures.ts";
 import { frameOf, renderAt } from "./render.ts";
 
 const api = swarm("api-refactor");
@@ -36,6 +36,9 @@ function setup(options: { refreshFails?: boolean; approvals?: typeof asks } = {}
     event("agent.started", { agentId: team[1]?.id, status: "running" }),
   ];
   const calls: string[] = [];
+  /** The model calls each agent made through the gateway, newest first (tests add to them). */
+  const modelCalls = new Map<string, ReturnType<typeof call>[]>();
+  const listed: string[] = [];
   const actions: DashboardActions = {
     kill: async (id) => void calls.push(`kill ${id}`),
     answer: async (id, verb, choice) => void calls.push([verb, id, choice].filter(Boolean).join(" ")),
@@ -48,6 +51,10 @@ function setup(options: { refreshFails?: boolean; approvals?: typeof asks } = {}
       offset: 9,
       finished: false,
     }),
+    listCalls: async (id) => {
+      listed.push(id);
+      return { calls: (modelCalls.get(id) ?? []).slice(), nextCursor: null };
+    },
   };
   let quits = 0;
   const app = (
@@ -57,9 +64,10 @@ function setup(options: { refreshFails?: boolean; approvals?: typeof asks } = {}
       info={{ url: "http://127.0.0.1:7373", keySource: "--key", version: "test", batchMs: 50 }}
       onQuit={() => quits++}
       logEveryMs={10}
+      callsEveryMs={60_000}
     />
   );
-  return { store, events, calls, app, quits: () => quits };
+  return { store, events, calls, modelCalls, listed, app, quits: () => quits };
 }
 
 /** Lets promises (log reads, actions) resolve and React apply what they set. */
@@ -308,5 +316,36 @@ describe("App", () => {
     const after = await frameOf(screen);
     expect(after).toContain("KILLED");
     expect(after).toContain("◌ reconnecting");
+  });
+
+  test("the details view at 100×30: metering and model calls, loaded for the selected agent only, again on its usage", async () => {
+    const { store, app, modelCalls, listed } = setup();
+    const jarvis = team[0]?.id ?? "";
+    modelCalls.set(jarvis, [call({ agentId: jarvis, maxTokens: 600 }, 5), call({ agentId: jarvis }, 0)]);
+    const screen = await renderAt(app, 100, 30);
+    act(() => screen.mockInput.pressKey("j"));
+    act(() => screen.mockInput.pressKey("3"));
+    await settle();
+    const frame = await frameOf(screen);
+    expect(frame).toMatch(/jarvis RUNNING 01/);
+    // The snapshot came before it ran: its metering is learnt from its first gateway usage.
+    expect(frame).toContain("│metering -");
+    expect(frame).toContain(
+      "│calls    2 calls · 1 capped · last claude-sonnet-4-5 in 1,204 / out 310 (capped from 1,000) $0.00…│",
+    );
+    expect(frame).toContain(
+      "│10:42:06 claude-sonnet-4-5 in 1,204 / out 310 (capped from 1,000) $0.0049 412 ms",
+    );
+    expect(listed).toEqual([jarvis]);
+    modelCalls.get(jarvis)?.unshift(call({ agentId: jarvis, model: "claude-haiku-4-5" }, 9));
+    const total = { promptTokens: 3000, completionTokens: 900, totalTokens: 3900, amount: 0.02 };
+    publish(store, [
+      event("agent.usage", { agentId: jarvis, callId: "C3", model: "claude-haiku-4-5", total }),
+    ]);
+    await act(() => Bun.sleep(1100));
+    const after = await frameOf(screen);
+    expect(after).toContain("│metering gateway: each call admitted before it is made");
+    expect(after).toContain("│calls    3 calls · 1 capped · last claude-haiku-4-5");
+    expect(listed).toEqual([jarvis, jarvis]);
   });
 });

@@ -200,6 +200,7 @@ describe("AgentDetails", () => {
         parent={team[0] ?? null}
         kids={[child]}
         log={["line one", "line two", "line three"]}
+        calls={null}
         width={70}
         height={14}
       />,
@@ -242,6 +243,7 @@ describe("AgentDetails", () => {
         parent={null}
         kids={[]}
         log={[]}
+        calls={null}
         width={80}
         height={10}
       />,
@@ -260,6 +262,7 @@ describe("AgentDetails", () => {
           parent={null}
           kids={[]}
           log={[]}
+          calls={null}
           width={80}
           height={8}
         />,
@@ -279,7 +282,16 @@ describe("AgentDetails", () => {
 
   test("says how to select when nothing is, and cuts the log to the room left", async () => {
     const empty = await renderAt(
-      <AgentDetails agent={null} swarmName={null} parent={null} kids={[]} log={[]} width={50} height={5} />,
+      <AgentDetails
+        agent={null}
+        swarmName={null}
+        parent={null}
+        kids={[]}
+        log={[]}
+        calls={null}
+        width={50}
+        height={5}
+      />,
       50,
       5,
     );
@@ -292,6 +304,7 @@ describe("AgentDetails", () => {
         parent={null}
         kids={[]}
         log={log}
+        calls={null}
         width={60}
         height={12}
       />,

@@ -4,6 +4,7 @@ import type { BudgetList } from "../../src/dashboard/model/store.ts";
 import type { AgentResponse } from "../../src/domain/agent.ts";
 import type { ApprovalResponse } from "../../src/domain/approval.ts";
 import type { DashEvent } from "../../src/domain/event.ts";
+import type { ModelCallResponse } from "../../src/domain/model-call.ts";
 import type { SwarmResponse } from "../../src/domain/swarm.ts";
 
 const AT = "2026-11-24T10:42:01.000Z";
@@ -108,3 +109,31 @@ export const MERGE_DETAILS = {
   resolutions: {},
   overridden: [],
 };
+
+/** A settled model call through the gateway, started at `AT` plus `second` seconds. */
+export function call(patch: Partial<ModelCallResponse> = {}, second = 0): ModelCallResponse {
+  const startedAt = new Date(Date.parse(AT) + second * 1000).toISOString();
+  return {
+    id: ulid(),
+    agentId: "01JAGENT000000000000000001",
+    provider: "anthropic",
+    api: "anthropic-messages",
+    model: "claude-sonnet-4-5",
+    stream: true,
+    status: "settled",
+    admitted: true,
+    maxTokens: 1000,
+    requestedMaxTokens: 1000,
+    promptTokens: 1204,
+    completionTokens: 310,
+    cost: 0.0049,
+    reserved: 0,
+    httpStatus: 200,
+    error: null,
+    startedAt,
+    endedAt: startedAt,
+    firstByteMs: 120,
+    latencyMs: 412,
+    ...patch,
+  };
+}

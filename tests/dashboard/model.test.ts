@@ -62,6 +62,23 @@ describe("applyEvent", () => {
     });
   });
 
+  test("an agent's metering: from its start event when it says, else from a gateway usage (it names its call)", () => {
+    const e = entities();
+    applyEvent(e, event("agent.spawned", { agentId: "A1", name: "a", swarmId: "S1" }));
+    applyEvent(e, event("agent.spawned", { agentId: "A2", name: "b", swarmId: "S1" }));
+    const total = { promptTokens: 1, completionTokens: 1, totalTokens: 2, amount: 0.01 };
+    applyEvent(e, event("agent.usage", { agentId: "A1", total }));
+    expect(e.agents.get("A1")?.metering).toBeNull();
+    applyEvent(e, event("agent.usage", { agentId: "A1", total, callId: "C1", model: "m" }));
+    expect(e.agents.get("A1")?.metering).toBe("gateway");
+    applyEvent(e, event("agent.started", { agentId: "A2", status: "running", metering: "reports" }));
+    applyEvent(
+      e,
+      event("agent.progress", { agentId: "A2", progress: { current: 1, total: 2, percentage: 50 } }),
+    );
+    expect(e.agents.get("A2")?.metering).toBe("reports");
+  });
+
   test("swarms are created and move; unknown ids and malformed data change nothing", () => {
     const e = entities();
     const created = { swarmId: "S1", name: "api", agentCount: 2, budget: { allocated: 5, currency: "USD" } };

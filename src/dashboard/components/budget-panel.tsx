@@ -1,4 +1,4 @@
-import { blockBar, fit, money, sparkline } from "../model/format.ts";
+import { blockBar, fit, fitRight, money, sparkline } from "../model/format.ts";
 import type { BudgetList } from "../model/store.ts";
 import { COLORS, spendColor } from "../theme.ts";
 
@@ -15,8 +15,54 @@ export interface BudgetPanelProps {
 
 const percentOf = (spent: number, allocated: number) => (allocated > 0 ? (spent / allocated) * 100 : 0);
 
-/** Total spend against the allocation, per-swarm bars, burn rate, projection and a sparkline. */
+/** The by-model column's width, and the least panel width that leaves the rest its full lines. */
+const MODEL_COLUMN = 48;
+const MODEL_FROM_WIDTH = 96 + MODEL_COLUMN;
+
+/** Spend per model through the gateway, the most first: one line each, beside the totals. */
+function ByModel({ budgets, rows }: { budgets: BudgetList; rows: number }) {
+  const models = [...budgets.byModel].sort((a, b) => b.cost - a.cost).slice(0, rows);
+  return (
+    <box flexDirection="column" width={MODEL_COLUMN}>
+      {models.map((m) => (
+        <text key={m.model}>
+          <span fg={COLORS.dim}>{fit(m.model, 19)} </span>
+          <span fg={COLORS.text}>{fitRight(money(m.cost), 8)} </span>
+          <span fg={m.refused > 0 ? COLORS.error : COLORS.dim}>
+            {fit(
+              `${m.calls} call${m.calls === 1 ? "" : "s"}${m.refused > 0 ? `, ${m.refused} refused` : ""}`,
+              19,
+            )}
+          </span>
+        </text>
+      ))}
+    </box>
+  );
+}
+
+/**
+ * Total spend against the allocation, per-swarm bars, burn rate, projection and a sparkline; on a
+ * wide terminal, spend per model beside them (narrower ones would have to cut the bars for it).
+ */
 export function BudgetPanel({ budgets, names, history, width, swarmRows }: BudgetPanelProps) {
+  if (budgets && budgets.byModel.length > 0 && width >= MODEL_FROM_WIDTH) {
+    return (
+      <box flexDirection="row" width={width}>
+        <Totals
+          budgets={budgets}
+          names={names}
+          history={history}
+          width={width - MODEL_COLUMN}
+          swarmRows={swarmRows}
+        />
+        <ByModel budgets={budgets} rows={swarmRows + 2} />
+      </box>
+    );
+  }
+  return <Totals budgets={budgets} names={names} history={history} width={width} swarmRows={swarmRows} />;
+}
+
+function Totals({ budgets, names, history, width, swarmRows }: BudgetPanelProps) {
   const total = budgets?.totals.find((t) => t.currency === "USD") ?? budgets?.totals[0];
   const swarms = (budgets?.budgets ?? []).filter((b) => b.entityType === "swarm");
   const live = swarms.filter((b) => b.burnRate !== null);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { AgentResponse } from "../../domain/agent.ts";
+import { type AgentResponse, MeteringSchema } from "../../domain/agent.ts";
 import type { ApprovalResponse } from "../../domain/approval.ts";
 import type { DashEvent } from "../../domain/event.ts";
 import { AgentStatusSchema, FINISHED_AGENT_STATUSES, SwarmStatusSchema } from "../../domain/states.ts";
@@ -30,6 +30,7 @@ const AgentMoved = z.object({
   result: z.unknown().optional(),
   error: z.unknown().optional(),
   sandbox: z.enum(["bwrap", "sandbox-exec", "off"]).optional(),
+  metering: MeteringSchema.optional(),
 });
 const Progress = z.object({
   agentId: z.string(),
@@ -39,6 +40,8 @@ const Progress = z.object({
 const Usage = z.object({
   agentId: z.string(),
   model: z.string().optional(),
+  /** Set by the gateway: the call it settled. */
+  callId: z.string().optional(),
   total: z.object({
     promptTokens: z.number(),
     completionTokens: z.number(),
@@ -86,6 +89,8 @@ export function applyEvent(entities: Entities, event: DashEvent): boolean {
       patchAgent(entities, data.agentId, at, (a) => ({
         model: data.model ?? a.model,
         cost: { ...data.total },
+        // Only the gateway names a call: an agent started after the snapshot learns its metering here.
+        metering: data.callId ? "gateway" : a.metering,
       }))
     );
   }
@@ -96,6 +101,7 @@ export function applyEvent(entities: Entities, event: DashEvent): boolean {
       status: data.status,
       retryCount: data.retryCount ?? a.retryCount,
       sandbox: data.sandbox ?? a.sandbox,
+      metering: data.metering ?? a.metering,
       sessionId: data.sessionId === undefined ? a.sessionId : data.sessionId,
       result: data.result === undefined ? a.result : data.result,
       error: data.error === undefined ? (data.status === "spawning" ? null : a.error) : data.error,

@@ -61,3 +61,23 @@ export function timeLeft(ms: number): string {
   if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${two(seconds % 60)}s`;
   return `${Math.floor(seconds / 3600)}h ${two(Math.floor(seconds / 60) % 60)}m`;
 }
+
+/**
+ * `text` broken at spaces into lines of at most `width` columns, at most `lines` of them (the last
+ * cut with … when more is left). A word longer than a line is cut where the line ends.
+ */
+export function wrap(text: string, width: number, lines: number): string[] {
+  const out: string[] = [];
+  let rest = text.replace(/\s+/g, " ").trim();
+  while (rest && out.length < lines) {
+    if (out.length === lines - 1 || Bun.stringWidth(rest) <= width) {
+      out.push(fit(rest, width).trimEnd());
+      break;
+    }
+    const space = rest.lastIndexOf(" ", width);
+    const cut = space > 0 ? space : width;
+    out.push(rest.slice(0, cut));
+    rest = rest.slice(cut).trimStart();
+  }
+  return out;
+}
