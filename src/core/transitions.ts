@@ -89,6 +89,7 @@ export function decideAgentMove(agent: AgentRecord, move: AgentMove, now: number
   };
   if (retry) data.retryCount = agent.retryCount + 1;
   if (move.run?.sandbox !== undefined) data.sandbox = move.run.sandbox;
+  if (move.run?.metering !== undefined) data.metering = move.run.metering;
   for (const key of ["sessionId", "result", "error", "reason"] as const) {
     if (move[key] !== undefined) data[key] = move[key];
   }
