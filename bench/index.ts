@@ -7,6 +7,7 @@ import { benchAgents } from "./agents.ts";
 import { benchDashboard } from "./dashboard.ts";
 import { benchDashboardRender } from "./dashboard-render.tsx";
 import { benchEvents } from "./events.ts";
+import { benchGateway } from "./gateway.ts";
 import { benchHttp } from "./http.ts";
 import { benchMerge } from "./merge.ts";
 import { recordConsole } from "./record.ts";
@@ -20,6 +21,7 @@ console.log(
 );
 await benchWritePath();
 await benchHttp();
+await benchGateway();
 await benchEvents();
 await benchAgents();
 await benchMerge();
