@@ -117,6 +117,8 @@ export function decideAlerts(b: BudgetRecord): { alertLevel: number; events: New
 export interface ChainBudget {
   budget: BudgetRecord;
   reserved: number;
+  /** The part of `reserved` open gateway calls hold (freed when they settle; steps are held for an agent's life). */
+  inFlight?: number;
 }
 
 /** The expected cost of one step: the budget's `step`, else 1% of its allocation. */

@@ -74,11 +74,14 @@ export function grantCall(chain: ChainBudget[], ask: CallAsk, final = false, own
   let now = ask.requestedMaxTokens;
   let ever = ask.requestedMaxTokens;
   let tightest: BudgetRecord | null = null;
-  for (const { budget, reserved } of chain) {
-    const spendable = budget.allocatedUnits - budget.spentUnits;
-    const fitNow = outputThatFits(budget, ask, spendable - (reserved - own));
+  let steps = 0;
+  for (const { budget, reserved, inFlight = 0 } of chain) {
+    // Other agents' steps stay held while they live; only calls in flight free up soon.
+    const othersSteps = Math.max(0, reserved - inFlight - own);
+    const spendable = budget.allocatedUnits - budget.spentUnits - othersSteps;
+    const fitNow = outputThatFits(budget, ask, spendable - inFlight);
     const fitEver = outputThatFits(budget, ask, spendable);
-    if (fitEver < ever) tightest = budget;
+    if (fitEver < ever) [tightest, steps] = [budget, othersSteps];
     now = Math.min(now, fitNow);
     ever = Math.min(ever, fitEver);
   }
@@ -90,7 +93,8 @@ export function grantCall(chain: ChainBudget[], ask: CallAsk, final = false, own
   });
   if (now >= ask.requestedMaxTokens) return admit(ask.requestedMaxTokens);
   if (ever < floor) {
-    return { kind: "refuse", budget: tightest, message: "no room left for this call" };
+    const held = steps > 0 ? ` (other agents hold ${steps} units for the steps they report)` : "";
+    return { kind: "refuse", budget: tightest, message: `no room left for this call${held}` };
   }
   if (now >= ever) return admit(ever);
   if (!final) return { kind: "wait" };

@@ -14,27 +14,33 @@ import type { Row } from "./sqlite-rows.ts";
 const LIVE = "('spawning', 'running', 'paused')";
 
 const CALLS = "SELECT COALESCE(SUM(reserved_units), 0) FROM model_calls WHERE status = 'open'";
+const PROJECT_SWARMS = `SELECT entity_id FROM budgets WHERE entity_type = 'swarm'
+  AND parent_budget_id = (SELECT id FROM budgets WHERE entity_type = 'project' AND entity_id = ?1)`;
 
-// What agents hold for their next step, plus what open gateway calls hold (a call's reservation
-// is released by the update that closes it, so nothing here is ever a stored total).
+// What live agents hold for their next step, and what open gateway calls hold: two sums, as a
+// step is held for an agent's life while a call frees its hold when it settles. Nothing here is
+// a stored total: a finished agent or a closed call releases with the write that finishes it.
 const RESERVED: Record<string, string> = {
-  agent: `SELECT COALESCE(SUM(reserved_units), 0)
-      + (${CALLS} AND agent_id = ?1) AS n FROM agents WHERE id = ?1 AND status IN ${LIVE}`,
-  swarm: `SELECT COALESCE(SUM(reserved_units), 0)
-      + (${CALLS} AND swarm_id = ?1) AS n FROM agents WHERE swarm_id = ?1 AND status IN ${LIVE}`,
-  project: `SELECT COALESCE(SUM(a.reserved_units), 0)
-      + (${CALLS} AND swarm_id IN (SELECT entity_id FROM budgets WHERE entity_type = 'swarm'
-           AND parent_budget_id = (SELECT id FROM budgets WHERE entity_type = 'project' AND entity_id = ?1))) AS n
-    FROM agents a
-    JOIN budgets b ON b.entity_type = 'swarm' AND b.entity_id = a.swarm_id
-    WHERE b.parent_budget_id = (SELECT id FROM budgets WHERE entity_type = 'project' AND entity_id = ?1)
-      AND a.status IN ${LIVE}`,
+  agent: `SELECT (SELECT COALESCE(SUM(reserved_units), 0) FROM agents WHERE id = ?1 AND status IN ${LIVE}) AS steps,
+      (${CALLS} AND agent_id = ?1) AS calls`,
+  swarm: `SELECT (SELECT COALESCE(SUM(reserved_units), 0) FROM agents WHERE swarm_id = ?1 AND status IN ${LIVE}) AS steps,
+      (${CALLS} AND swarm_id = ?1) AS calls`,
+  project: `SELECT (SELECT COALESCE(SUM(reserved_units), 0) FROM agents
+        WHERE swarm_id IN (${PROJECT_SWARMS}) AND status IN ${LIVE}) AS steps,
+      (${CALLS} AND swarm_id IN (${PROJECT_SWARMS})) AS calls`,
 };
 
-export function reservedIn(db: Database, budget: BudgetRecord): number {
+/** Units held under a budget: by live agents' steps and by open calls. */
+export function holdsIn(db: Database, budget: BudgetRecord): { steps: number; calls: number } {
   const sql = RESERVED[budget.entityType];
-  if (!sql) return 0;
-  return db.query<{ n: number }, [string]>(sql).get(budget.entityId)?.n ?? 0;
+  if (!sql) return { steps: 0, calls: 0 };
+  const row = db.query<{ steps: number; calls: number }, [string]>(sql).get(budget.entityId);
+  return { steps: row?.steps ?? 0, calls: row?.calls ?? 0 };
+}
+
+export function reservedIn(db: Database, budget: BudgetRecord): number {
+  const { steps, calls } = holdsIn(db, budget);
+  return steps + calls;
 }
 
 function budgetById(db: Database, id: string): BudgetRecord | null {
@@ -53,7 +59,8 @@ export function budgetChain(db: Database, agent: AgentRecord): ChainBudget[] {
   const chain: ChainBudget[] = [];
   let budget = first ? budgetFromRow(first) : null;
   while (budget && chain.length < 10) {
-    chain.push({ budget, reserved: reservedIn(db, budget) });
+    const { steps, calls } = holdsIn(db, budget);
+    chain.push({ budget, reserved: steps + calls, inFlight: calls });
     budget = budget.parentBudgetId ? budgetById(db, budget.parentBudgetId) : null;
   }
   return chain;

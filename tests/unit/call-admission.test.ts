@@ -71,13 +71,26 @@ describe("call admission", () => {
   });
 
   test("other calls' reservations in the way: wait, then take what is left or be refused", () => {
-    const chain = [{ budget: budget(20_000), reserved: 15_000 }];
+    const chain = [{ budget: budget(20_000), reserved: 15_000, inFlight: 15_000 }];
     expect(grantCall(chain, ask())).toEqual({ kind: "wait" });
     // At the deadline: 5,000 left − 3,000 input = 2,000 → 133 tokens ≥ the floor of 100.
     expect(grantCall(chain, ask(), true)).toMatchObject({ kind: "admit", maxTokens: 133 });
-    expect(grantCall([{ budget: budget(20_000), reserved: 18_000 }], ask(), true)).toMatchObject({
+    expect(
+      grantCall([{ budget: budget(20_000), reserved: 18_000, inFlight: 18_000 }], ask(), true),
+    ).toMatchObject({
       kind: "refuse",
       message: "its room is held by calls in flight",
+    });
+  });
+
+  test("other agents' step holds last their lives: capped or refused at once, never waited for", () => {
+    // 20,000 − 15,000 held by other agents' steps = 5,000: 133 output tokens, no wait.
+    const held = [{ budget: budget(20_000), reserved: 15_000, inFlight: 0 }];
+    expect(grantCall(held, ask())).toMatchObject({ kind: "admit", maxTokens: 133 });
+    const full = [{ budget: budget(20_000), reserved: 18_000, inFlight: 0 }];
+    expect(grantCall(full, ask())).toMatchObject({
+      kind: "refuse",
+      message: expect.stringContaining("other agents hold 18000 units"),
     });
   });
 
@@ -119,6 +132,7 @@ describe("call admission", () => {
       const allocated = Math.floor(Math.random() * 200_000);
       const spent = Math.floor(Math.random() * allocated);
       const reserved = Math.floor(Math.random() * (allocated - spent + 1));
+      const inFlight = Math.floor(Math.random() * (reserved + 1));
       const a = ask({
         inputBound: 1 + Math.floor(Math.random() * 5000),
         requestedMaxTokens: 1 + Math.floor(Math.random() * 4000),
@@ -126,7 +140,7 @@ describe("call admission", () => {
         cacheWrite: Math.random() < 0.5,
       });
       const b = budget(allocated, spent);
-      const grant = grantCall([{ budget: b, reserved }], a, Math.random() < 0.5);
+      const grant = grantCall([{ budget: b, reserved, inFlight }], a, Math.random() < 0.5);
       if (grant.kind !== "admit") continue;
       expect(grant.maxTokens).toBeLessThanOrEqual(a.requestedMaxTokens);
       expect(grant.reserveUnits).toBe(worstCase(b, a, grant.maxTokens));
