@@ -19,7 +19,7 @@ export interface CallStore {
     call: NewModelCall,
     decide: (agent: AgentRecord, chain: ChainBudget[]) => CallAdmission | null,
   ): Promise<CallAdmitted | null>;
-  /** Closes an open call as `decide` says, with the spend on its agent and budgets. */
+  /** Closes an open call as `decide` says, with the spend on its agent and budgets (the chain's held sums are not read). */
   settleCall(
     id: string,
     decide: (call: ModelCallRecord, agent: AgentRecord, chain: ChainBudget[]) => CallSettlement,

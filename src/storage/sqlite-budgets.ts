@@ -48,8 +48,11 @@ function budgetById(db: Database, id: string): BudgetRecord | null {
   return row ? budgetFromRow(row) : null;
 }
 
-/** The agent's own budget (if it has one), its swarm's, then each parent up to the project. */
-export function budgetChain(db: Database, agent: AgentRecord): ChainBudget[] {
+/**
+ * The agent's own budget (if it has one), its swarm's, then each parent up to the project; with
+ * `withHolds` false the reserved sums are left at 0 (settling a call does not look at them).
+ */
+export function budgetChain(db: Database, agent: AgentRecord, withHolds = true): ChainBudget[] {
   const first = db
     .query<Row, SQLQueryBindings[]>(
       `SELECT * FROM budgets WHERE (entity_type = 'agent' AND entity_id = ?) OR (entity_type = 'swarm' AND entity_id = ?)
@@ -59,7 +62,8 @@ export function budgetChain(db: Database, agent: AgentRecord): ChainBudget[] {
   const chain: ChainBudget[] = [];
   let budget = first ? budgetFromRow(first) : null;
   while (budget && chain.length < 10) {
-    const { steps, calls } = holdsIn(db, budget);
+    // Spending needs only the budgets; admission also needs what is held under each.
+    const { steps, calls } = withHolds ? holdsIn(db, budget) : { steps: 0, calls: 0 };
     chain.push({ budget, reserved: steps + calls, inFlight: calls });
     budget = budget.parentBudgetId ? budgetById(db, budget.parentBudgetId) : null;
   }

@@ -112,7 +112,7 @@ export function settleCallTx(
   const call = getCallRow(db, id);
   if (!call) throw notFound("model call", id);
   const agent = agentOf(db, call.agentId);
-  const change = decide(call, agent, budgetChain(db, agent));
+  const change = decide(call, agent, budgetChain(db, agent, false));
   const end = change.call;
   const { changes } = db
     .query(
