@@ -58,6 +58,7 @@ export async function enforceBudget(
     for (const agent of await agentsOf(lifecycle, budget)) {
       if (isTerminal(agent)) continue;
       await lifecycle.moveAgent(agent.id, { to: "killed", reason }).catch(skipRefused);
+      await nextTurn();
     }
     return;
   }
@@ -73,8 +74,16 @@ export async function enforceBudget(
   for (const agent of await agentsOf(lifecycle, budget)) {
     if (agent.status !== "running") continue;
     await lifecycle.moveAgent(agent.id, { to: "paused", reason, heldBy: "budget" }).catch(skipRefused);
+    await nextTurn();
   }
 }
+
+/**
+ * Stopping a process costs milliseconds (its group is looked up in /proc), so between two agents
+ * the reports the others wrote meanwhile are read: one that finds no room holds its agent at once,
+ * instead of waiting, unread, until the action reaches that agent.
+ */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * A budget pause asks a person whether the swarm may go on past the threshold (approving resumes
@@ -130,8 +139,21 @@ async function stillHeld(lifecycle: Lifecycle, swarmId: string): Promise<boolean
   return false;
 }
 
+/** Budget actions (pause, kill) decided but not yet applied: releases wait for them. */
+export interface PendingActions {
+  pending: () => boolean;
+  settled: () => Promise<void>;
+}
+
+const NONE_PENDING: PendingActions = { pending: () => false, settled: async () => {} };
+
 /** After more money: swarms a budget action paused resume if no budget holds them any more. */
-export async function releaseSwarm(lifecycle: Lifecycle, entityType: BudgetEntity, entityId: string) {
+export async function releaseSwarm(
+  lifecycle: Lifecycle,
+  entityType: BudgetEntity,
+  entityId: string,
+  actions: PendingActions = NONE_PENDING,
+) {
   const budget = await lifecycle.store.getBudget(entityType, entityId);
   if (!budget) return;
   for (const swarmId of await swarmsOf(lifecycle, budget)) {
@@ -141,22 +163,42 @@ export async function releaseSwarm(lifecycle: Lifecycle, entityType: BudgetEntit
         .moveSwarm(swarmId, { to: "active", reason: "budget: more was allocated" })
         .catch(skipRefused);
     }
-    await releaseHeld(lifecycle, swarmId);
+    await releaseHeld(lifecycle, swarmId, actions);
   }
 }
 
-/** Agents of an active swarm held by their budget go on, as long as admission finds room. */
-export async function releaseHeld(lifecycle: Lifecycle, swarmId: string): Promise<void> {
+/**
+ * Agents of an active swarm held by their budget go on, as long as admission finds room. A report
+ * that crosses a pausing threshold holds its agent at once and leaves the swarm's pause to the
+ * budget's action, so nothing is let go while such an action is pending: the swarm and the pending
+ * actions are looked at right before each release (an action committed meanwhile is seen), and
+ * after waiting for them the truth is read again.
+ */
+export async function releaseHeld(
+  lifecycle: Lifecycle,
+  swarmId: string,
+  actions: PendingActions = NONE_PENDING,
+): Promise<void> {
   const { store } = lifecycle;
-  const held = await store.listAgents({ swarmId, held: true });
-  if (held.length === 0 || (await store.getSwarm(swarmId))?.status !== "active") return;
-  for (const agent of held) {
+  for (;;) {
     // Agents waiting for an approval go on with its answer, not with money.
-    if (agent.status !== "paused" || agent.heldBy !== "budget") continue;
-    const released = await lifecycle.releaseAgent(agent.id).catch((error: unknown) => {
-      if (error instanceof DashError && error.code === "BUDGET_EXCEEDED") return "full" as const;
-      return skipRefused(error);
-    });
-    if (released === "full") return;
+    const held = (await store.listAgents({ swarmId, held: true })).filter(
+      (agent) => agent.status === "paused" && agent.heldBy === "budget",
+    );
+    let waiting = false;
+    for (const agent of held) {
+      if ((await store.getSwarm(swarmId))?.status !== "active") return;
+      if (actions.pending()) {
+        waiting = true;
+        break;
+      }
+      const released = await lifecycle.releaseAgent(agent.id).catch((error: unknown) => {
+        if (error instanceof DashError && error.code === "BUDGET_EXCEEDED") return "full" as const;
+        return skipRefused(error);
+      });
+      if (released === "full") return;
+    }
+    if (!waiting) return;
+    await actions.settled();
   }
 }

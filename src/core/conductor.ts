@@ -2,7 +2,13 @@ import type { BudgetEntity } from "../domain/budget.ts";
 import type { EventRecord } from "../domain/event.ts";
 import { FINISHED_SWARM_STATUSES } from "../domain/states.ts";
 import type { Logger } from "../log.ts";
-import { approveBudgetGoOn, enforceBudget, releaseHeld, releaseSwarm } from "./budget-actions.ts";
+import {
+  approveBudgetGoOn,
+  enforceBudget,
+  type PendingActions,
+  releaseHeld,
+  releaseSwarm,
+} from "./budget-actions.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 
 const ENDED = new Set(["agent.completed", "agent.failed", "agent.killed"]);
@@ -56,7 +62,7 @@ export class Conductor {
     if (ENDED.has(event.type) && swarmId) {
       this.onSwarm(swarmId);
     } else if ((event.type === "agent.usage" || event.type === "swarm.resumed") && swarmId) {
-      this.queue(`held:${swarmId}`, () => releaseHeld(this.lifecycle, swarmId));
+      this.queue(`held:${swarmId}`, () => releaseHeld(this.lifecycle, swarmId, this.actions));
     } else if (event.type === "budget.threshold" || event.type === "budget.projected") {
       // Several thresholds crossed at once are one job: it applies the strongest action in force.
       const reason =
@@ -75,7 +81,7 @@ export class Conductor {
       }
     } else if (event.type === "budget.allocated") {
       this.queue(`allocated:${entityId}`, () =>
-        releaseSwarm(this.lifecycle, entityType as BudgetEntity, entityId as string),
+        releaseSwarm(this.lifecycle, entityType as BudgetEntity, entityId as string, this.actions),
       );
     }
   }
@@ -84,9 +90,20 @@ export class Conductor {
   private onSwarm(swarmId: string): void {
     this.queue(`swarm:${swarmId}`, async () => {
       await this.lifecycle.advanceSwarm(swarmId);
-      await releaseHeld(this.lifecycle, swarmId);
+      await releaseHeld(this.lifecycle, swarmId, this.actions);
     });
   }
+
+  /**
+   * Budget jobs queued or running: a threshold's pause or kill is queued while its report's events
+   * are published, so a hold that report made is never let go before the budget's action applies.
+   */
+  private readonly actions: PendingActions = {
+    pending: () => [...this.queues.keys()].some((key) => key.startsWith("budget:")),
+    settled: async () => {
+      await Promise.all([...this.queues].filter(([key]) => key.startsWith("budget:")).map(([, job]) => job));
+    },
+  };
 
   /** Runs `job` after the key's previous job; a job already waiting to run covers a new request. */
   private queue(key: string, job: () => Promise<unknown>): void {

@@ -2,7 +2,16 @@ import type { AgentRecord, UsageReport } from "../domain/agent.ts";
 import type { BudgetRecord } from "../domain/budget.ts";
 import { DashError } from "../domain/errors.ts";
 import type { NewEvent } from "../domain/event.ts";
-import { admit, type ChainBudget, decideAlerts, noRoom } from "../safety/budget.ts";
+import {
+  actionOf,
+  admit,
+  type ChainBudget,
+  decideAlerts,
+  LEVELS,
+  type Level,
+  noRoom,
+  SEVERITY,
+} from "../safety/budget.ts";
 import type { AgentPatch, MeterChange } from "../storage/store.ts";
 import { usageEvent } from "./reports.ts";
 import { type AgentMove, decideAgentMove } from "./transitions.ts";
@@ -31,6 +40,21 @@ export function chargeChain(chain: ChainBudget[], tokens: number, costMicros: nu
   return { spent, events };
 }
 
+/**
+ * Why a report stops its own agent, if a threshold it crossed pauses or kills: that action applies
+ * to every agent of the budget (core/budget-actions.ts), the reporter first, in this transaction.
+ */
+function stoppingThreshold(spent: ReturnType<typeof chargeChain>["spent"]): string | null {
+  let reason: string | null = null;
+  for (const { budget, after, alertLevel } of spent) {
+    for (let i = budget.alertLevel; i < (alertLevel ?? 0); i++) {
+      const level = LEVELS[i] as Level;
+      if (SEVERITY[actionOf(after, level)] >= SEVERITY.pause) reason = `budget: ${level} threshold reached`;
+    }
+  }
+  return reason;
+}
+
 export function decideUsage(
   agent: AgentRecord,
   chain: ChainBudget[],
@@ -57,8 +81,13 @@ export function decideUsage(
     );
     admitted = grant !== null;
     patch.reservedUnits = grant ?? 0;
-    if (grant === null && agent.status === "running") {
-      const held = decideAgentMove(agent, { to: "paused", reason: HELD_REASON }, now);
+    // The report that leaves no room, or crosses a threshold that pauses or kills, holds its agent
+    // in this same transaction: its process is stopped when this commits (the scheduler's SIGSTOP on
+    // agent.paused), before the next line of its output is applied. A threshold hold keeps the
+    // step it was granted, like the budget action's own pause: the agent goes on if that is undone.
+    const stop = grant === null ? HELD_REASON : stoppingThreshold(spent);
+    if (stop && agent.status === "running") {
+      const held = decideAgentMove(agent, { to: "paused", reason: stop }, now);
       Object.assign(patch, held.patch, { heldBy: "budget" });
       events.push(...held.events);
     }

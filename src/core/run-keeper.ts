@@ -5,8 +5,9 @@ import type { Logger } from "../log.ts";
 import { type AgentRun, lostExit } from "../runtimes/agent-run.ts";
 import { isSameProcess, killGroup } from "../runtimes/process.ts";
 import { readExitStatus } from "../runtimes/run-files.ts";
-import type { ExitStatus, Report } from "../runtimes/runtime.ts";
+import type { ExitStatus } from "../runtimes/runtime.ts";
 import type { Lifecycle } from "./lifecycle.ts";
+import { applyNewLines } from "./run-reports.ts";
 
 export interface KeeperOptions {
   killGraceMs: number;
@@ -23,9 +24,9 @@ export interface KeeperHooks {
 }
 
 /**
- * Follows the running attempts: turns each report line into a write (with the log offset just past
- * it, in the same transaction, so a restart never applies it twice), stops runs that are killed or
- * time out, and settles each attempt when its shim has recorded the exit.
+ * Follows the running attempts: turns each report line into a write (core/run-reports.ts) as soon
+ * as its log grows (the poll is the backstop), stops runs that are killed or time out, and settles
+ * each attempt when its shim has recorded the exit.
  */
 export class RunKeeper {
   private readonly runs = new Map<string, AgentRun>();
@@ -49,6 +50,9 @@ export class RunKeeper {
 
   add(run: AgentRun, paused = false): void {
     this.runs.set(run.agentId, run);
+    // Metered as each line is written, not at the next poll: a report that leaves no room stops
+    // the agent before it can print many more (the poll still reads a run that cannot be watched).
+    run.watch(() => void this.follow(run));
     if (!paused) this.startClock(run);
   }
 
@@ -68,7 +72,7 @@ export class RunKeeper {
     this.polling ??= (async () => {
       for (const run of [...this.runs.values()]) {
         try {
-          await this.ingest(run);
+          await this.follow(run);
           if (this.ended(run)) await this.finish(run);
         } catch (error) {
           this.log.warn("following an agent failed", { agentId: run.agentId, error: String(error) });
@@ -91,39 +95,19 @@ export class RunKeeper {
     return !isSameProcess(run.pid, run.startTime);
   }
 
-  private async ingest(run: AgentRun, final = false): Promise<void> {
-    for (const line of run.reader.read(final)) {
-      run.readEnd = line.end;
-      run.keepLine(line.text);
-      for (const report of run.parser.line(line.text)) await this.apply(run, report, line.end);
-    }
-  }
-
-  private async apply(run: AgentRun, report: Report, logOffset: number): Promise<void> {
-    const id = run.agentId;
-    try {
-      // A gateway-metered agent's spend is its calls, settled at the gateway: its CLI's own
-      // account of them (Claude's result line) would count them twice.
-      if (report.kind === "usage" && run.metering === "gateway") return;
-      if (report.kind === "usage") await this.lifecycle.recordUsage(id, report.usage, logOffset);
-      else if (report.kind === "progress") {
-        const { current, total } = report;
-        await this.lifecycle.reportProgress(id, { current, total }, undefined, { logOffset });
-      } else if (report.kind === "result") {
-        run.result = report.value;
-        await this.lifecycle.noteRun(id, { result: report.value, logOffset });
-      } else if (report.kind === "session")
-        await this.lifecycle.noteRun(id, { sessionId: report.id, logOffset });
-      else run.errorMessage = report.message;
-    } catch (error) {
-      // A report the state machine refuses (progress while paused) is dropped, not retried.
-      this.log.debug("report not applied", { agentId: id, kind: report.kind, error: String(error) });
-    }
+  /** Applies what the run wrote since; a pass in progress covers the call (and reads again after). */
+  follow(run: AgentRun): Promise<void> {
+    return run
+      .follow(() => applyNewLines(this.lifecycle, this.log, run))
+      .catch((error) => {
+        this.log.warn("reading an agent's log failed", { agentId: run.agentId, error: String(error) });
+      });
   }
 
   /** Settles an attempt whose shim has ended: completed, failed (and maybe retried), or nothing if killed. */
   async finish(run: AgentRun): Promise<void> {
-    await this.ingest(run, true);
+    await run.stopFollowing();
+    await applyNewLines(this.lifecycle, this.log, run, true);
     this.runs.delete(run.agentId);
     run.close();
     const exit = readExitStatus(run.files.exit) ?? lostExit();

@@ -1,3 +1,4 @@
+import { type FSWatcher, watch } from "node:fs";
 import type { Subprocess } from "bun";
 import type { Metering } from "../domain/agent.ts";
 import { LogReader } from "./log-reader.ts";
@@ -26,6 +27,13 @@ export class AgentRun {
   metering: Metering = "reports";
   /** Offset just past the last line read (reports or not): where the next attempt's reading resumes. */
   readEnd: number | null = null;
+  /** The pass over its new lines in progress (one at a time, so reports apply in log order). */
+  private following: Promise<void> | null = null;
+  /** Asked for again during that pass: it reads once more before it ends. */
+  private again = false;
+  /** Its exit is being settled: the last pass is the supervisor's, no more are started here. */
+  private ending = false;
+  private watcher: FSWatcher | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private timeLeft: number;
   private timerStarted = 0;
@@ -42,6 +50,55 @@ export class AgentRun {
   ) {
     this.reader = new LogReader(files.log, logOffset);
     this.timeLeft = timeoutMs;
+  }
+
+  /**
+   * Calls `onGrow` whenever the run's directory changes (its log grows, its exit is written), so a
+   * report is read as soon as it is written. Watching the directory also sees a log the shim has
+   * not created yet. False when it cannot be watched: then the supervisor's poll alone reads it.
+   */
+  watch(onGrow: () => void): boolean {
+    if (this.watcher) return true;
+    try {
+      this.watcher = watch(this.files.dir, { persistent: false }, () => onGrow());
+      this.watcher.on("error", () => this.unwatch());
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** No more passes of its own: what remains is read once, by whoever settles its exit. */
+  async stopFollowing(): Promise<void> {
+    this.ending = true;
+    this.unwatch();
+    while (this.following) await this.following;
+  }
+
+  unwatch(): void {
+    this.watcher?.close();
+    this.watcher = null;
+  }
+
+  /**
+   * Runs `pass` over the lines written since the last one, or, when a pass is in progress, makes it
+   * run once more: a line written meanwhile is read by the pass the caller waits for.
+   */
+  follow(pass: () => Promise<void>): Promise<void> {
+    if (this.ending) return Promise.resolve();
+    if (this.following) {
+      this.again = true;
+      return this.following;
+    }
+    this.following = (async () => {
+      do {
+        this.again = false;
+        await pass();
+      } while (this.again && !this.ending);
+    })().finally(() => {
+      this.following = null;
+    });
+    return this.following;
   }
 
   keepLine(text: string): void {
@@ -69,6 +126,8 @@ export class AgentRun {
   }
 
   close(): void {
+    this.ending = true;
+    this.unwatch();
     this.stopClock();
     this.reader.close();
   }
