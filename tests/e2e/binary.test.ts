@@ -70,6 +70,7 @@ describe("the compiled dash binary", () => {
       { version: 4, applied: true, intact: true },
       { version: 5, applied: true, intact: true },
       { version: 6, applied: true, intact: true },
+      { version: 7, applied: true, intact: true },
     ]);
     expect(dash(["migrate", "--rollback", "0"], home).out).toContain("rolled back 001 initial_schema");
     expect(JSON.parse(dash(["migrate", "--status", "--json"], home).out).migrations[0].applied).toBe(false);

@@ -121,6 +121,31 @@ const CASES: Record<string, Case> = {
     key: "read",
     build: async () => ({ ...(await agentId("idle")()), query: "tail=5" }),
   },
+  "GET /api/agents/:id/calls": {
+    key: "read",
+    // One call through the write path the gateway uses: admitted, then settled.
+    build: async () => {
+      const id = await agentIn("running");
+      const swarmId = (await t.store.getAgent(id))?.swarmId as string;
+      const draft = {
+        ...{ id: newId(Date.now()), agentId: id, swarmId, provider: "p", api: "openai-chat" as const },
+        ...{ model: "gpt-5.5", stream: false, requestedMaxTokens: 10, startedAt: Date.now() },
+      };
+      const ask = {
+        inputBound: 10,
+        requestedMaxTokens: 10,
+        floorTokens: 1,
+        price: { input: 1, output: 1 },
+        cacheWrite: false,
+      };
+      const { result } = await t.lifecycle.admitCall(draft, ask, false);
+      await t.lifecycle.settleCall(result?.call.id as string, {
+        ...{ status: "settled", promptTokens: 5, completionTokens: 3, costMicros: 8 },
+        ...{ httpStatus: 200, error: null, firstByteMs: 1, latencyMs: 2 },
+      });
+      return { params: { id }, query: "limit=5" };
+    },
+  },
   "GET /api/agents/:id/diff": {
     key: "read",
     build: async () => ({ params: { id: (await repoSwarm()).agentId } }),
