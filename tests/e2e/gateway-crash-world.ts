@@ -138,7 +138,15 @@ try {
     initialAgents: 1,
     budget: { amount: 5 },
     // No retry by Dash: only the CLI's own retry can finish the task after the crash.
-    config: { runtime: "claude-code", model: "claude-sonnet-4-5", maxRetries: 0, timeout: 120_000 },
+    // No file sandbox: its private /tmp would hide the test's CLI when the checkout lives under
+    // /tmp (as a CI clone may); the sandbox has its own suites, this one is about the gateway.
+    config: {
+      runtime: "claude-code",
+      model: "claude-sonnet-4-5",
+      maxRetries: 0,
+      timeout: 120_000,
+      fileSandbox: false,
+    },
   });
   const swarmId = String(swarm.id);
   const agentOf = async () =>
