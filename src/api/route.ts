@@ -52,6 +52,8 @@ export interface Route<Q = unknown, B = unknown> {
   summary: string;
   /** An agent's scoped key may call this write route (the handler checks the scope). */
   agentScoped?: boolean;
+  /** Its agent's key still works after the attempt ended (usage: money spent is never refused). */
+  acceptsEndedAgent?: boolean;
   /** Which extra rate limit applies besides the general one. */
   limit?: "swarmCreate";
   query?: z.ZodType<Q>;

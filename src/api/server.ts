@@ -68,7 +68,9 @@ async function authorize(route: Route, request: Request, ip: string, deps: ApiDe
   let key: Awaited<ReturnType<typeof authenticate>>;
   try {
     // Identify the key first ("read" is what every key has), so refused requests are charged too.
-    key = await authenticate(deps.store, request.headers.get("authorization"), "read");
+    key = await authenticate(deps.store, request.headers.get("authorization"), "read", Date.now(), {
+      endedAgent: route.acceptsEndedAgent,
+    });
   } catch (error) {
     if (!(error instanceof DashError) || error.code !== "UNAUTHORIZED") throw error;
     const byIp = limiters.ips.take(ip);

@@ -61,6 +61,7 @@ export async function authenticate(
   credential: string | null | undefined,
   required: Permission,
   now = Date.now(),
+  options: { endedAgent?: boolean } = {},
 ): Promise<ApiKeyRecord> {
   if (!credential) throw unauthorized("Missing API key: send Authorization: Bearer dash_api_key_…");
   const token = credential.startsWith("Bearer ") ? credential.slice(7).trim() : credential.trim();
@@ -68,7 +69,10 @@ export async function authenticate(
     throw unauthorized("Malformed API key: expected dash_api_key_<32 characters>");
   const key = await store.findApiKeyByHash(hashApiKey(token));
   if (!key) throw unauthorized("Invalid API key");
-  if (!key.isActive) throw unauthorized("API key has been revoked");
+  // An agent's key is revoked when its attempt ends; a report of money it spent before that may
+  // still arrive (a burst, a slow request) and is taken, never lost: only on such routes.
+  if (!key.isActive && !(options.endedAgent && key.scope?.agentId))
+    throw unauthorized("API key has been revoked");
   if (key.expiresAt !== null && key.expiresAt <= now) throw unauthorized("API key has expired");
   if (!allows(key.permissions, required)) {
     throw new DashError("FORBIDDEN", `This API key lacks the "${required}" permission`, {

@@ -34,8 +34,9 @@ export const agentReportRoutes = [
     path: "/api/agents/:id/usage",
     permission: "write",
     agentScoped: true,
+    acceptsEndedAgent: true,
     summary:
-      "Report usage (tokens and dollars) of an agent's step; the answer says whether it may take another",
+      "Report usage (tokens and dollars) of an agent's step; the answer says whether it may take another (an ended agent's own key is still taken here)",
     body: UsageReportSchema,
     response: UsageResponseSchema,
     async handler({ params, body, key, deps }) {
