@@ -46,14 +46,17 @@ const sse = (events: Array<[string | null, unknown]>, delayMs: number, hang: boo
     },
   });
 
-function anthropic(
-  model: string,
-  input: number,
-  output: number,
-  stream: boolean,
-  delay: number,
-  hang: boolean,
-) {
+/** What one answer is: its model, token counts, and how it is streamed. */
+interface Answer {
+  model: string;
+  input: number;
+  output: number;
+  stream: boolean;
+  delay: number;
+  hang: boolean;
+}
+
+function anthropic({ model, input, output, stream, delay, hang }: Answer) {
   const text = "tok ".repeat(output);
   if (!stream) {
     const message = {
@@ -102,7 +105,7 @@ function anthropic(
   return new Response(sse(events, delay, hang), { headers: { "content-type": "text/event-stream" } });
 }
 
-function chat(model: string, input: number, output: number, stream: boolean, delay: number, hang: boolean) {
+function chat({ model, input, output, stream, delay, hang }: Answer) {
   const usage = { prompt_tokens: input, completion_tokens: output, total_tokens: input + output };
   if (!stream) {
     const choice = {
@@ -132,14 +135,7 @@ function chat(model: string, input: number, output: number, stream: boolean, del
   return new Response(sse(events, delay, hang), { headers: { "content-type": "text/event-stream" } });
 }
 
-function responses(
-  model: string,
-  input: number,
-  output: number,
-  stream: boolean,
-  delay: number,
-  hang: boolean,
-) {
+function responses({ model, input, output, stream, delay, hang }: Answer) {
   const usage = { input_tokens: input, output_tokens: output, total_tokens: input + output };
   const item = {
     type: "message",
@@ -197,11 +193,17 @@ export function startMeteredProvider(): MeteredProvider {
           : { error: { message: `fake failure ${fail}`, type: "server_error" } };
         return Response.json(error, { status: fail });
       }
-      const delay = marker(raw, "DELAY", 0);
-      const hang = raw.includes("HANG");
-      if (path.endsWith("/messages")) return anthropic(model, input, output, stream, delay, hang);
-      if (path.endsWith("/chat/completions")) return chat(model, input, output, stream, delay, hang);
-      if (path.endsWith("/responses")) return responses(model, input, output, stream, delay, hang);
+      const answer = {
+        model,
+        input,
+        output,
+        stream,
+        delay: marker(raw, "DELAY", 0),
+        hang: raw.includes("HANG"),
+      };
+      if (path.endsWith("/messages")) return anthropic(answer);
+      if (path.endsWith("/chat/completions")) return chat(answer);
+      if (path.endsWith("/responses")) return responses(answer);
       return new Response("not found", { status: 404 });
     },
   });

@@ -1,14 +1,13 @@
 import { afterAll } from "bun:test";
 import { NO_GATEWAY } from "../src/api/gateway/gateway.ts";
-import type { Provider } from "../src/domain/provider.ts";
 import { PRICES } from "../src/runtimes/pricing.ts";
 import { testScheduler } from "./agents-helpers.ts";
 import { testServer } from "./api-helpers.ts";
 import { startMeteredProvider } from "./fake-metered-provider.ts";
 import { ROOT } from "./helpers.ts";
+import { testProviders } from "./test-providers.ts";
 
-/** The provider key only `dash serve` knows; a test fails if any agent or request shows it. */
-export const OPERATOR_KEY = "sk-operator-secret-never-for-agents";
+export { OPERATOR_KEY } from "./test-providers.ts";
 
 /**
  * A real server with the gateway in front of a fake provider (both wire formats), and a real
@@ -16,21 +15,7 @@ export const OPERATOR_KEY = "sk-operator-secret-never-for-agents";
  */
 export async function gatewayWorld(options: { waitMs?: number; maxConcurrency?: number } = {}) {
   const provider = startMeteredProvider();
-  process.env.DASH_TEST_PROVIDER_KEY = OPERATOR_KEY;
-  const providers: Record<string, Provider> = {
-    anthropic: {
-      api: "anthropic",
-      baseUrl: provider.url,
-      apiKeyEnv: "DASH_TEST_PROVIDER_KEY",
-      maxTokensField: "max_completion_tokens",
-    },
-    openai: {
-      api: "openai",
-      baseUrl: `${provider.url}/v1`,
-      apiKeyEnv: "DASH_TEST_PROVIDER_KEY",
-      maxTokensField: "max_completion_tokens",
-    },
-  };
+  const providers = testProviders(provider.url);
   const gateway = {
     ...NO_GATEWAY,
     providers,

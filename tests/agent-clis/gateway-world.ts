@@ -15,7 +15,6 @@ import { Scheduler } from "../../src/core/scheduler.ts";
 import type { AgentRecord } from "../../src/domain/agent.ts";
 import type { BudgetRecord } from "../../src/domain/budget.ts";
 import type { ModelCallRecord } from "../../src/domain/model-call.ts";
-import type { Provider } from "../../src/domain/provider.ts";
 import { createLogger } from "../../src/log.ts";
 import { builtInPresets, type RuntimePreset } from "../../src/runtimes/presets.ts";
 import { PRICES } from "../../src/runtimes/pricing.ts";
@@ -23,7 +22,7 @@ import { groupAlive } from "../../src/runtimes/process.ts";
 import { runFiles } from "../../src/runtimes/run-files.ts";
 import type { ExitStatus } from "../../src/runtimes/runtime.ts";
 import { testServer } from "../api-helpers.ts";
-import { OPERATOR_KEY } from "../gateway-helpers.ts";
+import { testProviders } from "../test-providers.ts";
 import { type LoopCall, startLoopingProvider } from "./looping-provider.ts";
 
 export interface GatewayWorldAgent {
@@ -95,22 +94,7 @@ enabled = false
 }
 
 const provider = startLoopingProvider();
-// Only `dash serve` has it (like the operator's real key): the scheduler must keep it from agents.
-process.env.DASH_TEST_PROVIDER_KEY = OPERATOR_KEY;
-const providers: Record<string, Provider> = {
-  anthropic: {
-    api: "anthropic",
-    baseUrl: provider.url,
-    apiKeyEnv: "DASH_TEST_PROVIDER_KEY",
-    maxTokensField: "max_completion_tokens",
-  },
-  openai: {
-    api: "openai",
-    baseUrl: `${provider.url}/v1`,
-    apiKeyEnv: "DASH_TEST_PROVIDER_KEY",
-    maxTokensField: "max_completion_tokens",
-  },
-};
+const providers = testProviders(provider.url);
 const cliHome = mkdtempSync(join(tmpdir(), "dash-gateway-clis-"));
 const runtimes = { ...builtInPresets(), ...presets(cliHome) };
 const gateway = {

@@ -10,8 +10,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { NO_GATEWAY } from "../../src/api/gateway/gateway.ts";
 import type { GatewayWorldAgent } from "../agent-clis/gateway-world.ts";
-import { OPERATOR_KEY } from "../gateway-helpers.ts";
 import { ROOT, runWorldOffline } from "../helpers.ts";
+import { OPERATOR_KEY } from "../test-providers.ts";
 
 const DIR = join(ROOT, "tests", "agent-clis");
 let agents: GatewayWorldAgent[] = [];
