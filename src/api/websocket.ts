@@ -3,7 +3,7 @@ import { z } from "zod";
 import { API_KEY_PATTERN, type ApiKeyRecord } from "../domain/api-key.ts";
 import { DashError } from "../domain/errors.ts";
 import { EVENT_TYPES, EventFilterEntrySchema, typesMatching } from "../domain/event.ts";
-import { authenticate } from "../safety/api-keys.ts";
+import { authenticate, authenticateKey } from "../safety/api-keys.ts";
 import type { ApiDeps } from "./route.ts";
 import { frame, pumpReplay, type ReplayData } from "./websocket-replay.ts";
 import { SocketWatch, type WatchedData, type WatchOptions, WS_CLOSE } from "./websocket-watch.ts";
@@ -27,11 +27,14 @@ const topic = (type: string) => `events:${type}`;
 const control = (body: Record<string, unknown>) => JSON.stringify(body);
 
 /** The API key from `?token=`, `Authorization: Bearer`, or one of the Sec-WebSocket-Protocol values. */
-function tokenOf(request: Request, url: URL): { token: string | null; protocol?: string } {
+function tokenOf(
+  request: Request,
+  url: URL,
+): { token: string | null; authorization?: string; protocol?: string } {
   const query = url.searchParams.get("token");
   if (query) return { token: query };
   const header = request.headers.get("authorization");
-  if (header) return { token: header };
+  if (header) return { token: null, authorization: header };
   const offered = (request.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
   const key = offered.find((p) => API_KEY_PATTERN.test(p));
   return key ? { token: key, protocol: offered.includes("dash.v1") ? "dash.v1" : key } : { token: null };
@@ -47,10 +50,12 @@ export async function upgradeEvents(
   deps: ApiDeps,
 ): Promise<Response | undefined> {
   const url = new URL(request.url);
-  const { token, protocol } = tokenOf(request, url);
+  const { token, authorization, protocol } = tokenOf(request, url);
   const data: SocketData = { key: null, refusal: null, filter: ["*"], replaying: false, alive: true };
   try {
-    data.key = await authenticate(deps.store, token, "read");
+    data.key = authorization
+      ? await authenticate(deps.store, authorization, "read")
+      : await authenticateKey(deps.store, token, "read");
     const filter = url.searchParams.get("filter");
     if (filter) data.filter = FilterSchema.parse(filter.split(",").map((f) => f.trim()));
     const since = url.searchParams.get("since");

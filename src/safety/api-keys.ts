@@ -51,20 +51,45 @@ export async function createApiKey(
 
 const unauthorized = (message: string) => new DashError("UNAUTHORIZED", message);
 
+const MISSING = "Missing API key: send Authorization: Bearer dash_api_key_…";
+
 /**
- * Checks an `Authorization: Bearer …` header (or a bare token) and the permission a route needs.
- * Missing, malformed, unknown, revoked and expired keys are 401; a valid key without the
- * permission is 403.
+ * The key of an `Authorization` header: the scheme must be Bearer, in any case (RFC 7235: schemes
+ * are case-insensitive); no scheme, or another one, is refused rather than guessed at.
+ */
+export function bearerKey(header: string | null | undefined): string {
+  if (!header) throw unauthorized(MISSING);
+  const match = /^bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
+  if (!match) throw unauthorized("Unsupported Authorization: send Authorization: Bearer dash_api_key_…");
+  return match[1] as string;
+}
+
+/**
+ * Checks an `Authorization: Bearer …` header and the permission a route needs. Missing, malformed,
+ * unknown, revoked and expired keys are 401; a valid key without the permission is 403.
  */
 export async function authenticate(
   store: Store,
-  credential: string | null | undefined,
+  authorization: string | null | undefined,
   required: Permission,
   now = Date.now(),
   options: { endedAgent?: boolean } = {},
 ): Promise<ApiKeyRecord> {
-  if (!credential) throw unauthorized("Missing API key: send Authorization: Bearer dash_api_key_…");
-  const token = credential.startsWith("Bearer ") ? credential.slice(7).trim() : credential.trim();
+  return authenticateKey(store, bearerKey(authorization), required, now, options);
+}
+
+/**
+ * Checks a bare key, from where keys travel without a scheme: the WebSocket's `?token=` and
+ * subprotocol, the model gateway's `x-api-key` (Anthropic's header).
+ */
+export async function authenticateKey(
+  store: Store,
+  token: string | null | undefined,
+  required: Permission,
+  now = Date.now(),
+  options: { endedAgent?: boolean } = {},
+): Promise<ApiKeyRecord> {
+  if (!token) throw unauthorized(MISSING);
   if (!API_KEY_PATTERN.test(token))
     throw unauthorized("Malformed API key: expected dash_api_key_<32 characters>");
   const key = await store.findApiKeyByHash(hashApiKey(token));

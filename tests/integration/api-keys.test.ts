@@ -6,6 +6,7 @@ import { DashError } from "../../src/domain/errors.ts";
 import {
   allows,
   authenticate,
+  authenticateKey,
   createApiKey,
   ensureAdminKey,
   generateApiKey,
@@ -77,7 +78,7 @@ describe("API keys", () => {
     expect(await refusal(authenticate(t.store, `Bearer ${revoked}`, "read"))).toMatchObject({
       message: expect.stringMatching(/revoked/),
     });
-    expect(await refusal(authenticate(t.store, expired, "read"))).toMatchObject({
+    expect(await refusal(authenticate(t.store, `Bearer ${expired}`, "read"))).toMatchObject({
       status: 401,
       message: expect.stringMatching(/expired/),
     });
@@ -86,14 +87,24 @@ describe("API keys", () => {
       message: expect.stringMatching(/"write"/),
     });
     expect((await authenticate(t.store, `Bearer ${readKey}`, "read", now)).name).toBe("ro");
+    // The scheme is case-insensitive (RFC 7235), and it is Bearer or nothing: no bare key, no other scheme.
+    expect((await authenticate(t.store, `bearer ${readKey}`, "read", now)).name).toBe("ro");
+    expect((await authenticate(t.store, `BEARER  ${readKey}`, "read", now)).name).toBe("ro");
+    for (const header of [readKey, `Basic ${readKey}`, `Bearer${readKey}`, `Bearer ${readKey} x`]) {
+      expect(await refusal(authenticate(t.store, header, "read"))).toMatchObject({
+        status: 401,
+        message: expect.stringMatching(/Authorization: Bearer/),
+      });
+    }
+    expect((await authenticateKey(t.store, readKey, "read", now)).name).toBe("ro");
   });
 
   test("last_used_at is recorded, at most once a minute", async () => {
     const { key, record } = await createApiKey(t.store, { name: "touch", permissions: ["read"] });
-    await authenticate(t.store, key, "read", 1_000_000);
-    await authenticate(t.store, key, "read", 1_030_000);
+    await authenticateKey(t.store, key, "read", 1_000_000);
+    await authenticateKey(t.store, key, "read", 1_030_000);
     expect((await t.store.findApiKeyByHash(record.keyHash))?.lastUsedAt).toBe(1_000_000);
-    await authenticate(t.store, key, "read", 1_061_000);
+    await authenticateKey(t.store, key, "read", 1_061_000);
     expect((await t.store.findApiKeyByHash(record.keyHash))?.lastUsedAt).toBe(1_061_000);
   });
 

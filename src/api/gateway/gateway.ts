@@ -4,7 +4,7 @@ import { newId } from "../../domain/ids.ts";
 import type { GatewayConfig, Provider, ProviderApi } from "../../domain/provider.ts";
 import type { RuntimePreset } from "../../runtimes/presets.ts";
 import { modelKey, type Price, priceOf } from "../../runtimes/pricing.ts";
-import { authenticate } from "../../safety/api-keys.ts";
+import { authenticate, authenticateKey } from "../../safety/api-keys.ts";
 import type { ApiDeps } from "../route.ts";
 import { forwardCall } from "./forward.ts";
 import { RoomWaiters } from "./room-waiters.ts";
@@ -107,8 +107,11 @@ async function call(
   search: string,
 ): Promise<Response> {
   const { store, lifecycle } = deps;
-  const credential = request.headers.get("x-api-key") ?? request.headers.get("authorization");
-  const key = await authenticate(store, credential, "read");
+  // Anthropic's clients send the key bare in x-api-key; OpenAI's as Authorization: Bearer.
+  const bare = request.headers.get("x-api-key");
+  const key = bare
+    ? await authenticateKey(store, bare, "read")
+    : await authenticate(store, request.headers.get("authorization"), "read");
   const agentId = key.scope?.agentId;
   if (!agentId)
     throw new GatewayError(403, "Dash gateway: only an agent's own token may call a model here", "forbidden");
