@@ -7,6 +7,7 @@ import type { SwarmConfig } from "../src/domain/swarm.ts";
 import { createLogger } from "../src/log.ts";
 import { builtInPresets, type RuntimePreset } from "../src/runtimes/presets.ts";
 import { groupAlive } from "../src/runtimes/process.ts";
+import type { SandboxSettings } from "../src/safety/sandbox-plan.ts";
 import { testServer } from "./api-helpers.ts";
 import { testLifecycle } from "./helpers.ts";
 
@@ -22,6 +23,8 @@ export async function testScheduler(
     forecastMs?: number;
     /** The gateway's providers (agents that can are pointed at it). */
     providers?: Record<string, Provider>;
+    /** What sandboxes hide and protect (default: DASH_HOME). */
+    sandbox?: SandboxSettings;
   } = {},
 ) {
   const t = options.t ?? testLifecycle();
@@ -44,6 +47,7 @@ export async function testScheduler(
         retryBackoffMs: 50,
         pollMs: 20,
         providers: options.providers,
+        sandbox: options.sandbox,
       },
       createLogger("debug", {}, (l) => lines.push(l)),
     );

@@ -46,8 +46,12 @@ export function overlaps(a: string, b: string): boolean {
 export interface PathRules {
   /** Paths that nothing granted may lie in or contain (DASH_HOME, its database). */
   protected: string[];
-  /** Paths nothing granted may lie in (credential dirs); containing them is fine, they stay hidden. */
+  /** Paths nothing granted may lie in or contain (credential dirs): granting a parent would expose
+   * them, and one that does not exist yet could be made through the grant. */
   secret?: string[];
+  /** Paths a grant may lie in but not be or contain (a home directory, /root, /run): they are
+   * hidden from agents, and a grant over them would bring what they hold back into view. */
+  containers?: string[];
   /** When set, every granted path must lie within one of these (config sandbox.allowedRoots). */
   roots?: string[];
 }
@@ -79,6 +83,11 @@ export function checkGrantedPath(raw: string, field: string, rules: PathRules): 
   }
   for (const hidden of rules.secret ?? []) {
     if (isWithin(real, hidden)) refuse(`lies in ${hidden}, which agents may not see`);
+    if (isWithin(hidden, real)) refuse(`contains ${hidden}, which agents may not see`);
+  }
+  for (const hidden of rules.containers ?? []) {
+    if (isWithin(hidden, real))
+      refuse(`is or contains ${hidden}, which agents may not see (grant a folder inside it)`);
   }
   if (rules.roots && !rules.roots.some((root) => isWithin(real, root))) {
     refuse(`is outside the allowed roots (${rules.roots.join(", ")})`);

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { selfRoot } from "../runtimes/self.ts";
 import { blockedExecutables } from "./commands.ts";
-import { checkGrantedPaths, expandPath, overlaps, realOrNormal } from "./paths.ts";
+import { checkGrantedPaths, expandPath, isWithin, overlaps, realOrNormal } from "./paths.ts";
 
 /**
  * What an agent's sandbox allows, decided once per attempt and then turned into the argv of the
@@ -53,11 +53,13 @@ export function grantedPaths(
 ): string[] | undefined {
   if (!paths) return undefined;
   // A path inside a hidden one may be granted (a repository under /root), but never a secret
-  // directory itself or anything in it (~/.ssh, the config's `hide`).
+  // directory (~/.ssh, the config's `hide`), anything in it or above it, nor a hidden folder
+  // itself or a parent of one (the home, /root): checked whether or not they exist yet.
   const secret = [...userSecrets(home), ...settings.hide];
   const rules = {
     protected: settings.protect.map(realOrNormal),
     secret: secret.map(realOrNormal),
+    containers: hiddenContainers(home).map(realOrNormal),
     roots: settings.allowedRoots?.map(realOrNormal),
   };
   return checkGrantedPaths(paths, "config.allowedPaths", rules);
@@ -82,7 +84,7 @@ export function planSandbox(settings: SandboxSettings, request: SandboxRequest):
   return {
     workspace: realOrNormal(request.workspace),
     writable: [...new Set([...granted, ...forRuntime])],
-    hidden: existing([...defaultHidden(request.env.HOME), ...protect, ...settings.hide]),
+    hidden: outermost(existing([...defaultHidden(request.env.HOME), ...protect, ...settings.hide])),
     blockedExecutables: blockedExecutables(request.blockedCommands, request.env.PATH),
     network: request.network,
     readable: existing([selfRoot()]),
@@ -94,6 +96,19 @@ export function defaultHidden(home: string | undefined): string[] {
   // /run holds sockets (the D-Bus session bus, docker.sock, ssh-agent) that a read-only mount
   // does not stop an agent from connecting to.
   return ["/root", "/var/log", "/run", "/var/run", ...userSecrets(home)];
+}
+
+/** Hidden folders a grant may lie in but never be or contain: the user's home, /root, /run. */
+function hiddenContainers(home: string | undefined): string[] {
+  return ["/root", "/run", "/var/run", ...(home ? [home] : [])];
+}
+
+/**
+ * Hidden paths as mounted: one inside another hidden directory is left out, since the outer
+ * empty mount already hides it and mounting it again would make its name show in the listing.
+ */
+export function outermost(paths: string[]): string[] {
+  return paths.filter((path) => !paths.some((other) => other !== path && isWithin(path, other)));
 }
 
 /** The user's credential directories. */

@@ -11,7 +11,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import fc from "fast-check";
 import { DashError } from "../../src/domain/errors.ts";
 import { assertNotBlocked, blockedExecutables, resolveProgram } from "../../src/safety/commands.ts";
@@ -22,6 +22,7 @@ import {
   defaultHidden,
   existing,
   grantedPaths,
+  outermost,
   planSandbox,
   type SandboxPlan,
   type SandboxRequest,
@@ -232,7 +233,7 @@ describe("grantedPaths", () => {
     expect(grantedPaths([`${T}/grant/./sub/`], settings())).toEqual([`${T}/grant/sub`]);
   });
 
-  test("a credential dir (or anything in it) is never granted; a home that holds one may be, it stays hidden", () => {
+  test("a credential dir, anything in it or above it, and the home itself are never granted; a folder in the home is", () => {
     mkdirSync(`${HOME}/.ssh/keys`, { recursive: true });
     for (const path of [`${HOME}/.ssh`, `${HOME}/.ssh/keys`, `${HOME}/.aws`]) {
       expect(refusal(() => grantedPaths([path], settings(), HOME)).message).toContain(
@@ -241,15 +242,38 @@ describe("grantedPaths", () => {
     }
     const hiding = settings({ hide: [`${T}/grant`] });
     expect(refusal(() => grantedPaths([`${T}/grant/sub`], hiding, HOME)).message).toContain(`${T}/grant`);
+    // Above a hidden path: the grant would bring it back into view (issue 24).
+    const hidingOnly = settings({ protect: [], hide: [`${T}/grant`] });
+    expect(refusal(() => grantedPaths([T], hidingOnly, HOME)).message).toContain("which agents may not see");
+    expect(refusal(() => grantedPaths([HOME], settings({ protect: [] }), HOME)).message).toContain(
+      `contains ${HOME}/.ssh, which agents may not see`,
+    );
+    // A home without a HOME of the server's own (another user's) is still a hidden container.
+    expect(refusal(() => grantedPaths(["/root"], settings({ protect: [] }), HOME)).message).toContain(
+      "is or contains /root",
+    );
+    expect(refusal(() => grantedPaths([dirname(HOME)], settings({ protect: [] }), HOME)).message).toContain(
+      "which agents may not see",
+    );
+    // A fresh home with no ~/.ssh yet is refused all the same: the agent could create one.
+    rmSync(`${HOME}/.ssh`, { recursive: true, force: true });
+    expect(refusal(() => grantedPaths([HOME], settings({ protect: [] }), HOME)).code).toBe(
+      "VALIDATION_ERROR",
+    );
     mkdirSync(`${HOME}/repo`, { recursive: true });
     expect(grantedPaths([`${HOME}/repo`], settings({ protect: [] }), HOME)).toEqual([`${HOME}/repo`]);
-    const plan = planSandbox(settings({ protect: [] }), {
-      ...request(),
-      allowedPaths: [HOME],
-      env: { HOME, PATH },
-    });
-    const argv = bwrapArgv("bwrap", plan, ["true"]);
-    expect(argv.indexOf(`${HOME}/.ssh`)).toBeGreaterThan(argv.indexOf(HOME));
+  });
+
+  test("a hidden path inside another hidden directory is not mounted again (its name would show)", () => {
+    mkdirSync(`${T}/dash-home-nested`, { recursive: true });
+    writeFileSync(`${T}/dash-home-nested/dash.db`, "");
+    const plan = planSandbox(
+      settings({ protect: [`${T}/dash-home-nested`, `${T}/dash-home-nested/dash.db`] }),
+      request(),
+    );
+    expect(plan.hidden).toContain(`${T}/dash-home-nested`);
+    expect(plan.hidden).not.toContain(`${T}/dash-home-nested/dash.db`);
+    expect(outermost(["/a", "/a/b", "/c", "/ab"])).toEqual(["/a", "/c", "/ab"]);
   });
 
   test("protect and allowedRoots are compared as realpaths", () => {
