@@ -78,8 +78,10 @@ export function planSandbox(settings: SandboxSettings, request: SandboxRequest):
     }
     return real;
   });
+  // Nor over a credential folder, existing or not (a preset writing all of ~ would expose ~/.ssh).
+  const secrets = [...userSecrets(request.env.HOME), ...settings.hide].map(realOrNormal);
   const forRuntime = existing(expanded.filter((path): path is string => path !== null)).filter(
-    (path) => !protect.some((kept) => overlaps(path, kept)),
+    (path) => !protect.some((kept) => overlaps(path, kept)) && !secrets.some((s) => overlaps(path, s)),
   );
   return {
     workspace: realOrNormal(request.workspace),

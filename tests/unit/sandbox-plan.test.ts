@@ -264,6 +264,16 @@ describe("grantedPaths", () => {
     expect(grantedPaths([`${HOME}/repo`], settings({ protect: [] }), HOME)).toEqual([`${HOME}/repo`]);
   });
 
+  test("a runtime's writable path over a credential folder (existing or not) is not bound", () => {
+    const plan = planSandbox(settings({ protect: [] }), {
+      ...request(),
+      runtimeWritable: ["~/", "~/.config-of-cli/"],
+      env: { HOME, PATH },
+    });
+    expect(plan.writable).not.toContain(HOME);
+    expect(plan.writable).toContain(`${HOME}/.config-of-cli`);
+  });
+
   test("a hidden path inside another hidden directory is not mounted again (its name would show)", () => {
     mkdirSync(`${T}/dash-home-nested`, { recursive: true });
     writeFileSync(`${T}/dash-home-nested/dash.db`, "");
