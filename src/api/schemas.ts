@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LIMITS } from "../domain/limits.ts";
 
 /** Query-string pieces shared by the list routes (values arrive as strings). */
 export const LimitSchema = z.coerce.number().int().min(1).max(1000).default(100);
@@ -8,7 +9,7 @@ export const ExpectedVersionSchema = z.number().int().min(1).optional();
 /** The body of a state-machine move (pause, resume, kill): an optional lock and a reason. */
 export const MoveBodySchema = z.strictObject({
   expectedVersion: ExpectedVersionSchema,
-  reason: z.string().max(1000).optional(),
+  reason: z.string().max(LIMITS.reason).optional(),
 });
 export type MoveBody = z.infer<typeof MoveBodySchema>;
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LIMITS } from "./limits.ts";
 import { fromUnits } from "./money.ts";
 import { type AgentStatus, AgentStatusSchema } from "./states.ts";
 
@@ -55,7 +56,7 @@ export type AgentRole = z.infer<typeof AgentRoleSchema>;
 
 /** Usage as a runtime reports it: one step's tokens and its cost in dollars. */
 export const UsageReportSchema = z.strictObject({
-  model: z.string().min(1).max(200).optional(),
+  model: z.string().min(1).max(LIMITS.model).optional(),
   promptTokens: z.number().int().nonnegative().max(1e12),
   completionTokens: z.number().int().nonnegative().max(1e12),
   costUsd: z.number().nonnegative().max(1e6),

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { LIMITS } from "./limits.ts";
+import { boundedJsonObject } from "./validate.ts";
 
 /**
  * Approval gates (issue 9): a question for a person. An agent asks with its token, or a budget
@@ -34,8 +36,8 @@ export const DEFAULT_APPROVAL_TIMEOUT_S = 900;
 /** POST /api/approvals: what is asked. An agent's key asks for itself (agentId defaults to it). */
 export const RequestApprovalSchema = z.strictObject({
   agentId: z.ulid().optional(),
-  title: z.string().trim().min(1).max(500),
-  details: z.record(z.string(), z.json()).optional(),
+  title: z.string().trim().min(1).max(LIMITS.title),
+  details: boundedJsonObject(LIMITS.details).optional(),
   /** Unanswered this long, it is denied (and the agent goes on with the answer no). */
   timeoutSeconds: z.number().int().min(1).max(86_400).default(DEFAULT_APPROVAL_TIMEOUT_S),
 });
@@ -43,9 +45,9 @@ export type RequestApproval = z.infer<typeof RequestApprovalSchema>;
 
 /** POST /api/approvals/:id/approve|deny */
 export const ResolveApprovalSchema = z.strictObject({
-  reason: z.string().trim().min(1).max(1000).optional(),
+  reason: z.string().trim().min(1).max(LIMITS.reason).optional(),
   // A merge approval's side to keep: a side's name, agent id or branch (approving one needs it).
-  choice: z.string().trim().min(1).max(300).optional(),
+  choice: z.string().trim().min(1).max(LIMITS.choice).optional(),
 });
 
 export const ApprovalResponseSchema = z.object({

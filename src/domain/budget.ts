@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LIMITS } from "./limits.ts";
 import { fromUnits } from "./money.ts";
 
 export const CurrencySchema = z.enum(["USD", "tokens"]);
@@ -30,7 +31,7 @@ export const BudgetInputSchema = z
       })
       .optional(),
     step: z.number().positive().max(1_000_000).optional(),
-    project: z.string().trim().min(1).max(100).optional(),
+    project: z.string().trim().min(1).max(LIMITS.name).optional(),
   })
   .refine((b) => b.threshold <= (b.thresholds?.critical ?? 90), {
     message: "threshold (warning) must not be above the critical threshold",

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ApprovalResponseSchema } from "./approval.ts";
+import { LIMITS } from "./limits.ts";
 
 /**
  * Merge-back of a repo swarm (issue 12): its completed agents' branches merged into a target
@@ -10,7 +11,7 @@ import { ApprovalResponseSchema } from "./approval.ts";
 export const MergeRequestSchema = z.strictObject({
   // The branch to merge into (made from the swarm's base when it does not exist yet).
   // Unset: dash/<swarm>/merged.
-  into: z.string().trim().min(1).max(200).optional(),
+  into: z.string().trim().min(1).max(LIMITS.ref).optional(),
 });
 
 const BranchSchema = z.object({ agentId: z.string(), name: z.string(), branch: z.string() });

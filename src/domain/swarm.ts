@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { BudgetInputSchema, type SwarmBudget, SwarmBudgetSchema } from "./budget.ts";
+import { LIMITS } from "./limits.ts";
 import { type SwarmStatus, SwarmStatusSchema } from "./states.ts";
+import { boundedJson } from "./validate.ts";
 
 export const DEFAULT_MODEL = "claude-sonnet-4-20250514";
 export const StrategySchema = z.enum(["parallel", "map-reduce", "pipeline", "tree"]);
@@ -8,19 +10,22 @@ export type Strategy = z.infer<typeof StrategySchema>;
 
 /** Per-swarm agent settings (PRD §5.2 `config`); unknown keys are refused so typos are caught. */
 export const SwarmConfigSchema = z.strictObject({
-  model: z.string().min(1).max(200).default(DEFAULT_MODEL),
+  model: z.string().min(1).max(LIMITS.model).default(DEFAULT_MODEL),
   timeout: z.number().int().min(1000).max(3_600_000).default(300_000),
   maxRetries: z.number().int().min(0).max(10).default(3),
   fileSandbox: z.boolean().default(true),
-  allowedPaths: z.array(z.string().min(1).max(4096)).max(100).optional(),
-  blockedCommands: z.array(z.string().min(1).max(200)).max(100).optional(),
+  allowedPaths: z.array(z.string().min(1).max(LIMITS.path)).max(LIMITS.paths).optional(),
+  blockedCommands: z
+    .array(z.string().min(1).max(LIMITS.blockedCommand))
+    .max(LIMITS.blockedCommands)
+    .optional(),
   // Under the file sandbox: whether agents may use the network (coding agents must reach their model).
   network: z.boolean().default(true),
   // A named runtime preset from the server's config.yaml, or a raw argv (admin only), DESIGN.md §4.
-  runtime: z.string().min(1).max(100).optional(),
+  runtime: z.string().min(1).max(LIMITS.presetName).optional(),
   /** The `providers:` entry of config.yaml its agents' model calls go to (through the gateway). */
-  provider: z.string().min(1).max(100).optional(),
-  command: z.array(z.string().max(10_000)).min(1).max(1000).optional(),
+  provider: z.string().min(1).max(LIMITS.presetName).optional(),
+  command: z.array(z.string().max(LIMITS.arg)).min(1).max(LIMITS.args).optional(),
   // After an agent fails for good: stop the swarm ("fail-fast") or let the others finish and report it.
   failurePolicy: z.enum(["continue", "fail-fast"]).default("continue"),
   // Tree caps (children spawned through the API): depth below the root, children per agent.
@@ -29,14 +34,14 @@ export const SwarmConfigSchema = z.strictObject({
   maxChildren: z.number().int().min(1).max(100).optional(),
   // A git repository: each agent works in its own worktree on its own branch, made from baseRef
   // (default HEAD; the server stores the commit it named).
-  repo: z.string().min(1).max(4096).optional(),
-  baseRef: z.string().min(1).max(200).optional(),
+  repo: z.string().min(1).max(LIMITS.path).optional(),
+  baseRef: z.string().min(1).max(LIMITS.ref).optional(),
 });
 export type SwarmConfig = z.infer<typeof SwarmConfigSchema>;
 
 const StageSchema = z.strictObject({
-  task: z.string().min(1).max(10_000),
-  name: z.string().trim().min(1).max(100).optional(),
+  task: z.string().min(1).max(LIMITS.task),
+  name: z.string().trim().min(1).max(LIMITS.name).optional(),
 });
 
 /**
@@ -46,14 +51,14 @@ const StageSchema = z.strictObject({
  */
 export const CreateSwarmSchema = z
   .strictObject({
-    name: z.string().trim().min(1).max(100),
-    task: z.string().min(1).max(10_000),
+    name: z.string().trim().min(1).max(LIMITS.name),
+    task: z.string().min(1).max(LIMITS.task),
     // Unset: 1, or one per input (parallel), or one mapper per input (map-reduce).
     initialAgents: z.number().int().min(1).max(100).optional(),
     strategy: StrategySchema.default("parallel"),
-    inputs: z.array(z.json()).min(1).max(1000).optional(),
-    stages: z.array(StageSchema).min(1).max(50).optional(),
-    reduceTask: z.string().min(1).max(10_000).optional(),
+    inputs: z.array(boundedJson(LIMITS.input)).min(1).max(LIMITS.inputs).optional(),
+    stages: z.array(StageSchema).min(1).max(LIMITS.stages).optional(),
+    reduceTask: z.string().min(1).max(LIMITS.task).optional(),
     budget: BudgetInputSchema.optional(),
     config: SwarmConfigSchema.default(SwarmConfigSchema.parse({})),
   })

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DashError } from "./errors.ts";
+import { JSON_BOUND_KEY, type JsonBound } from "./limits.ts";
 
 /** Parses with a zod schema; a failure is a VALIDATION_ERROR that names each bad field. */
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
@@ -31,18 +32,47 @@ function deeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
+/** What is over the bound in a JSON value (null: it fits); `bytes` is null when it nests too deep. */
+export function jsonExcess(value: unknown, bound: JsonBound): { why: string; bytes: number | null } | null {
+  // Depth first: serializing 100,000 levels would overflow the stack.
+  if (deeperThan(value, bound.depth))
+    return { why: `must nest at most ${bound.depth} levels deep`, bytes: null };
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    return { why: "must be a JSON value", bytes: null };
+  }
+  const bytes = Buffer.byteLength(text ?? "null");
+  return bytes > bound.bytes
+    ? { why: `must be at most ${bound.bytes} bytes as JSON, got ${bytes}`, bytes }
+    : null;
+}
+
+/** Marks a bounded JSON field in its JSON Schema (and so in the OpenAPI document). */
+const boundMeta = (bound: JsonBound) => ({
+  description: `JSON: at most ${bound.bytes} bytes serialized, nested at most ${bound.depth} levels`,
+  [JSON_BOUND_KEY]: bound.bytes,
+  "x-max-depth": bound.depth,
+});
+
+function checkBound(bound: JsonBound) {
+  return (value: unknown, ctx: z.RefinementCtx) => {
+    const excess = jsonExcess(value, bound);
+    if (excess) ctx.addIssue({ code: "custom", message: excess.why });
+  };
+}
+
 /**
- * Free-form JSON from a client (agent metadata): bounded in depth and size, so storing it, and
- * every list that returns it, stays cheap and cannot overflow the stack.
+ * Free JSON from a client (an input, approval details): bounded in depth and size, so storing it,
+ * and every list that returns it, stays cheap and cannot overflow the stack. The one way to take
+ * free JSON: the field-bounds test refuses any JSON field without this helper's mark.
  */
-export function boundedJsonObject(maxDepth = 16, maxBytes = 64 * 1024) {
-  return z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
-    if (deeperThan(value, maxDepth)) {
-      ctx.addIssue({ code: "custom", message: `must nest at most ${maxDepth} levels deep` });
-      return;
-    }
-    const bytes = Buffer.byteLength(JSON.stringify(value));
-    if (bytes > maxBytes)
-      ctx.addIssue({ code: "custom", message: `must be at most ${maxBytes} bytes as JSON, got ${bytes}` });
-  });
+export function boundedJson(bound: JsonBound) {
+  return z.unknown().superRefine(checkBound(bound)).meta(boundMeta(bound));
+}
+
+/** A bounded JSON object (agent metadata, approval details): keys and values count in its bytes. */
+export function boundedJsonObject(bound: JsonBound) {
+  return z.record(z.string(), z.unknown()).superRefine(checkBound(bound)).meta(boundMeta(bound));
 }

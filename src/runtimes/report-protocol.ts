@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { ProgressReportSchema, UsageReportSchema } from "../domain/agent.ts";
+import { LIMITS } from "../domain/limits.ts";
+import { jsonExcess } from "../domain/validate.ts";
 import type { OutputParser, Report } from "./runtime.ts";
 
 /**
@@ -11,8 +13,10 @@ const ReportLineSchema = z.discriminatedUnion("dash", [
   z.object({ dash: z.literal("progress") }).extend(ProgressReportSchema.shape),
   z.object({ dash: z.literal("usage") }).extend(UsageReportSchema.shape),
   z.object({ dash: z.literal("result"), result: z.unknown().optional() }).loose(),
-  z.object({ dash: z.literal("session"), id: z.string().min(1).max(200) }),
-  z.object({ dash: z.literal("error"), message: z.string().max(10_000) }),
+  // A longer id is no session id: the line stays log (and cannot be resumed from).
+  z.object({ dash: z.literal("session"), id: z.string().min(1).max(LIMITS.sessionId) }),
+  // Any length: a long error still fails the run, cut by boundReport.
+  z.object({ dash: z.literal("error"), message: z.string() }),
 ]);
 
 /** A token count or cost from a CLI's JSON: a finite non-negative number, else 0 (formats drift). */
@@ -32,6 +36,11 @@ export function parseJsonLine(text: string): Record<string, unknown> | null {
 }
 
 export function reportOf(line: string): Report | null {
+  const report = unboundedReportOf(line);
+  return report && boundReport(report);
+}
+
+function unboundedReportOf(line: string): Report | null {
   const json = parseJsonLine(line);
   if (!json || !("dash" in json)) return null;
   const parsed = ReportLineSchema.safeParse(json);
@@ -55,6 +64,64 @@ export function reportOf(line: string): Report | null {
       return { kind: "error", message: report.message };
   }
 }
+
+/**
+ * How a result over LIMITS.result is stored (the agent's `result`, its completed event, its
+ * swarm's result): a marker with its size and its start. The agent's output log keeps the line.
+ */
+export function tooLargeResult(bytes: number | null, preview: string) {
+  const { bytes: max, depth } = LIMITS.result;
+  return {
+    tooLarge: true,
+    why: bytes === null ? `nested deeper than ${depth} levels` : `${bytes} bytes, over the bound of ${max}`,
+    bytes,
+    maxBytes: max,
+    preview: preview.slice(0, LIMITS.resultPreview),
+    log: "the whole result is in the agent's output log: GET /api/agents/:id/logs",
+  };
+}
+
+/** A result as it is stored: itself within LIMITS.result, else its marker. */
+export function boundResult(value: unknown): unknown {
+  const excess = jsonExcess(value, LIMITS.result);
+  if (!excess) return value;
+  const preview = typeof value === "string" ? value : excess.bytes === null ? "" : JSON.stringify(value);
+  return tooLargeResult(excess.bytes, preview);
+}
+
+/** An error message over LIMITS.errorMessage, cut and marked so (the log has it whole). */
+export function cutMessage(message: string): string {
+  if (message.length <= LIMITS.errorMessage) return message;
+  const note = `[cut: ${message.length} characters; the whole message is in the agent's output log]`;
+  return `${message.slice(0, LIMITS.errorMessage)}… ${note}`;
+}
+
+/**
+ * What an agent's output gets stored, within LIMITS (issue 24): never refused, since the run must
+ * go on, but a result over its bound becomes a marker, an error message is cut, a model name is
+ * cut (so its spend is still recorded), and a session id too long to be one is dropped (null).
+ */
+export function boundReport(report: Report): Report | null {
+  switch (report.kind) {
+    case "result":
+      return { kind: "result", value: boundResult(report.value) };
+    case "error":
+      return { kind: "error", message: cutMessage(report.message) };
+    case "session":
+      return report.id.length > LIMITS.sessionId ? null : report;
+    case "usage": {
+      const { model } = report.usage;
+      if (model === undefined || model.length <= LIMITS.model) return report;
+      return { kind: "usage", usage: { ...report.usage, model: model.slice(0, LIMITS.model) } };
+    }
+    default:
+      return report;
+  }
+}
+
+/** boundReport over a parser's reports: every CLI adapter passes what it found through this. */
+export const boundReports = (reports: Report[]): Report[] =>
+  reports.flatMap((report) => boundReport(report) ?? []);
 
 export class ReportProtocolParser implements OutputParser {
   line(text: string): Report[] {

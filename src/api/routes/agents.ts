@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { AgentMove } from "../../core/transitions.ts";
 import { AgentResponseSchema, toAgentResponse } from "../../domain/agent.ts";
 import { DashError, notFound } from "../../domain/errors.ts";
+import { LIMITS } from "../../domain/limits.ts";
 import { AgentStatusSchema } from "../../domain/states.ts";
 import { boundedJsonObject } from "../../domain/validate.ts";
 import { AgentPageSchema } from "../../domain/wire.ts";
@@ -18,11 +19,11 @@ const ListQuery = z.strictObject({
 
 export const SpawnAgentSchema = z.strictObject({
   swarmId: z.ulid(),
-  name: z.string().trim().min(1).max(100).optional(),
-  task: z.string().min(1).max(10_000).optional(),
-  model: z.string().min(1).max(200).optional(),
+  name: z.string().trim().min(1).max(LIMITS.name).optional(),
+  task: z.string().min(1).max(LIMITS.task).optional(),
+  model: z.string().min(1).max(LIMITS.model).optional(),
   parentId: z.ulid().optional(),
-  metadata: boundedJsonObject().optional(),
+  metadata: boundedJsonObject(LIMITS.metadata).optional(),
 });
 
 /** A route that moves one agent through the state machine. */

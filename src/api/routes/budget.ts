@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { BudgetTarget } from "../../core/lifecycle.ts";
 import { BudgetSchema, CurrencySchema, toBudgetResponse } from "../../domain/budget.ts";
 import { notFound } from "../../domain/errors.ts";
+import { LIMITS } from "../../domain/limits.ts";
 import { toModelSpendResponse } from "../../domain/model-call.ts";
 import { fromUnits } from "../../domain/money.ts";
 import { BudgetListSchema } from "../../domain/wire.ts";
@@ -13,7 +14,7 @@ const AllocateBody = z
   .strictObject({
     swarmId: z.ulid().optional(),
     agentId: z.ulid().optional(),
-    project: z.string().trim().min(1).max(100).optional(),
+    project: z.string().trim().min(1).max(LIMITS.name).optional(),
     currency: CurrencySchema.optional(),
     amount: z.number().positive().max(1_000_000),
     expectedVersion: ExpectedVersionSchema,

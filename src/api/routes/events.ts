@@ -1,20 +1,22 @@
 import { z } from "zod";
 import { EventTypeSchema, toEventResponse } from "../../domain/event.ts";
+import { LIMITS } from "../../domain/limits.ts";
 import { EventPageSchema } from "../../domain/wire.ts";
 import { defineRoute } from "../route.ts";
 import { CursorSchema, cutPage, LimitSchema } from "../schemas.ts";
 
 /** `since` is an event id (replay after it, like the WebSocket) or an ISO time. */
-const SinceSchema = z.union([z.ulid(), z.iso.datetime({ offset: true })]);
+const SinceSchema = z.union([z.ulid(), z.iso.datetime({ offset: true }).max(LIMITS.timestamp)]);
 const TypesSchema = z
   .string()
+  .max(LIMITS.typeList)
   .transform((s) =>
     s
       .split(",")
       .map((t) => t.trim())
       .filter(Boolean),
   )
-  .pipe(z.array(EventTypeSchema).max(50));
+  .pipe(z.array(EventTypeSchema).max(LIMITS.eventTypes));
 
 const ListQuery = z.strictObject({
   since: SinceSchema.optional(),

@@ -1,15 +1,16 @@
 import { z } from "zod";
 import { ApiKeySchema, PermissionSchema, toApiKeyResponse } from "../../domain/api-key.ts";
 import { DashError, notFound } from "../../domain/errors.ts";
+import { LIMITS } from "../../domain/limits.ts";
 import { ApiKeyListSchema, CreatedApiKeySchema } from "../../domain/wire.ts";
 import { createApiKey } from "../../safety/api-keys.ts";
 import { defineRoute } from "../route.ts";
 
 const CreateKeyBody = z
   .strictObject({
-    name: z.string().trim().min(1).max(100),
+    name: z.string().trim().min(1).max(LIMITS.name),
     permissions: z.array(PermissionSchema).min(1).max(3),
-    expiresAt: z.iso.datetime({ offset: true }).optional(),
+    expiresAt: z.iso.datetime({ offset: true }).max(LIMITS.timestamp).optional(),
     expiresInDays: z.number().positive().max(36_500).optional(),
   })
   .refine((b) => !(b.expiresAt && b.expiresInDays), { message: "give expiresAt or expiresInDays, not both" });

@@ -1,5 +1,5 @@
 import { costOf, PRICES, type Price } from "../pricing.ts";
-import { count, parseJsonLine } from "../report-protocol.ts";
+import { boundReports, count, parseJsonLine } from "../report-protocol.ts";
 import type { OutputParser, Report } from "../runtime.ts";
 
 /**
@@ -13,7 +13,12 @@ export class CodexParser implements OutputParser {
     private readonly prices: Record<string, Price> = PRICES,
   ) {}
 
+  /** What the line reports, within LIMITS (a huge answer is stored as a marker, see boundReport). */
   line(text: string): Report[] {
+    return boundReports(this.parse(text));
+  }
+
+  private parse(text: string): Report[] {
     const json = parseJsonLine(text);
     if (!json) return [];
     switch (json.type) {

@@ -1,5 +1,6 @@
+import { LIMITS } from "../../domain/limits.ts";
 import { costOf, PRICES, type Price } from "../pricing.ts";
-import { count, parseJsonLine } from "../report-protocol.ts";
+import { boundReports, count, parseJsonLine, tooLargeResult } from "../report-protocol.ts";
 import type { OutputParser, Report } from "../runtime.ts";
 
 /**
@@ -9,13 +10,20 @@ import type { OutputParser, Report } from "../runtime.ts";
  */
 export class GeminiParser implements OutputParser {
   private text = "";
+  /** UTF-8 bytes of the whole answer so far: only its start is kept past LIMITS.result. */
+  private bytes = 0;
 
   constructor(
     private model: string,
     private readonly prices: Record<string, Price> = PRICES,
   ) {}
 
+  /** What the line reports, within LIMITS (a huge answer is stored as a marker, see boundReport). */
   line(text: string): Report[] {
+    return boundReports(this.parse(text));
+  }
+
+  private parse(text: string): Report[] {
     const json = parseJsonLine(text);
     if (!json) return [];
     if (json.type === "init") {
@@ -23,7 +31,10 @@ export class GeminiParser implements OutputParser {
       return typeof json.session_id === "string" ? [{ kind: "session", id: json.session_id }] : [];
     }
     if (json.type === "message" && json.role === "assistant" && typeof json.content === "string") {
-      this.text = json.delta === true ? this.text + json.content : json.content;
+      if (json.delta !== true) [this.text, this.bytes] = ["", 0];
+      this.bytes += Buffer.byteLength(json.content);
+      // A streamed answer longer than the bound is stored as a marker anyway: keep only its start.
+      if (this.text.length <= LIMITS.result.bytes) this.text += json.content;
       return [];
     }
     if (json.type === "error" && json.severity === "error")
@@ -48,7 +59,10 @@ export class GeminiParser implements OutputParser {
         kind: "error",
         message: String((json.error as { message?: unknown })?.message ?? "gemini ended with an error"),
       });
-    else reports.push({ kind: "result", value: this.text });
+    else {
+      const whole = Buffer.byteLength(this.text) === this.bytes;
+      reports.push({ kind: "result", value: whole ? this.text : tooLargeResult(this.bytes, this.text) });
+    }
     return reports;
   }
 }

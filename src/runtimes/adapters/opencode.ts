@@ -1,4 +1,4 @@
-import { count, parseJsonLine } from "../report-protocol.ts";
+import { boundReports, count, parseJsonLine } from "../report-protocol.ts";
 import type { OutputParser, Report } from "../runtime.ts";
 
 /**
@@ -11,7 +11,12 @@ export class OpencodeParser implements OutputParser {
 
   constructor(private readonly model: string) {}
 
+  /** What the line reports, within LIMITS (a huge answer is stored as a marker, see boundReport). */
   line(text: string): Report[] {
+    return boundReports(this.parse(text));
+  }
+
+  private parse(text: string): Report[] {
     const json = parseJsonLine(text);
     if (!json) return [];
     const reports: Report[] = [];
