@@ -23,6 +23,7 @@ import { runFiles } from "../../src/runtimes/run-files.ts";
 import type { ExitStatus } from "../../src/runtimes/runtime.ts";
 import { testServer } from "../api-helpers.ts";
 import { testProviders } from "../test-providers.ts";
+import { CODEX_QUIET } from "./codex-config.ts";
 import { type LoopCall, startLoopingProvider } from "./looping-provider.ts";
 
 export interface GatewayWorldAgent {
@@ -58,18 +59,7 @@ function presets(home: string): Record<string, RuntimePreset> {
   const codexHome = join(home, "codex");
   mkdirSync(codexHome, { recursive: true });
   // Only what stops Codex's update checks and network syncs: its provider comes from gatewayArgs.
-  writeFileSync(
-    join(codexHome, "config.toml"),
-    `check_for_update_on_startup = false
-[features]
-plugins = false
-apps = false
-remote_plugin = false
-in_app_updates = false
-[analytics]
-enabled = false
-`,
-  );
+  writeFileSync(join(codexHome, "config.toml"), `check_for_update_on_startup = false\n${CODEX_QUIET}`);
   return {
     "claude-code": {
       ...claude,

@@ -13,6 +13,7 @@ import { groupAlive } from "../../src/runtimes/process.ts";
 import { runFiles } from "../../src/runtimes/run-files.ts";
 import { testScheduler } from "../agents-helpers.ts";
 import { startFakeProvider } from "../fake-provider.ts";
+import { CODEX_QUIET } from "./codex-config.ts";
 
 export interface WorldAgent {
   scenario: string;
@@ -134,14 +135,7 @@ base_url = "${providerUrl}/v1"
 env_key = "FAKE_KEY"
 wire_api = "responses"
 supports_websockets = false
-[features]
-plugins = false
-apps = false
-remote_plugin = false
-in_app_updates = false
-[analytics]
-enabled = false
-`;
+${CODEX_QUIET}`;
 }
 
 const provider = startFakeProvider();
