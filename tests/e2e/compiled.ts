@@ -2,17 +2,26 @@ import { join } from "node:path";
 import { buildBinary, hostTarget } from "../../build.ts";
 import { tempHome } from "../helpers.ts";
 
-// One compiled binary per test run, built from this tree, shared by every e2e file.
-const work = tempHome("dash-bin-");
+// One compiled binary per test run, built from this tree, shared by every e2e file; made on first
+// use and removed by tests/preload.ts after the run (`process.on("exit")` never fires under bun test,
+// which left a 120 MB binary in /tmp per run).
+let work: ReturnType<typeof tempHome> | undefined;
 let built: Promise<string> | undefined;
 
 export function compiledDash(): Promise<string> {
+  work ??= tempHome("dash-bin-");
   const bin = join(work.dir, "dash");
   built ??= buildBinary(hostTarget(), bin).then(() => bin);
   return built;
 }
 
-process.on("exit", () => work.cleanup());
+/** Removes the binary (the next compiledDash() builds it again). */
+export async function removeCompiled(): Promise<void> {
+  await built?.catch(() => undefined);
+  work?.cleanup();
+  work = undefined;
+  built = undefined;
+}
 
 export interface Served {
   proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
