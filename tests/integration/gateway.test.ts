@@ -1,10 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import fc from "fast-check";
 import type { AgentRecord } from "../../src/domain/agent.ts";
 import { runFiles } from "../../src/runtimes/run-files.ts";
 import { createApiKey } from "../../src/safety/api-keys.ts";
 import { caller, gatewayWorld, OPERATOR_KEY } from "../gateway-helpers.ts";
+import { until } from "../helpers.ts";
 
 const world = await gatewayWorld();
 const { provider, s, store } = world;
@@ -15,6 +16,8 @@ async function run(args: string[], budgetUsd = 5) {
   const before = provider.calls.length;
   const { swarm, agents } = await world.swarm(caller(...args), budgetUsd);
   const agent = await s.waitFor((agents[0] as AgentRecord).id);
+  // A refusal kills the agent at once, while its process is still printing it: wait for its exit.
+  await until(() => existsSync(runFiles(s.t.dir, agent.id, agent.retryCount).exit), 10_000);
   const calls = await store.listCalls({ agentId: agent.id });
   const budget = await store.getBudget("swarm", swarm.id);
   return { agent, calls, budget, seen: provider.calls.slice(before), log: logOf(agent) };
