@@ -5,7 +5,7 @@
  * swarm deletes a branch only when it still points at that commit: merged, and nothing added since.
  */
 import { existsSync } from "node:fs";
-import { branchCommit, checkedOutAt, gitOut, gitRun } from "./git-async.ts";
+import { branchCommit, checkedOutAt, gitOut, gitRun, oneAtATime } from "./git-async.ts";
 import { branchFor, worktreeDir } from "./worktrees.ts";
 
 const refOf = (swarmId: string, agentId: string) => `refs/dash/merged/${swarmId}/${agentId}`;
@@ -45,27 +45,34 @@ export async function settleBranches(
   const repo = swarm.config.repo;
   if (!repo) return left;
   const swarmId = swarm.id;
-  for (const agent of agents) {
-    const agentId = agent.id;
-    const branch = branchFor(swarm.name, agent.name);
-    const worktree = worktreeDir(home, swarm.id, agent.id);
-    const tip = await branchCommit(repo, branch);
-    if (!tip) continue;
-    const merged = await gitRun(["rev-parse", "--verify", "--quiet", refOf(swarmId, agentId)], repo);
-    const sameCommit = merged.code === 0 && merged.out === tip;
-    if (keep || !sameCommit) {
-      left.kept.push(branch);
-      continue;
+  // In turn with the destroy's own worktree removal (worktrees.ts): two `git worktree remove`
+  // of one worktree at once left the branch checked out for a moment, so a merged one was kept.
+  await oneAtATime(`repo:${repo}`, async () => {
+    for (const agent of agents) {
+      const agentId = agent.id;
+      const branch = branchFor(swarm.name, agent.name);
+      const worktree = worktreeDir(home, swarm.id, agent.id);
+      const tip = await branchCommit(repo, branch);
+      if (!tip) continue;
+      const merged = await gitRun(["rev-parse", "--verify", "--quiet", refOf(swarmId, agentId)], repo);
+      const sameCommit = merged.code === 0 && merged.out === tip;
+      if (keep || !sameCommit) {
+        left.kept.push(branch);
+        continue;
+      }
+      if (existsSync(worktree)) await gitRun(["worktree", "remove", "--force", worktree], repo);
+      if (await checkedOutAt(repo, branch)) {
+        left.kept.push(branch);
+        continue;
+      }
+      const gone = await gitRun(["update-ref", "-d", `refs/heads/${branch}`, tip], repo);
+      (gone.code === 0 ? left.deleted : left.kept).push(branch);
     }
-    if (existsSync(worktree)) await gitRun(["worktree", "remove", "--force", worktree], repo);
-    if (await checkedOutAt(repo, branch)) {
-      left.kept.push(branch);
-      continue;
-    }
-    const gone = await gitRun(["update-ref", "-d", `refs/heads/${branch}`, tip], repo);
-    (gone.code === 0 ? left.deleted : left.kept).push(branch);
-  }
-  const records = await gitOut(["for-each-ref", "--format=%(refname)", `refs/dash/merged/${swarmId}/`], repo);
-  for (const ref of records.split("\n").filter(Boolean)) await gitOut(["update-ref", "-d", ref], repo);
+    const records = await gitOut(
+      ["for-each-ref", "--format=%(refname)", `refs/dash/merged/${swarmId}/`],
+      repo,
+    );
+    for (const ref of records.split("\n").filter(Boolean)) await gitOut(["update-ref", "-d", ref], repo);
+  });
   return left;
 }
