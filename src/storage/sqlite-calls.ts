@@ -59,12 +59,14 @@ function writeMeter(
   change: Pick<CallSettlement, "agent" | "budgets">,
   now: number,
 ) {
-  if (Object.keys(change.agent).length > 0) updateRow(db, "agents", AGENT_COLUMNS, agent, change.agent, now);
+  const changed = Object.keys(change.agent).length > 0;
+  if (changed) updateRow(db, "agents", AGENT_COLUMNS, agent, change.agent, now);
   const budgets = change.budgets.map(({ budget, patch }) => {
     updateRow(db, "budgets", BUDGET_COLUMNS, budget, patch, now);
     return budgetFromRow(budgetRow(db, budget) as Row);
   });
-  return { record: agentOf(db, agent.id), budgets };
+  // An admitted call leaves its agent as it was read: no second read on every call.
+  return { record: changed ? agentOf(db, agent.id) : agent, budgets };
 }
 
 export function admitCallTx(
