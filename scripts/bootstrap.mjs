@@ -65,20 +65,24 @@ if (mode === "test" && !existsSync(join(openclaw, "node_modules", ".package-lock
   console.log(`OpenClaw gateway installed in ${Math.round((Date.now() - started) / 1000)} s`);
 }
 
-// Agents run under bubblewrap by default (the file sandbox). On Linux without it, install it when
-// we can (root with apt-get); otherwise say so: sandboxed agents would fail with this same hint.
+// Agents run under bubblewrap by default (the file sandbox), and a root server's agents as an
+// unprivileged user, given its paths with setfacl. On Linux without them, install them when we can
+// (root with apt-get); otherwise say so: sandboxed agents would fail with this same hint.
 const has = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
-if (process.platform === "linux" && !has("bwrap")) {
+const tools = [
+  { cmd: "bwrap", pkg: "bubblewrap", why: "agents with fileSandbox (the default) will fail to start" },
+  { cmd: "setfacl", pkg: "acl", why: "agents of a root server cannot be given granted paths" },
+];
+for (const { cmd, pkg, why } of tools) {
+  if (process.platform !== "linux" || has(cmd)) continue;
   if (process.getuid?.() === 0 && has("apt-get")) {
-    console.log("Installing bubblewrap (the agents' file sandbox)…");
-    spawnSync("sh", ["-c", "apt-get update -qq && apt-get install -y -qq bubblewrap"], { stdio: "ignore" });
+    console.log(`Installing ${pkg} (the agents' file sandbox)…`);
+    spawnSync("sh", ["-c", `apt-get update -qq && apt-get install -y -qq ${pkg}`], { stdio: "ignore" });
   }
-  if (!has("bwrap")) {
+  if (!has(cmd))
     console.warn(
-      "bubblewrap (bwrap) is not installed: agents with fileSandbox (the default) will fail to start. " +
-        "Install it: apt-get install bubblewrap (or dnf/apk install bubblewrap).",
+      `${cmd} is not installed: ${why}. Install it: apt-get install ${pkg} (or dnf/apk install ${pkg}).`,
     );
-  }
 }
 
 if (mode === "test") process.exit(run(bun, ["test", "--coverage", ...rest]));

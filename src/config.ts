@@ -97,6 +97,11 @@ export const ConfigSchema = z.strictObject({
       allowedRoots: z.array(z.string().min(1).max(4096)).max(100).optional(),
       /** More paths no agent may see (~/.ssh, ~/.aws, /root, /var/log and DASH_HOME always are). */
       hide: z.array(z.string().min(1).max(4096)).max(100).default([]),
+      /** Who agents run as when the server is root: a user name or uid[:gid] (never root). */
+      user: z
+        .string()
+        .regex(/^([a-z_][a-z0-9_.-]{0,31}|\d+(:\d+)?)$/i, "a user name or uid[:gid]")
+        .default("dash-agent"),
     })
     .prefault({}),
   openclaw: z

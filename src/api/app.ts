@@ -38,6 +38,7 @@ export async function startApp(
     protect: [config.home, db, `${db}-wal`, `${db}-shm`],
     allowedRoots: config.sandbox.allowedRoots,
     hide: config.sandbox.hide,
+    user: config.sandbox.user,
   };
   let server: ReturnType<typeof startServer>;
   let lifecycle: Lifecycle;

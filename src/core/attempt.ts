@@ -6,6 +6,8 @@ import type { SwarmRecord } from "../domain/swarm.ts";
 import { providerKeyEnvs } from "../runtimes/gateway-wiring.ts";
 import type { ResolvedRuntime } from "../runtimes/presets.ts";
 import { runFiles, writeJsonAtomic } from "../runtimes/run-files.ts";
+import { openPlanTo } from "../safety/agent-access.ts";
+import { agentUser } from "../safety/agent-user.ts";
 import { createApiKey } from "../safety/api-keys.ts";
 import { assertNotBlocked } from "../safety/commands.ts";
 import { sandboxed } from "../safety/sandbox.ts";
@@ -75,6 +77,12 @@ export async function prepareAttempt(
         env: baseEnv,
       })
     : null;
+  // A root server's agents run as an unprivileged user, given what its plan makes writable.
+  const user = plan ? agentUser(options.sandbox?.user) : null;
+  if (plan && user) {
+    plan.user = user;
+    openPlanTo(user, plan, worktree ? [] : [plan.workspace]);
+  }
   const launch = sandboxed(plan, runtime.argv, searchPath);
   const token = await createApiKey(store, {
     name: `agent ${agent.id}`,
@@ -92,6 +100,8 @@ export async function prepareAttempt(
     ...Object.fromEntries(runtime.gatewayKeyEnv.map((name) => [name, token.key])),
     ...(agent.input === null ? {} : { DASH_INPUT: agent.input }),
     ...(worktree ? { DASH_BRANCH: worktree.branch, DASH_BRANCHES: worktree.others.join(" ") } : {}),
+    // The repository stays root's: the agent's git must not refuse it as "dubious ownership".
+    ...(user ? trustAnyRepository(baseEnv) : {}),
   };
   writeJsonAtomic(files.spec, {
     argv: launch.argv,
@@ -101,5 +111,20 @@ export async function prepareAttempt(
     shim: files.shim,
     exit: files.exit,
   });
-  return { files, tokenId: token.record.id, sandbox: launch.kind };
+  const root = process.getuid?.() === 0;
+  const warning =
+    root && !plan
+      ? "runs as root with no file sandbox (fileSandbox: false): it can read and change everything root can"
+      : undefined;
+  return { files, tokenId: token.record.id, sandbox: launch.kind, user: user?.name, warning };
+}
+
+/** git's `safe.directory=*` for one process, after the configuration its environment already gives. */
+function trustAnyRepository(env: Record<string, string | undefined>): Record<string, string> {
+  const count = Number(env.GIT_CONFIG_COUNT ?? 0) || 0;
+  return {
+    GIT_CONFIG_COUNT: String(count + 1),
+    [`GIT_CONFIG_KEY_${count}`]: "safe.directory",
+    [`GIT_CONFIG_VALUE_${count}`]: "*",
+  };
 }

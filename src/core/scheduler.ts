@@ -170,11 +170,14 @@ export class Scheduler {
       const { swarm, runtime } = await this.runtimeFor(agent, resume);
       const { store } = this.lifecycle;
       const attempt = await prepareAttempt(store, this.options, agent, runtime, swarm);
-      const { files, tokenId, sandbox } = attempt;
+      const { files, tokenId, sandbox, user, warning } = attempt;
+      if (warning) this.log.warn(`agent ${warning}`, { agentId: agent.id });
       const { child, pid, startTime } = startShim(files.spec);
       const moved = await this.lifecycle
         .moveAgent(agent.id, {
           to: "running",
+          user,
+          warning,
           run: { pid, exitCode: null, sandbox, metering: runtime.metering },
         })
         .catch(() => null);

@@ -23,6 +23,10 @@ export interface AgentMove {
   result?: unknown;
   error?: unknown;
   reason?: string;
+  /** Who its attempt runs as, when not the server's user (a root server's agents), for the event. */
+  user?: string;
+  /** What the operator must hear about the attempt (an unconfined agent of a root server). */
+  warning?: string;
   /** What the supervisor records with the move (not in the event): see AgentRun. */
   run?: AgentRun;
   /** "budget" when a budget holds the agent paused; a resume lets go of the hold. */
@@ -90,7 +94,7 @@ export function decideAgentMove(agent: AgentRecord, move: AgentMove, now: number
   if (retry) data.retryCount = agent.retryCount + 1;
   if (move.run?.sandbox !== undefined) data.sandbox = move.run.sandbox;
   if (move.run?.metering !== undefined) data.metering = move.run.metering;
-  for (const key of ["sessionId", "result", "error", "reason"] as const) {
+  for (const key of ["sessionId", "result", "error", "reason", "user", "warning"] as const) {
     if (move[key] !== undefined) data[key] = move[key];
   }
   return { patch, events: [{ type: agentEventType(from, to), source: agent.id, data }] };

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { selfRoot } from "../runtimes/self.ts";
+import type { AgentUser } from "./agent-user.ts";
 import { blockedExecutables } from "./commands.ts";
 import { checkGrantedPaths, expandPath, isWithin, overlaps, realOrNormal } from "./paths.ts";
 
@@ -21,6 +22,8 @@ export interface SandboxPlan {
   network: boolean;
   /** Read-only again inside the private /tmp or a hidden path: dash's own files (run from /tmp in CI). */
   readable?: string[];
+  /** The unprivileged user the agent runs as (a root server's); absent: the server's own user. */
+  user?: AgentUser;
 }
 
 /** The server's side of every plan: what no agent may see or be granted (config `sandbox:`). */
@@ -31,6 +34,8 @@ export interface SandboxSettings {
   allowedRoots?: string[];
   /** More paths to hide from every agent. */
   hide: string[];
+  /** Who agents of a root server run as (config `sandbox.user`; default dash-agent). */
+  user?: string;
 }
 
 export interface SandboxRequest {

@@ -1,6 +1,7 @@
 import { statSync } from "node:fs";
 import { DashError } from "../domain/errors.ts";
 import { components, isWithin, realOrNormal } from "./paths.ts";
+import { asAgentUser, type MountOp, passable } from "./sandbox-as-user.ts";
 import { sandboxExecArgv } from "./sandbox-macos.ts";
 import type { SandboxPlan } from "./sandbox-plan.ts";
 
@@ -16,8 +17,6 @@ export const INSTALL_HINT =
   "install it (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap; Alpine: apk add bubblewrap) " +
   "or set config.fileSandbox: false to run this swarm's agents unconfined";
 
-type MountOp = { flag: "--tmpfs" | "--bind" | "--ro-bind" | "--ro-bind-null"; path: string };
-
 const RESOLV_CONF = realOrNormal("/etc/resolv.conf");
 
 /**
@@ -25,8 +24,8 @@ const RESOLV_CONF = realOrNormal("/etc/resolv.conf");
  * writable path inside a hidden one is bound back on top of it, and a hidden path inside a writable
  * one (~/.ssh under a granted home) stays hidden: the deeper rule wins either way.
  */
-export function bwrapArgv(bwrap: string, plan: SandboxPlan, argv: string[]): string[] {
-  const ops: MountOp[] = [
+export function bwrapArgv(bwrap: string, plan: SandboxPlan, argv: string[], setpriv = "setpriv"): string[] {
+  const mountOps: MountOp[] = [
     { flag: "--tmpfs", path: "/tmp" },
     ...plan.hidden.map((path): MountOp => {
       const dir = statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? true;
@@ -40,13 +39,18 @@ export function bwrapArgv(bwrap: string, plan: SandboxPlan, argv: string[]): str
       .filter((path) => ["/tmp", ...plan.hidden].some((hidden) => isWithin(path, hidden)))
       .map((path): MountOp => ({ flag: "--ro-bind", path })),
   ];
+  const ops = plan.user ? [...mountOps, ...passable(mountOps)] : mountOps;
   const depth = (op: MountOp) => components(op.path).length;
   const mounts = ops
     .map((op, i) => ({ op, i }))
     .sort((a, b) => depth(a.op) - depth(b.op) || a.i - b.i)
     .flatMap(({ op }) => {
       if (op.flag === "--bind" || op.flag === "--ro-bind") return [op.flag, op.path, op.path];
+      // An agent user's /tmp must be writable for it (mode 1777, as the host's), not root's 0755.
+      if (op.flag === "--tmpfs" && op.path === "/tmp" && plan.user)
+        return ["--perms", "1777", "--tmpfs", "/tmp"];
       if (op.flag === "--tmpfs") return ["--tmpfs", op.path];
+      if (op.flag === "--dir") return ["--perms", "0711", "--dir", op.path];
       // An executable or a file replaced by an empty, unexecutable /dev/null.
       return ["--ro-bind", "/dev/null", op.path];
     });
@@ -68,16 +72,15 @@ export function bwrapArgv(bwrap: string, plan: SandboxPlan, argv: string[]): str
     ...remounts,
     "--chdir",
     plan.workspace,
-    "--unshare-all",
-    ...(plan.network ? ["--share-net"] : []),
-    "--die-with-parent",
-    "--new-session",
-    // As root bwrap keeps every capability otherwise, and `/` could be remounted read-write.
-    "--cap-drop",
-    "ALL",
-    "--",
-    ...argv,
+    ...(plan.user ? asAgentUser(plan, plan.user, setpriv, argv) : unprivileged(plan, argv)),
   ];
+}
+
+/** bwrap as the server's own user: every namespace, the user's one included, and no capability. */
+function unprivileged(plan: SandboxPlan, argv: string[]): string[] {
+  const net = plan.network ? ["--share-net"] : [];
+  // As root bwrap keeps every capability otherwise, and `/` could be remounted read-write.
+  return ["--unshare-all", ...net, "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--", ...argv];
 }
 
 /** Successful probes only: a failure is probed again at the next launch (it may have been passing). */
@@ -136,5 +139,13 @@ export function sandboxed(
       `bubblewrap cannot make a sandbox on this machine (${why}): ${INSTALL_HINT.replace(/^install it/, "allow unprivileged user namespaces")}`,
     );
   }
-  return { argv: bwrapArgv(bwrap, plan, argv), kind: "bwrap" };
+  if (!plan.user) return { argv: bwrapArgv(bwrap, plan, argv), kind: "bwrap" };
+  const setpriv = Bun.which("setpriv", { PATH: key });
+  if (!setpriv) {
+    throw new DashError(
+      "SANDBOX_UNAVAILABLE",
+      `agents of a root server run as "${plan.user.name}", which needs setpriv, not installed: install util-linux (Alpine: apk add setpriv)`,
+    );
+  }
+  return { argv: bwrapArgv(bwrap, plan, argv, setpriv), kind: "bwrap" };
 }

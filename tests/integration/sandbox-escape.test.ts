@@ -23,6 +23,7 @@ import { sh, testScheduler } from "../agents-helpers.ts";
 
 const OUT = mkdtempSync("/var/tmp/dash-escape-");
 const SECRET = `/root/.dash-escape-${process.pid}`;
+const ROOT = process.getuid?.() === 0;
 let s: Awaited<ReturnType<typeof testScheduler>>;
 
 beforeAll(async () => {
@@ -186,12 +187,44 @@ describe("the sandbox holds (bubblewrap, real agents)", () => {
     expect(readFileSync(log, "utf8")).toContain("got-term");
   });
 
+  // CI runs as root: this is the case of a Raspberry Pi image, a container or a CI runner.
+  test.if(ROOT)(
+    "a root server's agent is not root: /etc/shadow, root's files and uid 0 stay out of reach",
+    async () => {
+      const script = `echo uid=$(id -u)
+try shadow cat /etc/shadow
+try userns-shadow unshare -r cat /etc/shadow
+try chown-root chown 0 .
+try setuid-root su -c true root
+try allowed sh -c 'echo x > ${OUT}/auth/by-agent'`;
+      const { agent, lines, log } = await run(script, { allowedPaths: [join(OUT, "auth")] }, (workspace) =>
+        writeFileSync(join(workspace, "seeded.txt"), "from the server"),
+      );
+      expect(agent.status, log).toBe("completed");
+      for (const name of ["shadow", "userns-shadow", "chown-root", "setuid-root"]) {
+        expect(lines, log).toContain(`${name}=denied`);
+      }
+      expect(lines.find((line) => line.startsWith("uid="))).not.toBe("uid=0");
+      expect(lines, log).toContain("allowed=escaped");
+      const started = await s.t.store.listEvents({ types: ["agent.started"] });
+      const mine = started.find((event) => event.data.agentId === agent.id);
+      expect(mine?.data.user).toBe("dash-agent");
+      expect(mine?.data.warning).toBeUndefined();
+    },
+  );
+
   test("control: with fileSandbox: false the same attempts get out (so this suite can fail)", async () => {
     const planted = (workspace: string) => symlinkSync(join(OUT, "target"), join(workspace, "planted"));
-    const script = `try lookalike touch ${OUT}/auth-evil/g\ntry planted sh -c 'echo x > planted/g'`;
+    const script = `try lookalike touch ${OUT}/auth-evil/g\ntry planted sh -c 'echo x > planted/g'\ntry shadow cat /etc/shadow`;
     const { agent, lines } = await run(script, { fileSandbox: false }, planted);
     expect(agent.sandbox).toBe("off");
     expect(lines).toContain("lookalike=escaped");
     expect(lines).toContain("planted=escaped");
+    if (!ROOT) return;
+    // Unconfined, a root server's agent is root: it gets out, and its start event says so.
+    expect(lines).toContain("shadow=escaped");
+    const started = await s.t.store.listEvents({ types: ["agent.started"] });
+    const warning = started.find((event) => event.data.agentId === agent.id)?.data.warning;
+    expect(String(warning)).toContain("runs as root with no file sandbox");
   });
 });
