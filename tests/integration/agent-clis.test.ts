@@ -51,15 +51,18 @@ test("every CLI reached only the fake provider on loopback", () => {
 });
 
 // CI is root: the CLIs ran as the unprivileged agent user (issue 24), with their config folders.
-test.if(process.getuid?.() === 0)("as root, every CLI ran as the unprivileged dash-agent, dropped by setpriv", () => {
-  const uid = Bun.spawnSync(["id", "-u", "dash-agent"]).stdout.toString().trim();
-  expect(Number(uid)).toBeGreaterThan(0);
-  for (const run of agents) {
-    const setpriv = run.argv.findIndex((arg) => arg.endsWith("/setpriv"));
-    expect(setpriv, run.scenario).toBeGreaterThan(0);
-    expect(run.argv.slice(setpriv + 1)).toContain(`--reuid=${uid}`);
-  }
-});
+test.if(process.getuid?.() === 0)(
+  "as root, every CLI ran as the unprivileged dash-agent, dropped by setpriv",
+  () => {
+    const uid = Bun.spawnSync(["id", "-u", "dash-agent"]).stdout.toString().trim();
+    expect(Number(uid)).toBeGreaterThan(0);
+    for (const run of agents) {
+      const setpriv = run.argv.findIndex((arg) => arg.endsWith("/setpriv"));
+      expect(setpriv, run.scenario).toBeGreaterThan(0);
+      expect(run.argv.slice(setpriv + 1)).toContain(`--reuid=${uid}`);
+    }
+  },
+);
 
 describe("Claude Code", () => {
   test("a tool-use run completes with the session, tokens and cost of its result line", () => {
