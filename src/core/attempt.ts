@@ -79,11 +79,10 @@ export async function prepareAttempt(
     : null;
   // A root server's agents run as an unprivileged user, given what its plan makes writable.
   const user = plan ? agentUser(options.sandbox?.user) : null;
-  if (plan && user) {
-    plan.user = user;
-    openPlanTo(user, plan, worktree ? [] : [plan.workspace]);
-  }
+  if (plan && user) plan.user = user;
+  // What is missing (bwrap, setpriv) is said first; then the plan's paths are opened to the user.
   const launch = sandboxed(plan, runtime.argv, searchPath);
+  if (plan && user) openPlanTo(user, plan, worktree ? [] : [plan.workspace]);
   const token = await createApiKey(store, {
     name: `agent ${agent.id}`,
     permissions: ["read", "write"],

@@ -61,10 +61,16 @@ function resolveUser(name: string): AgentUser {
   );
 }
 
+/** System tools are found on the server's PATH and the system's own folders (a bare PATH lacks them). */
+const tool = (name: string) =>
+  Bun.which(name, { PATH: `${process.env.PATH ?? ""}:/usr/sbin:/usr/bin:/sbin:/bin` });
+
 /** The user's uid and primary gid (`id` is on every system, NSS and LDAP users included). */
 export function lookupUser(name: string): AgentUser | null {
+  const idPath = tool("id");
+  if (!idPath) return null;
   const id = (flag: string) => {
-    const run = Bun.spawnSync(["id", flag, name], { stdout: "pipe", stderr: "ignore" });
+    const run = Bun.spawnSync([idPath, flag, name], { stdout: "pipe", stderr: "ignore" });
     const out = run.stdout.toString().trim();
     return run.exitCode === 0 && /^\d+$/.test(out) ? Number(out) : null;
   };
@@ -89,9 +95,10 @@ export function createSystemUser(name: string): boolean {
     ],
     ["adduser", "-S", "-D", "-H", "-h", "/nonexistent", "-s", "/sbin/nologin", name],
   ];
-  for (const argv of attempts) {
-    if (!Bun.which(argv[0] as string)) continue;
-    const run = Bun.spawnSync(argv, { stdout: "ignore", stderr: "ignore" });
+  for (const [program, ...args] of attempts) {
+    const path = tool(program as string);
+    if (!path) continue;
+    const run = Bun.spawnSync([path, ...args], { stdout: "ignore", stderr: "ignore" });
     if (run.exitCode === 0) return true;
   }
   return false;
