@@ -1,7 +1,8 @@
 #!/usr/bin/env bun
 /**
  * Compiles the `dash` executable. `bun run build` builds for this machine into dist/dash;
- * `bun run build --all` builds dist/dash-<os>-<arch> for every target below.
+ * `bun run build --all` builds dist/dash-<os>-<arch> for every target below and their
+ * dist/SHA256SUMS, which scripts/install.sh checks a download against.
  *
  * OpenTUI loads its native renderer from a per-platform package (@opentui/core-<os>-<arch>) by a
  * dynamic import: each binary embeds its own platform's package and marks the others external.
@@ -76,6 +77,23 @@ export async function buildBinary(target: Target, outfile: string): Promise<void
   }
 }
 
+/**
+ * Writes dir/SHA256SUMS for the named files in dir, in `sha256sum` format (`<hex>  <name>`), so
+ * `sha256sum -c` and `shasum -a 256 -c` read it as well as install.sh. Streams each file: a binary
+ * is over 100 MB.
+ */
+export async function writeChecksums(dir: string, names: readonly string[]): Promise<string> {
+  const lines: string[] = [];
+  for (const name of names) {
+    const hasher = new Bun.CryptoHasher("sha256");
+    for await (const chunk of Bun.file(join(dir, name)).stream()) hasher.update(chunk);
+    lines.push(`${hasher.digest("hex")}  ${name}`);
+  }
+  const path = join(dir, "SHA256SUMS");
+  await Bun.write(path, `${lines.join("\n")}\n`);
+  return path;
+}
+
 if (import.meta.main) {
   const all = Bun.argv.includes("--all");
   const targets: Target[] = all ? (Object.keys(TARGETS) as Target[]) : [hostTarget()];
@@ -96,5 +114,13 @@ if (import.meta.main) {
     console.log(
       `built ${outfile} (${target}, ${size} MiB) in ${((performance.now() - started) / 1000).toFixed(1)}s`,
     );
+  }
+  // Only a full set gets sums: a one-target build's dist/dash is not what install.sh fetches.
+  if (all) {
+    const sums = await writeChecksums(
+      join(import.meta.dir, "dist"),
+      targets.map((t) => `dash-${t}`),
+    );
+    console.log(`wrote ${sums}`);
   }
 }

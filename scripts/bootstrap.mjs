@@ -86,6 +86,10 @@ for (const { cmd, pkg, why } of tools) {
 }
 
 if (mode === "test") process.exit(run(bun, ["test", "--coverage", ...rest]));
-if (mode === "serve") process.exit(run(bun, ["src/main.ts", "serve", ...rest]));
+if (mode === "serve") {
+  // npm start runs Dash from source; the `dash` the README's commands use is the installed binary.
+  console.log("dash on your PATH: bun run build --all && sh scripts/install.sh --from dist");
+  process.exit(run(bun, ["src/main.ts", "serve", ...rest]));
+}
 console.error(`usage: node scripts/bootstrap.mjs <serve|test> [args…]`);
 process.exit(2);

@@ -1,6 +1,7 @@
 import type { GatewaySettings } from "../src/api/gateway/gateway.ts";
 import { Metrics } from "../src/api/metrics.ts";
 import { type ServerOptions, startServer } from "../src/api/server.ts";
+import type { RuntimeCatalog } from "../src/core/runnable.ts";
 import { ErrorResponseSchema } from "../src/domain/error-response.ts";
 import { createLogger } from "../src/log.ts";
 import { createApiKey } from "../src/safety/api-keys.ts";
@@ -12,7 +13,7 @@ import { testLifecycle } from "./helpers.ts";
  */
 export async function testServer(
   options: Partial<ServerOptions> = {},
-  extra: { gateway?: GatewaySettings } = {},
+  extra: { gateway?: GatewaySettings; runtimes?: RuntimeCatalog } = {},
 ) {
   const t = testLifecycle();
   const lines: string[] = [];
@@ -26,6 +27,7 @@ export async function testServer(
       metrics: new Metrics(t.bus),
       home: t.dir,
       gateway: extra.gateway,
+      runtimes: extra.runtimes,
     },
     {
       port: 0,

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EventBus } from "../src/bus/bus.ts";
 import { Lifecycle, type LifecycleOptions } from "../src/core/lifecycle.ts";
+import type { DashError } from "../src/domain/errors.ts";
 import type { EventRecord } from "../src/domain/event.ts";
 import { SqliteStore } from "../src/storage/sqlite.ts";
 
@@ -81,4 +82,14 @@ export async function runWorldOffline<T>(script: string, what: string): Promise<
   ]);
   if (code !== 0) throw new Error(`the ${what} world exited with ${code}:\n${err.slice(-3000)}`);
   return JSON.parse(out.trim().split("\n").at(-1) as string) as T;
+}
+
+/** The DashError `fn` throws (a test of a refusal), or a failure when it throws none. */
+export function refusal(fn: () => unknown): DashError {
+  try {
+    fn();
+  } catch (error) {
+    return error as DashError;
+  }
+  throw new Error("expected a refusal");
 }

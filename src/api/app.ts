@@ -62,6 +62,7 @@ export async function startApp(
     });
     const deps = {
       sandbox,
+      runtimes: { presets, defaultRuntime: config.defaults.runtime },
       store,
       lifecycle,
       log: logger,

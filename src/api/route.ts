@@ -1,6 +1,7 @@
 import type { Server } from "bun";
 import type { z } from "zod";
 import type { Lifecycle } from "../core/lifecycle.ts";
+import type { RuntimeCatalog } from "../core/runnable.ts";
 import type { ApiKeyRecord, Permission } from "../domain/api-key.ts";
 import type { Logger } from "../log.ts";
 import type { SandboxSettings } from "../safety/sandbox-plan.ts";
@@ -22,6 +23,8 @@ export interface ApiDeps {
   sandbox?: SandboxSettings;
   /** The metering model gateway's providers and prices (none: /gateway/ answers that none is set up). */
   gateway?: GatewaySettings;
+  /** The runtimes agents may use: a swarm whose program is not installed is refused at once. */
+  runtimes?: RuntimeCatalog;
 }
 
 export interface RouteContext<Q = unknown, B = unknown> {

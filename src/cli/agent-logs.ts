@@ -1,5 +1,7 @@
 import { defineCommand } from "citty";
+import { failureOf } from "../domain/agent-failure.ts";
 import { clientArgs, clientFor, numberArg } from "./common.ts";
+import { dim, yellow } from "./style.ts";
 
 const POLL_MS = 500;
 
@@ -22,6 +24,7 @@ export const logs = defineCommand({
     if (!args.follow) {
       if (args.json) console.log(JSON.stringify(page, null, 2));
       else print(page.lines);
+      if (page.lines.length === 0 && !args.json) await sayWhyEmpty(client, args.id);
       return;
     }
     print(page.lines);
@@ -32,6 +35,22 @@ export const logs = defineCommand({
     }
   },
 });
+
+/** An empty log is not left silent: an agent that never started, or printed nothing, says why. */
+async function sayWhyEmpty(client: ReturnType<typeof clientFor>, id: string): Promise<void> {
+  const agent = await client.getAgent(id);
+  const failure = failureOf(agent);
+  const started = agent.sandbox !== null; // set when its process was started
+  const say = (line: string): void => void process.stderr.write(`${line}\n`);
+  if (!started && failure)
+    return say(`${yellow("no output:")} agent ${agent.name} never started: ${failure.message}`);
+  if (!started) return say(dim(`no output yet: agent ${agent.name} has not started (${agent.status})`));
+  if (failure)
+    return say(
+      `${yellow("no output:")} agent ${agent.name} printed nothing; it ended with: ${failure.message}`,
+    );
+  say(dim(`no output: agent ${agent.name} has printed nothing (${agent.status})`));
+}
 
 /** `dash agent diff <id>`: what a worktree agent changed on its branch (git diff text). */
 export const diff = defineCommand({

@@ -4,12 +4,15 @@ import type { AgentStatus } from "../domain/states.ts";
 import { calls } from "./agent-calls.ts";
 import { diff, logs } from "./agent-logs.ts";
 import { age, clientArgs, clientFor, idCommand, money, numberArg, output, status } from "./common.ts";
-import { bold, dim, green, table } from "./style.ts";
+import { failureLines, shortReason } from "./failure.ts";
+import { bold, dim, green, red, table } from "./style.ts";
 
 const idArg = { id: { type: "positional", required: true, description: "Agent id" } } as const;
 
 export function agentTable(agents: AgentResponse[]): string {
   if (agents.length === 0) return dim("No agents.");
+  // A failed agent says why in its row (only when one has an error: the table stays narrow).
+  const reasons = agents.some((a) => a.error !== null);
   const rows = agents.map((a) => [
     a.id,
     a.name,
@@ -19,8 +22,10 @@ export function agentTable(agents: AgentResponse[]): string {
     money(a.cost.amount, "USD"),
     a.model,
     age(a.createdAt),
+    ...(reasons ? [red(shortReason(a, 50))] : []),
   ]);
-  return table(["ID", "NAME", "STATUS", "PROGRESS", "TOKENS", "COST", "MODEL", "AGE"], rows);
+  const head = ["ID", "NAME", "STATUS", "PROGRESS", "TOKENS", "COST", "MODEL", "AGE"];
+  return table(reasons ? [...head, "REASON"] : head, rows);
 }
 
 const done = (verb: string, a: AgentResponse) =>
@@ -60,6 +65,7 @@ const show = defineCommand({
         `progress: ${a.progress.current}/${a.progress.total} (${a.progress.percentage}%)`,
         `cost:     ${money(a.cost.amount, "USD")}  (${a.cost.promptTokens} prompt + ${a.cost.completionTokens} completion tokens)${a.metering ? `    metered by ${a.metering === "gateway" ? "the gateway (each call admitted first)" : "its reports"}` : ""}`,
         `retries:  ${a.retryCount}    created ${age(a.createdAt)} ago${a.completedAt ? `    finished ${age(a.completedAt)} ago` : ""}`,
+        ...failureLines(a),
       ].join("\n"),
     );
   },

@@ -43,11 +43,19 @@ async function resolveTarget(cmd: CommandDef, args: string[]): Promise<[CommandD
   return [current, parent];
 }
 
+/** The examples under the top-level usage: commands that work as shown on this machine. */
+async function printFirstSteps(): Promise<void> {
+  const { firstSteps } = await import("./first-run.ts");
+  process.stdout.write(`${firstSteps()}\n`);
+}
+
 /** Like citty's runMain, but errors go through reportError and set the exit code. */
 export async function runCli(main: CommandDef, rawArgs: string[], version: string): Promise<number> {
   try {
     if (rawArgs.includes("--help") || rawArgs.includes("-h")) {
-      await showUsage(...(await resolveTarget(main, rawArgs)));
+      const [target, parent] = await resolveTarget(main, rawArgs);
+      await showUsage(target, parent);
+      if (target === main) await printFirstSteps();
       return EXIT.ok;
     }
     if (rawArgs.length === 1 && (rawArgs[0] === "--version" || rawArgs[0] === "-v")) {
@@ -56,6 +64,7 @@ export async function runCli(main: CommandDef, rawArgs: string[], version: strin
     }
     if (rawArgs.length === 0) {
       await showUsage(main);
+      await printFirstSteps();
       return EXIT.ok;
     }
     await runCommand(main, { rawArgs });

@@ -3,6 +3,7 @@ import { startApp } from "../api/app.ts";
 import { loadConfig } from "../config.ts";
 import { DashError } from "../domain/errors.ts";
 import { VERSION } from "../version.ts";
+import { catalogOf, demoNote, firstSwarmCommand } from "./first-run.ts";
 import { bold, cyan, dim, yellow } from "./style.ts";
 
 export default defineCommand({
@@ -32,7 +33,11 @@ export default defineCommand({
         `First start: created an admin API key. It is shown ONLY NOW and saved to ${config.home}/credentials:`,
       );
       console.log(`  ${yellow(app.adminKey)}`);
-      console.log(dim(`Next: dash swarm create demo --task "Say hello" --agents 3   (in another terminal)`));
+      // The command to paste comes last, as it works on this machine (see first-run.ts).
+      const catalog = catalogOf(config);
+      const note = demoNote(catalog);
+      if (note) console.log(dim(`(${note})`));
+      console.log(`Next, in another terminal: ${bold(firstSwarmCommand(catalog))}`);
     }
     // Graceful stop; once the server and database are closed nothing keeps the process alive.
     const stop = (signal: string) => {

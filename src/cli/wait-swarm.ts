@@ -60,7 +60,7 @@ export function finishedSwarm(swarm: SwarmResponse): string {
     lines.push(
       dim(`agents: ${outcome.completed} completed, ${outcome.failed} failed, ${outcome.killed} killed`),
     );
-  for (const f of outcome?.failures ?? []) lines.push(red(`  ${f.name}: ${f.message}`));
+  for (const f of outcome?.failures ?? []) lines.push(red(`  ✗ ${f.name}: ${f.message}`));
   lines.push(
     `${bold("result:")} ${typeof swarm.result === "string" ? swarm.result : JSON.stringify(swarm.result, null, 2)}`,
   );

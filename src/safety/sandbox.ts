@@ -100,6 +100,27 @@ export function probeBwrap(bwrap: string): string | null {
   return why;
 }
 
+/** bwrap on `searchPath`, checked to work here, or a SANDBOX_UNAVAILABLE saying what is missing. */
+export function findBwrap(searchPath: string | undefined): string {
+  const key = searchPath ?? "";
+  const bwrap = found.get(key) ?? Bun.which("bwrap", { PATH: key });
+  if (bwrap) found.set(key, bwrap);
+  if (!bwrap) {
+    throw new DashError(
+      "SANDBOX_UNAVAILABLE",
+      `the file sandbox needs bubblewrap (bwrap), which is not installed: ${INSTALL_HINT}`,
+    );
+  }
+  const why = probeBwrap(bwrap);
+  if (why) {
+    throw new DashError(
+      "SANDBOX_UNAVAILABLE",
+      `bubblewrap cannot make a sandbox on this machine (${why}): ${INSTALL_HINT.replace(/^install it/, "allow unprivileged user namespaces")}`,
+    );
+  }
+  return bwrap;
+}
+
 export interface SandboxedLaunch {
   argv: string[];
   kind: SandboxKind;
@@ -124,21 +145,7 @@ export function sandboxed(
     );
   }
   const key = searchPath ?? "";
-  const bwrap = found.get(key) ?? Bun.which("bwrap", { PATH: key });
-  if (bwrap) found.set(key, bwrap);
-  if (!bwrap) {
-    throw new DashError(
-      "SANDBOX_UNAVAILABLE",
-      `the file sandbox needs bubblewrap (bwrap), which is not installed: ${INSTALL_HINT}`,
-    );
-  }
-  const why = probeBwrap(bwrap);
-  if (why) {
-    throw new DashError(
-      "SANDBOX_UNAVAILABLE",
-      `bubblewrap cannot make a sandbox on this machine (${why}): ${INSTALL_HINT.replace(/^install it/, "allow unprivileged user namespaces")}`,
-    );
-  }
+  const bwrap = findBwrap(searchPath);
   if (!plan.user) return { argv: bwrapArgv(bwrap, plan, argv), kind: "bwrap" };
   const setpriv = Bun.which("setpriv", { PATH: key });
   if (!setpriv) {

@@ -18,7 +18,7 @@ import {
   modelSpendRows,
   settleCallTx,
 } from "./sqlite-calls.ts";
-import { immediate, insertEvents, insertRow, openDatabase, updateRow } from "./sqlite-db.ts";
+import { immediate, insertEvents, insertRow, openDatabase, retryBusy, updateRow } from "./sqlite-db.ts";
 import { SqliteReader } from "./sqlite-reader.ts";
 import {
   AGENT_COLUMNS,
@@ -67,6 +67,22 @@ export class SqliteStore extends SqliteReader implements Store {
 
   close(): void {
     this.db.close();
+  }
+
+  async checkIntegrity() {
+    try {
+      const rows = retryBusy(() =>
+        this.db.query<{ integrity_check: string }, []>("PRAGMA integrity_check").all(),
+      );
+      const problems = rows.map((row) => row.integrity_check);
+      return problems.length === 1 && problems[0] === "ok" ? [] : problems;
+    } catch (error) {
+      // A page too damaged to walk makes SQLite refuse outright: that is a finding, not a crash.
+      const code = String((error as { code?: unknown }).code ?? "");
+      if (code.startsWith("SQLITE_CORRUPT") || code.startsWith("SQLITE_NOTADB"))
+        return [(error as Error).message];
+      throw error;
+    }
   }
 
   async insertSwarm(swarm: NewSwarm, budget: NewBudget, agents: NewAgent[], events: NewEvent[]) {

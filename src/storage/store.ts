@@ -17,6 +17,8 @@ import type { CallStore } from "./call-store.ts";
  */
 export interface Store extends CallStore {
   close(): void;
+  /** The database's own consistency check (`dash doctor`): empty when sound, else each problem found. */
+  checkIntegrity(): Promise<string[]>;
 
   getSwarm(id: string): Promise<SwarmRecord | null>;
   listSwarms(query?: { status?: SwarmStatus }): Promise<SwarmRecord[]>;

@@ -28,7 +28,7 @@ const team = [
 const noop = () => {};
 
 describe("AgentGrid", () => {
-  test("shows ID, NAME, STATUS, TASK, PROGRESS and COST for each agent at 80 columns", async () => {
+  test("shows ID, NAME, STATUS, TASK (a failed one: why), PROGRESS and COST for each agent at 80 columns", async () => {
     const { frame } = await renderAt(
       <AgentGrid
         agents={team}

@@ -6,8 +6,9 @@ import { SwarmResponseSchema } from "../../src/domain/swarm.ts";
 import { tempHome } from "../helpers.ts";
 import { compiledDash, startServe } from "./compiled.ts";
 
-// Fail closed (issue 9): the compiled server on a PATH without bwrap. A sandboxed agent fails with
-// what is missing and how to install it, and never runs; `fileSandbox: false` runs, recorded as "off".
+// Fail closed (issue 9): the compiled server on a PATH without bwrap. A sandboxed swarm is refused
+// at once (issue 25) with what is missing and how to install it, and nothing of it is written or
+// run; `fileSandbox: false` runs, recorded as "off".
 const home = tempHome("dash-sandbox-e2e-");
 const tools = join(home.dir, "bin");
 let bin = "";
@@ -19,7 +20,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => home.cleanup());
 
-test("no bwrap on PATH: a sandboxed agent fails with the install hint and never runs unconfined", async () => {
+test("no bwrap on PATH: a sandboxed swarm is refused with the install hint and nothing runs unconfined", async () => {
   const served = await startServe(bin, join(home.dir, "dash"), { PATH: tools });
   try {
     const { key } = JSON.parse(readFileSync(join(home.dir, "dash", "credentials"), "utf8")) as {
@@ -31,7 +32,8 @@ test("no bwrap on PATH: a sandboxed agent fails with the install hint and never 
         headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
         body: body ? JSON.stringify(body) : undefined,
       });
-      return res.json() as Promise<Record<string, unknown>>;
+      const answer: Record<string, unknown> = { status: res.status, ...((await res.json()) as object) };
+      return answer;
     };
     const swarmOf = async (name: string, fileSandbox: boolean) => {
       const marker = join(home.dir, `${name}.ran`);
@@ -45,14 +47,17 @@ test("no bwrap on PATH: a sandboxed agent fails with the install hint and never 
         await Bun.sleep(50);
       }
     };
-    const confined = await swarmOf("confined", true);
-    expect(confined.agent.status).toBe("failed");
-    const message = (confined.agent.error as { message: string }).message;
+    const marker = join(home.dir, "confined.ran");
+    const config = { command: ["sh", "-c", `touch ${marker}`], maxRetries: 0 };
+    const refused = await api("/api/swarm", { name: "confined", task: "run", config });
+    expect(refused.status).toBe(503);
+    const { code, message } = refused.error as { code: string; message: string };
+    expect(code).toBe("SANDBOX_UNAVAILABLE");
     expect(message).toContain("bubblewrap (bwrap), which is not installed");
     expect(message).toContain("apt-get install bubblewrap");
     expect(message).toContain("fileSandbox: false");
-    expect(confined.agent.retryCount).toBe(0);
-    expect(existsSync(confined.marker)).toBe(false);
+    expect((await api("/api/swarm")).swarms).toEqual([]);
+    expect(existsSync(marker)).toBe(false);
 
     const open = await swarmOf("unconfined", false);
     expect(open.agent.status).toBe("completed");

@@ -1,19 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import type { DashError } from "../../src/domain/errors.ts";
 import { agentUser, createSystemUser, lookupUser } from "../../src/safety/agent-user.ts";
+import { refusal } from "../helpers.ts";
 
 /** Who a root server's agents run as (safety/agent-user.ts), on this machine's real users. */
 
 const ROOT = process.getuid?.() === 0 && process.platform === "linux";
-
-const refusal = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (error) {
-    return error as DashError;
-  }
-  throw new Error("expected a refusal");
-};
 
 describe("agentUser", () => {
   test("a server that is not root: agents run as its own user (null)", () => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { assertRunnable } from "../../core/runnable.ts";
 import type { AgentMove } from "../../core/transitions.ts";
 import { AgentResponseSchema, toAgentResponse } from "../../domain/agent.ts";
 import { DashError, notFound } from "../../domain/errors.ts";
@@ -88,6 +89,8 @@ export const agentRoutes = [
           );
         }
       }
+      const swarm = deps.runtimes ? await deps.store.getSwarm(body.swarmId) : null;
+      if (swarm && deps.runtimes) assertRunnable(swarm.config, deps.runtimes);
       return toAgentResponse(await deps.lifecycle.spawnAgent(body));
     },
   }),

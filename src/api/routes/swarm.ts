@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { settleBranches } from "../../core/merged-refs.ts";
+import { assertRunnable } from "../../core/runnable.ts";
 import { resolveRepo } from "../../core/worktrees.ts";
 import type { AgentRecord } from "../../domain/agent.ts";
 import { toSwarmBudget } from "../../domain/budget.ts";
@@ -122,6 +123,8 @@ export const swarmRoutes = [
         ? resolveRepo(grantedPaths([body.config.repo], rules)?.[0] ?? "", body.config.baseRef)
         : {};
       const config = { ...body.config, ...(allowedPaths ? { allowedPaths } : {}), ...repo };
+      // Nothing is written for a swarm whose agents could not start (no N failed agents).
+      if (deps.runtimes) assertRunnable(config, deps.runtimes);
       const { swarm } = await deps.lifecycle.createSwarm({ ...body, config });
       const active = await deps.lifecycle.moveSwarm(swarm.id, { to: "active" });
       return respond(deps.store, active);
@@ -194,7 +197,15 @@ export const swarmRoutes = [
     body: ScaleBody,
     response: SwarmResponseSchema,
     async handler({ params, body, deps }) {
-      const swarm = await deps.lifecycle.scaleSwarm(params.id as string, body.target, body.expectedVersion);
+      const id = params.id as string;
+      if (deps.runtimes) {
+        // Adding agents that could not start is refused; scaling down always works.
+        const current = await findSwarm(deps.store, id);
+        const agents = await deps.store.listAgents({ swarmId: id });
+        const unfinished = agents.filter((a) => !FINISHED_AGENT_STATUSES.has(a.status)).length;
+        if (body.target > unfinished) assertRunnable(current.config, deps.runtimes);
+      }
+      const swarm = await deps.lifecycle.scaleSwarm(id, body.target, body.expectedVersion);
       return respond(deps.store, swarm);
     },
   }),

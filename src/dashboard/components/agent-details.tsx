@@ -1,4 +1,5 @@
 import type { AgentResponse } from "../../domain/agent.ts";
+import { failureLine } from "../../domain/agent-failure.ts";
 import type { ModelCallResponse } from "../../domain/model-call.ts";
 import { type AgentCalls, callLine, callsSummary, isCapped, meteringText } from "../model/calls.ts";
 import { blockBar, fit, money, wrap } from "../model/format.ts";
@@ -22,12 +23,6 @@ const rule = (title: string, width: number) =>
   title.length < width ? title + "─".repeat(width - title.length) : fit(title, width);
 
 const tokens = (n: number) => n.toLocaleString("en-US");
-
-function problem(agent: AgentResponse): string | null {
-  if (!agent.error) return null;
-  const error = agent.error as { message?: unknown };
-  return typeof error.message === "string" ? error.message : JSON.stringify(agent.error);
-}
 
 /** A worktree agent's branch and what it changed there (its result's `git`), or null. */
 export function changesLine(agent: AgentResponse): string | null {
@@ -104,7 +99,7 @@ export function AgentDetails({
       <span fg={color}>{fit(value, width - 9)}</span>
     </text>,
   ];
-  const error = problem(agent);
+  const error = failureLine(agent);
   const family = kids.map((c) => `${c.name} (${c.status})`).join(", ");
   const fields = fitRows(
     [
