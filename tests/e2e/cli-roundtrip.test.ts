@@ -22,8 +22,8 @@ test("no server: the CLI says so, how to start one, and exits 4", () => {
 });
 
 test("dash swarm create … --json, then dash swarm list and dash tree show it", async () => {
-  // No agent starts (DASH_MAX_CONCURRENCY 0): this is about the CLI, and the default runtime
-  // (Claude Code) is not installed here, so started agents would fail and so would the swarm.
+  // No agent starts (DASH_MAX_CONCURRENCY 0): this is about the CLI. The default runtime (Claude
+  // Code) is not installed here, so such a swarm is refused at once: the demo runtime stands in.
   const served = await startServe(bin, home.dir, { DASH_MAX_CONCURRENCY: "0" });
   try {
     const created = dash([
@@ -34,6 +34,8 @@ test("dash swarm create … --json, then dash swarm list and dash tree show it",
       "Refactor the parser",
       "--agents",
       "2",
+      "--runtime",
+      "demo",
       "--json",
     ]);
     expect(created.err).toBe("");
