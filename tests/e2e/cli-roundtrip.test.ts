@@ -44,7 +44,7 @@ test("dash swarm create … --json, then dash swarm list and dash tree show it",
     expect(swarm).toMatchObject({ name: "ci-swarm", agentCount: 2, status: "active" });
     const list = dash(["swarm", "list"]);
     expect(list.code).toBe(0);
-    expect(list.out).toMatch(new RegExp(`${swarm.id}\\s+ci-swarm\\s+active\\s+2`));
+    expect(list.out).toMatch(new RegExp(`${swarm.id}\\s+ci-swarm \\(demo\\)\\s+active\\s+2`));
     expect(dash(["tree"]).out).toContain("├─ ci-swarm-1");
     const bad = dash(["swarm", "show", swarm.id, "--key", "dash_api_key_0000000000000000000000000000000x"]);
     expect([bad.code, bad.err.trim()]).toEqual([3, "error: Invalid API key"]);
