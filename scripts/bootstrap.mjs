@@ -73,19 +73,34 @@ const tools = [
   { cmd: "bwrap", pkg: "bubblewrap", why: "agents with fileSandbox (the default) will fail to start" },
   { cmd: "setfacl", pkg: "acl", why: "agents of a root server cannot be given granted paths" },
 ];
-for (const { cmd, pkg, why } of tools) {
-  if (process.platform !== "linux" || has(cmd)) continue;
+// The PostgreSQL store's tests start a real server (Debian's package keeps initdb off PATH).
+const postgres = () =>
+  spawnSync("sh", ["-c", "ls /usr/lib/postgresql/*/bin/initdb || command -v initdb"], { stdio: "ignore" })
+    .status === 0;
+if (mode === "test") {
+  tools.push({
+    cmd: "initdb",
+    pkg: "postgresql",
+    why: "the PostgreSQL store's tests cannot start a server",
+    found: postgres,
+  });
+}
+for (const { cmd, pkg, why, found = () => has(cmd) } of tools) {
+  if (process.platform !== "linux" || found()) continue;
   if (process.getuid?.() === 0 && has("apt-get")) {
-    console.log(`Installing ${pkg} (the agents' file sandbox)…`);
+    console.log(`Installing ${pkg}…`);
     spawnSync("sh", ["-c", `apt-get update -qq && apt-get install -y -qq ${pkg}`], { stdio: "ignore" });
   }
-  if (!has(cmd))
+  if (!found())
     console.warn(
       `${cmd} is not installed: ${why}. Install it: apt-get install ${pkg} (or dnf/apk install ${pkg}).`,
     );
 }
 
-if (mode === "test") process.exit(run(bun, ["test", "--coverage", ...rest]));
+if (mode === "test") {
+  const { testAll } = await import("./test-all.mjs");
+  process.exit(await testAll(bun, root, rest));
+}
 if (mode === "serve") {
   // npm start runs Dash from source; the `dash` the README's commands use is the installed binary.
   console.log("dash on your PATH: bun run build --all && sh scripts/install.sh --from dist");

@@ -29,7 +29,17 @@ export const ConfigSchema = z.strictObject({
   server: z
     .strictObject({ port: port.default(7373), host: z.string().min(1).default("127.0.0.1") })
     .prefault({}),
-  database: z.strictObject({ path: z.string().min(1).optional() }).prefault({}),
+  database: z
+    .strictObject({
+      path: z.string().min(1).optional(),
+      /** A PostgreSQL database shared by every node (`postgres://…`); without it, the SQLite file. */
+      url: z
+        .string()
+        .max(4096)
+        .regex(/^postgres(ql)?:\/\//, "a postgres:// or postgresql:// URL")
+        .optional(),
+    })
+    .prefault({}),
   log: z.strictObject({ level: LogLevelSchema.default("info") }).prefault({}),
   limits: z
     .strictObject({
@@ -163,6 +173,7 @@ function fromEnv(env: Env): Record<string, Record<string, unknown>> {
   };
   if (env.DASH_PORT) set("server", "port", integer("DASH_PORT", env.DASH_PORT));
   if (env.DASH_DB_PATH) set("database", "path", env.DASH_DB_PATH);
+  if (env.DASH_DATABASE_URL) set("database", "url", env.DASH_DATABASE_URL);
   if (env.DASH_LOG_LEVEL) set("log", "level", env.DASH_LOG_LEVEL);
   if (env.DASH_MAX_AGENTS)
     set("limits", "maxAgentsPerSwarm", integer("DASH_MAX_AGENTS", env.DASH_MAX_AGENTS));
@@ -182,6 +193,7 @@ function fromEnv(env: Env): Record<string, Record<string, unknown>> {
 const ENV_NAMES: Record<string, string> = {
   "server.port": "DASH_PORT",
   "database.path": "DASH_DB_PATH",
+  "database.url": "DASH_DATABASE_URL",
   "log.level": "DASH_LOG_LEVEL",
   "limits.maxAgentsPerSwarm": "DASH_MAX_AGENTS",
   "limits.rateLimitPerMinute": "DASH_RATE_LIMIT",

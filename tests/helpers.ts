@@ -3,10 +3,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EventBus } from "../src/bus/bus.ts";
+import { TableFeed } from "../src/core/event-feed.ts";
 import { Lifecycle, type LifecycleOptions } from "../src/core/lifecycle.ts";
 import type { DashError } from "../src/domain/errors.ts";
 import type { EventRecord } from "../src/domain/event.ts";
 import { SqliteStore } from "../src/storage/sqlite.ts";
+import { lazyPostgresStore } from "./pg-server.ts";
 
 /** A fresh DASH_HOME in the system temp dir; `cleanup()` removes it. */
 export function tempHome(prefix = "dash-test-"): { dir: string; cleanup: () => void } {
@@ -14,15 +16,32 @@ export function tempHome(prefix = "dash-test-"): { dir: string; cleanup: () => v
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A real SQLite file, migrated, with a lifecycle whose bus records what it publishes. */
+/**
+ * The store the tests run on: a real SQLite file, or with DASH_TEST_STORE=postgres a fresh
+ * database on the test process's real PostgreSQL server (tests/pg-server.ts). `.ci/run` runs the
+ * store-backed suites both ways; a test that reaches into SQLite itself (`store.db`) is SQLite-only.
+ */
+export const TEST_STORE: "sqlite" | "postgres" =
+  process.env.DASH_TEST_STORE === "postgres" ? "postgres" : "sqlite";
+
+function testStore(dbPath: string): SqliteStore {
+  if (TEST_STORE === "sqlite") return SqliteStore.open(dbPath);
+  // Typed as the SQLite store the suites were written against: on PostgreSQL only the Store
+  // interface is used (the suites that touch `.db` are not in the PostgreSQL list).
+  return lazyPostgresStore().store as unknown as SqliteStore;
+}
+
+/** A real store (see testStore), migrated, with a lifecycle whose bus records what it publishes. */
 export function testLifecycle(options: LifecycleOptions = {}) {
   const home = tempHome();
   const dbPath = join(home.dir, "dash.db");
-  const store = SqliteStore.open(dbPath);
+  const store = testStore(dbPath);
   const bus = new EventBus();
   const published: EventRecord[] = [];
   bus.subscribe((e) => published.push(e));
-  const lifecycle = new Lifecycle(store, bus, options);
+  // On PostgreSQL commits can return out of order: the bus is fed from the table, as dash serve does.
+  const feed = TEST_STORE === "postgres" ? new TableFeed(store, bus, (e) => console.error(e)) : undefined;
+  const lifecycle = new Lifecycle(store, bus, { ...options, ...(feed ? { feed } : {}) });
   return {
     dir: home.dir,
     dbPath,
@@ -30,7 +49,8 @@ export function testLifecycle(options: LifecycleOptions = {}) {
     bus,
     lifecycle,
     published,
-    countEvents: () => (store.db.query("SELECT COUNT(*) AS n FROM events").get() as { n: number }).n,
+    /** Events stored, through the Store (either database). */
+    countEvents: async () => (await store.metricsSnapshot()).events,
     close: () => {
       store.close();
       home.cleanup();

@@ -2,6 +2,7 @@ import { EventBus } from "../bus/bus.ts";
 import type { Config } from "../config.ts";
 import { ApprovalTimer } from "../core/approval-timer.ts";
 import { Conductor } from "../core/conductor.ts";
+import { TableFeed } from "../core/event-feed.ts";
 import { Forecaster } from "../core/forecaster.ts";
 import { Lifecycle } from "../core/lifecycle.ts";
 import { startRetention } from "../core/retention.ts";
@@ -11,7 +12,7 @@ import { createLogger, type Logger } from "../log.ts";
 import { presetsWith } from "../runtimes/presets.ts";
 import { modelKey, PRICES } from "../runtimes/pricing.ts";
 import { ensureAdminKey, importConfigKeys } from "../safety/api-keys.ts";
-import { SqliteStore } from "../storage/sqlite.ts";
+import { openStore, storeLocation } from "../storage/open.ts";
 import { VERSION } from "../version.ts";
 import { Metrics } from "./metrics.ts";
 import { startServer } from "./server.ts";
@@ -32,7 +33,7 @@ export async function startApp(
   log?: Logger,
 ): Promise<App> {
   const logger = log ?? createLogger(config.log.level, { service: "dash" });
-  const store = SqliteStore.open(config.databasePath);
+  const { store, kind: storeKind } = await openStore(config);
   const db = config.databasePath;
   const sandbox = {
     protect: [config.home, db, `${db}-wal`, `${db}-shm`],
@@ -41,6 +42,7 @@ export async function startApp(
     user: config.sandbox.user,
   };
   let server: ReturnType<typeof startServer>;
+  let feed: TableFeed | undefined;
   let lifecycle: Lifecycle;
   const prices = {
     ...PRICES,
@@ -54,13 +56,20 @@ export async function startApp(
     if (lost.length > 0)
       logger.warn("released the reservations of gateway calls cut by a restart", { calls: lost.length });
     const bus = new EventBus(logger.onError("event listener failed"));
+    // Several writers (this node's pool, other nodes): the bus is fed from the table in commit order.
+    if (storeKind === "postgres") {
+      feed = new TableFeed(store, bus, logger.onError("reading committed events failed"));
+      await feed.start();
+    }
     lifecycle = new Lifecycle(store, bus, {
+      ...(feed ? { feed } : {}),
       maxAgentsPerSwarm: config.limits.maxAgentsPerSwarm,
       maxDepth: config.swarms.maxDepth,
       maxChildren: config.swarms.maxChildren,
       defaultBudget: { amount: config.budget.defaultAmount, currency: config.budget.currency },
     });
     const deps = {
+      storeKind,
       sandbox,
       runtimes: { presets, defaultRuntime: config.defaults.runtime },
       store,
@@ -88,6 +97,7 @@ export async function startApp(
       websocket: config.websocket,
     });
   } catch (error) {
+    await feed?.stop();
     store.close();
     if (error instanceof DashError) throw error;
     const inUse = (error as { code?: string }).code === "EADDRINUSE";
@@ -129,7 +139,8 @@ export async function startApp(
   logger.info("dash serving", {
     version: VERSION,
     url: server.server.url.href,
-    database: config.databasePath,
+    database: storeLocation(config),
+    store: storeKind,
   });
   let stopping: Promise<void> | undefined;
   return {
@@ -144,6 +155,7 @@ export async function startApp(
         await conductor.stop();
         await scheduler.stop();
         await server.stop();
+        await feed?.stop();
         store.close();
         logger.info("stopped");
       })();

@@ -1,7 +1,7 @@
-import type { Database } from "bun:sqlite";
 import type { EventBus } from "../bus/bus.ts";
 import type { Lifecycle } from "../core/lifecycle.ts";
 import { fromUnits } from "../domain/money.ts";
+import type { MetricsSnapshot } from "../storage/store.ts";
 import type { SocketStats } from "./websocket-watch.ts";
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -26,19 +26,10 @@ function labels(pairs: Record<string, string>): string {
 
 /** The gateway's calls per model: how many by outcome, tokens and USD spent (from model_calls). */
 function modelFamilies(
-  db: Database,
+  rows: MetricsSnapshot["calls"],
   family: (name: string, type: string, help: string) => void,
   out: string[],
 ) {
-  const rows = db
-    .query<
-      { model: string; status: string; n: number; prompt: number; completion: number; cost: number },
-      []
-    >(
-      `SELECT model, status, COUNT(*) AS n, SUM(prompt_tokens) AS prompt, SUM(completion_tokens) AS completion,
-         SUM(cost_micros) AS cost FROM model_calls GROUP BY model, status ORDER BY model, status`,
-    )
-    .all();
   family("dash_model_calls_total", "counter", "Model calls through the gateway, by model and outcome.");
   for (const r of rows)
     out.push(`dash_model_calls_total{${labels({ model: r.model, status: r.status })}} ${r.n}`);
@@ -89,7 +80,7 @@ export class Metrics {
   }
 
   /** The Prometheus text exposition format (version 0.0.4). */
-  render(db: Database, lifecycle: Lifecycle): string {
+  render(db: MetricsSnapshot, lifecycle: Lifecycle): string {
     const out: string[] = [];
     const family = (name: string, type: string, help: string) =>
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -109,39 +100,28 @@ export class Metrics {
     }
 
     family("dash_agents", "gauge", "Agents by status.");
-    for (const row of db
-      .query<{ status: string; n: number }, []>("SELECT status, COUNT(*) AS n FROM agents GROUP BY status")
-      .all()) {
+    for (const row of db.agents) {
       out.push(`dash_agents{${labels({ status: row.status })}} ${row.n}`);
     }
     family("dash_swarms", "gauge", "Swarms by status.");
-    for (const row of db
-      .query<{ status: string; n: number }, []>("SELECT status, COUNT(*) AS n FROM swarms GROUP BY status")
-      .all()) {
+    for (const row of db.swarms) {
       out.push(`dash_swarms{${labels({ status: row.status })}} ${row.n}`);
     }
 
     family("dash_events_total", "counter", "Events committed since this server started, by type.");
     for (const [type, n] of this.eventCounts) out.push(`dash_events_total{${labels({ type })}} ${n}`);
-    const stored = db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM events").get();
     family("dash_events_stored", "gauge", "Events kept in the database (after retention).");
-    out.push(`dash_events_stored ${stored?.n ?? 0}`);
+    out.push(`dash_events_stored ${db.events}`);
 
     family("dash_swarm_spent", "gauge", "Money (USD) or tokens spent by each swarm that is not destroyed.");
     family("dash_swarm_allocated", "gauge", "Budget allocated to each swarm that is not destroyed.");
-    const spend = db
-      .query<{ id: string; name: string; currency: "USD" | "tokens"; spent: number; allocated: number }, []>(
-        `SELECT s.id, s.name, b.currency, b.amount_spent AS spent, b.amount_allocated AS allocated
-         FROM swarms s JOIN budgets b ON b.entity_type = 'swarm' AND b.entity_id = s.id WHERE s.status != 'destroyed'`,
-      )
-      .all();
-    for (const row of spend) {
+    for (const row of db.spend) {
       const l = labels({ swarm_id: row.id, swarm: row.name, currency: row.currency });
       out.push(`dash_swarm_spent{${l}} ${fromUnits(row.spent, row.currency)}`);
       out.push(`dash_swarm_allocated{${l}} ${fromUnits(row.allocated, row.currency)}`);
     }
 
-    modelFamilies(db, family, out);
+    modelFamilies(db.calls, family, out);
 
     family("dash_refused_transitions_total", "counter", "State-machine moves refused since start.");
     for (const [move, n] of Object.entries(lifecycle.refusedTransitions())) {

@@ -5,14 +5,17 @@ import type { RuntimeCatalog } from "../core/runnable.ts";
 import type { ApiKeyRecord, Permission } from "../domain/api-key.ts";
 import type { Logger } from "../log.ts";
 import type { SandboxSettings } from "../safety/sandbox-plan.ts";
-import type { SqliteStore } from "../storage/sqlite.ts";
+import type { StoreKind } from "../storage/open.ts";
+import type { Store } from "../storage/store.ts";
 import type { GatewaySettings } from "./gateway/gateway.ts";
 import type { Metrics } from "./metrics.ts";
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export interface ApiDeps {
-  store: SqliteStore;
+  store: Store;
+  /** Which database the store is (GET /health says it); SQLite when not given. */
+  storeKind?: StoreKind;
   lifecycle: Lifecycle;
   log: Logger;
   startedAt: number;

@@ -228,7 +228,7 @@ export function startServer(deps: ApiDeps, options: ServerOptions): DashServer {
       return errorResponse(error, deps.log, crypto.randomUUID());
     },
   });
-  const unpublish = publishEvents(server, deps, events.watch);
+  const unpublish = publishEvents(server, deps, events);
   return {
     server,
     stop: async (force = false) => {

@@ -5,7 +5,7 @@ import { DashError } from "../domain/errors.ts";
 import { EVENT_TYPES, EventFilterEntrySchema, typesMatching } from "../domain/event.ts";
 import { authenticate, authenticateKey } from "../safety/api-keys.ts";
 import type { ApiDeps } from "./route.ts";
-import { frame, pumpReplay, type ReplayData } from "./websocket-replay.ts";
+import { frame, pumpReplay, type ReplayData, ReplayGate } from "./websocket-replay.ts";
 import { SocketWatch, type WatchedData, type WatchOptions, WS_CLOSE } from "./websocket-watch.ts";
 
 export const FilterSchema = z
@@ -88,18 +88,23 @@ function subscribe(ws: ServerWebSocket<SocketData>, filter: string[]): void {
 }
 
 /** Where live begins: a client resumes after this id (or later) and misses nothing in between. */
-function goLive(ws: ServerWebSocket<SocketData>, deps: ApiDeps): void {
+function goLive(ws: ServerWebSocket<SocketData>, gate: ReplayGate<SocketData>): void {
   subscribe(ws, ws.data.filter);
-  ws.send(control({ op: "ready", lastEventId: deps.store.lastEventId() }));
+  ws.send(control({ op: "ready", lastEventId: gate.last }));
 }
 
 export function eventsWebSocket(
   deps: ApiDeps,
   options: WatchOptions,
-): { handler: WebSocketHandler<SocketData>; watch: SocketWatch<SocketData> } {
+): { handler: WebSocketHandler<SocketData>; watch: SocketWatch<SocketData>; gate: ReplayGate<SocketData> } {
   const watch = new SocketWatch<SocketData>(options, deps.metrics.sockets);
+  const gate = new ReplayGate<SocketData>();
+  // Where live begins until the first event is published (published ones are newer).
+  void deps.store.lastEventId().then((id) => {
+    gate.last ??= id;
+  });
   const replay = (ws: ServerWebSocket<SocketData>) =>
-    pumpReplay(ws, deps, options.maxBufferBytes, (live) => goLive(live, deps));
+    pumpReplay(ws, deps, options.maxBufferBytes, gate, (live) => goLive(live, gate));
   const handler: WebSocketHandler<SocketData> = {
     // The heartbeat is SocketWatch's; Bun's own idle timer would also cut quiet, healthy readers.
     idleTimeout: 0,
@@ -112,7 +117,7 @@ export function eventsWebSocket(
       if (ws.data.refusal) return ws.close(ws.data.refusal.code, ws.data.refusal.reason);
       watch.add(ws);
       if (ws.data.replaying) replay(ws);
-      else goLive(ws, deps);
+      else goLive(ws, gate);
     },
     drain(ws) {
       if (ws.data.replaying) replay(ws);
@@ -122,6 +127,7 @@ export function eventsWebSocket(
     },
     close(ws) {
       watch.remove(ws);
+      gate.release(ws);
     },
     message(ws, raw) {
       ws.data.alive = true;
@@ -142,16 +148,18 @@ export function eventsWebSocket(
       ws.send(control({ op: "subscribed", filter: message.filter }));
     },
   };
-  return { handler, watch };
+  return { handler, watch, gate };
 }
 
 /** Each committed event goes out in one publish, whatever the number of listeners. */
 export function publishEvents(
   server: Server<SocketData>,
   deps: ApiDeps,
-  watch: SocketWatch<SocketData>,
+  events: { watch: SocketWatch<SocketData>; gate: ReplayGate<SocketData> },
 ): () => void {
+  const { watch, gate } = events;
   return deps.lifecycle.bus.subscribe((event) => {
+    gate.offer(event);
     server.publish(topic(event.type), frame(event));
     watch.closeSlow();
   });

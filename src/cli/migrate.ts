@@ -1,8 +1,7 @@
 import { defineCommand } from "citty";
 import { loadConfig } from "../config.ts";
 import { DashError } from "../domain/errors.ts";
-import { loadMigrations, migrateUp, migrationStates, rollbackTo } from "../storage/migrate.ts";
-import { openDatabase } from "../storage/sqlite-db.ts";
+import { openMigrator } from "../storage/migrator.ts";
 import { dim, green, red, table, yellow } from "./style.ts";
 
 const pad = (v: number) => String(v).padStart(3, "0");
@@ -18,13 +17,12 @@ export default defineCommand({
     },
     json: { type: "boolean", description: "Print JSON for scripts" },
   },
-  run({ args }) {
+  async run({ args }) {
     const config = loadConfig();
-    const db = openDatabase(config.databasePath);
+    const migrator = openMigrator(config);
     try {
-      const migrations = loadMigrations();
       if (args.status) {
-        const states = migrationStates(db, migrations);
+        const states = await migrator.states();
         if (args.json) {
           const rows = states.map((s) => ({
             version: s.version,
@@ -33,10 +31,10 @@ export default defineCommand({
             appliedAt: s.appliedAt === null ? null : new Date(s.appliedAt).toISOString(),
             intact: s.intact,
           }));
-          console.log(JSON.stringify({ database: config.databasePath, migrations: rows }, null, 2));
+          console.log(JSON.stringify({ database: migrator.where, migrations: rows }, null, 2));
           return;
         }
-        console.log(dim(`database: ${config.databasePath}`));
+        console.log(dim(`database: ${migrator.where}`));
         const rows = states.map((s) => [
           pad(s.version),
           s.name,
@@ -58,7 +56,7 @@ export default defineCommand({
             `--rollback needs a version number ≥ 0, got "${args.rollback}"`,
           );
         }
-        const undone = rollbackTo(db, target, migrations);
+        const undone = await migrator.rollback(target);
         if (args.json)
           return void console.log(JSON.stringify({ rolledBack: undone.map((m) => m.version), target }));
         if (undone.length === 0)
@@ -66,8 +64,8 @@ export default defineCommand({
         for (const m of undone) console.log(`${yellow("↩")} rolled back ${pad(m.version)} ${m.name}`);
         return;
       }
-      const applied = migrateUp(db, migrations);
-      const version = migrations.at(-1)?.version ?? 0;
+      const applied = await migrator.up();
+      const { version } = migrator;
       if (args.json)
         return void console.log(JSON.stringify({ applied: applied.map((m) => m.version), version }));
       for (const m of applied) console.log(`${green("✔")} applied ${pad(m.version)} ${m.name}`);
@@ -77,7 +75,7 @@ export default defineCommand({
           : `Database is up to date (version ${version}).`,
       );
     } finally {
-      db.close();
+      await migrator.close();
     }
   },
 });

@@ -9,7 +9,7 @@ import {
 import type { ApprovalRecord } from "../domain/approval.ts";
 import type { BudgetRecord, Currency } from "../domain/budget.ts";
 import { ConcurrencyConflictError, DashError, InvalidTransitionError } from "../domain/errors.ts";
-import type { EventType } from "../domain/event.ts";
+import type { EventRecord, EventType } from "../domain/event.ts";
 import type { CallEnd, NewModelCall } from "../domain/model-call.ts";
 import { usdToMicros } from "../domain/money.ts";
 import { type CreateSwarmInput, CreateSwarmSchema, type SwarmRecord } from "../domain/swarm.ts";
@@ -42,6 +42,11 @@ export interface LifecycleOptions {
   /** Tree caps for swarms that do not set their own (config swarms.maxDepth / maxChildren). */
   maxDepth?: number;
   maxChildren?: number;
+  /**
+   * Where committed events go: straight to the bus (one writer: SQLite), or through a feed that
+   * publishes them from the table in commit order (several writers: PostgreSQL, see TableFeed).
+   */
+  feed?: { committed(events: EventRecord[]): Promise<void> };
 }
 
 /**
@@ -176,7 +181,7 @@ export class Lifecycle {
       admitted = change.admitted;
       return change;
     });
-    this.bus.publish(events);
+    await this.announce(events);
     return { agent: record, budgets, admitted };
   }
 
@@ -195,7 +200,7 @@ export class Lifecycle {
       decision = decideCallAdmission(agent, chain, ask, final, this.now());
       return decision.change;
     });
-    if (result) this.bus.publish(result.events);
+    if (result) await this.announce(result.events);
     return { result, decision };
   }
 
@@ -204,7 +209,7 @@ export class Lifecycle {
     const settled = await this.store.settleCall(id, (call, agent, chain) =>
       decideCallSettlement(call, agent, chain, end),
     );
-    this.bus.publish(settled.events);
+    await this.announce(settled.events);
     return settled;
   }
 
@@ -280,14 +285,23 @@ export class Lifecycle {
 
   private async meter(id: string, decide: Parameters<Store["meterAgent"]>[1]): Promise<AgentRecord> {
     const { record, events } = await this.store.meterAgent(id, decide);
-    this.bus.publish(events);
+    await this.announce(events);
     return record;
+  }
+
+  /**
+   * Committed events, to the bus directly or through the feed; either way they are on this node's
+   * bus when the write method returns (a caller may read what it published, as with one writer).
+   */
+  private async announce(events: EventRecord[]): Promise<void> {
+    if (this.options.feed) await this.options.feed.committed(events);
+    else this.bus.publish(events);
   }
 
   private async commit<T>(write: Promise<WriteResult<T>>): Promise<T> {
     try {
       const { record, events } = await write;
-      this.bus.publish(events);
+      await this.announce(events);
       return record;
     } catch (error) {
       if (error instanceof InvalidTransitionError) {

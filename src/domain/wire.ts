@@ -20,6 +20,8 @@ export const HealthSchema = z.object({
   version: z.string(),
   uptimeSeconds: z.number().int().nonnegative(),
   database: z.enum(["ok", "error"]),
+  /** Which database this server keeps its truth in (absent from servers before PostgreSQL). */
+  store: z.enum(["sqlite", "postgres"]).optional(),
 });
 export const SwarmListSchema = z.object({ swarms: z.array(SwarmResponseSchema) });
 export const AgentPageSchema = pageOf("agents", AgentResponseSchema);

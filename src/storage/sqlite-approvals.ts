@@ -16,7 +16,7 @@ import type {
 
 /** The approvals table: rows ↔ records, reads, and the two writes (ask, answer) with their agent. */
 
-function approvalFromRow(r: Row): ApprovalRecord {
+export function approvalFromRow(r: Row): ApprovalRecord {
   return {
     id: str(r.id),
     kind: r.kind as ApprovalKind,
@@ -35,7 +35,7 @@ function approvalFromRow(r: Row): ApprovalRecord {
   };
 }
 
-const APPROVAL_COLUMNS: Record<string, [string, ((v: unknown) => unknown)?]> = {
+export const APPROVAL_COLUMNS: Record<string, [string, ((v: unknown) => unknown)?]> = {
   status: ["status"],
   reason: ["reason"],
   resolvedBy: ["resolved_by"],

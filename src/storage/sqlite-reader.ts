@@ -87,13 +87,13 @@ export class SqliteReader {
   }
 
   /** The newest committed event id, or null on an empty table. */
-  lastEventId(): string | null {
+  async lastEventId(): Promise<string | null> {
     return (
       this.db.query<{ id: string }, []>("SELECT id FROM events ORDER BY id DESC LIMIT 1").get()?.id ?? null
     );
   }
 
-  /** listEvents without the promise: the WebSocket replay must not yield (see api/websocket.ts). */
+  /** The events of a query, read synchronously (listEvents is its async face). */
   readEvents(query: EventQuery = {}) {
     const where: string[] = [];
     const args: SQLQueryBindings[] = [];

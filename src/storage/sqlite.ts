@@ -19,6 +19,7 @@ import {
   settleCallTx,
 } from "./sqlite-calls.ts";
 import { immediate, insertEvents, insertRow, openDatabase, retryBusy, updateRow } from "./sqlite-db.ts";
+import { metricsSnapshot } from "./sqlite-metrics.ts";
 import { SqliteReader } from "./sqlite-reader.ts";
 import {
   AGENT_COLUMNS,
@@ -67,6 +68,14 @@ export class SqliteStore extends SqliteReader implements Store {
 
   close(): void {
     this.db.close();
+  }
+
+  async ping() {
+    retryBusy(() => this.db.query("SELECT 1").get());
+  }
+
+  async metricsSnapshot() {
+    return metricsSnapshot(this.db);
   }
 
   async checkIntegrity() {

@@ -19,6 +19,17 @@ export interface Store extends CallStore {
   close(): void;
   /** The database's own consistency check (`dash doctor`): empty when sound, else each problem found. */
   checkIntegrity(): Promise<string[]>;
+  /** Resolves when the database answers (GET /health), rejects when it does not. */
+  ping(): Promise<void>;
+  /** What /metrics shows of the database: counts by status, events kept, spend, calls per model. */
+  metricsSnapshot(): Promise<MetricsSnapshot>;
+  /** The newest committed event's id, or null when there is none (where a live stream begins). */
+  lastEventId(): Promise<string | null>;
+  /**
+   * Calls `wake` when another process may have committed events (PostgreSQL: LISTEN); resolves to
+   * what stops it. Absent where one process writes (SQLite): its own commits are all there is.
+   */
+  onCommit?(wake: () => void): Promise<() => Promise<void>>;
 
   getSwarm(id: string): Promise<SwarmRecord | null>;
   listSwarms(query?: { status?: SwarmStatus }): Promise<SwarmRecord[]>;
@@ -98,6 +109,17 @@ export interface Store extends CallStore {
   findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>;
   listApiKeys(): Promise<ApiKeyRecord[]>;
   updateApiKey(id: string, patch: { isActive?: boolean; lastUsedAt?: number }): Promise<ApiKeyRecord | null>;
+}
+
+export interface MetricsSnapshot {
+  agents: { status: string; n: number }[];
+  swarms: { status: string; n: number }[];
+  /** Events kept in the database (after retention). */
+  events: number;
+  /** Each swarm that is not destroyed, with its budget. */
+  spend: { id: string; name: string; currency: "USD" | "tokens"; spent: number; allocated: number }[];
+  /** Gateway calls by model and outcome. */
+  calls: { model: string; status: string; n: number; prompt: number; completion: number; cost: number }[];
 }
 
 export interface AgentQuery {

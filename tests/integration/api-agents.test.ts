@@ -132,12 +132,12 @@ describe("agent pause, resume and kill", () => {
 
   test("a running agent pauses, resumes and is killed; each move is one event", async () => {
     const id = await running((await liveSwarm(1)).agents[0] as string);
-    const before = t.countEvents();
+    const before = await t.countEvents();
     expect((await agent(await move(id, "pause"))).status).toBe("paused");
     expect((await agent(await move(id, "resume"))).status).toBe("running");
     const killed = await agent(await move(id, "kill", { reason: "done with it" }));
     expect(killed).toMatchObject({ status: "killed", completedAt: expect.any(String) });
-    expect(t.countEvents() - before).toBe(3);
+    expect((await t.countEvents()) - before).toBe(3);
   });
 
   test("moves the state machine forbids are 409 INVALID_TRANSITION naming from and to", async () => {

@@ -30,7 +30,7 @@ test("50 concurrent POST /api/agents into one swarm: 50 distinct ids, the count 
       .map((a) => a.id)
       .sort(),
   ).toEqual([...ids].sort());
-  expect(api.t.countEvents()).toBe(1 + 1 + 1 + 50); // created, started, first agent spawned, 50 spawned
+  expect(await api.t.countEvents()).toBe(1 + 1 + 1 + 50); // created, started, first agent spawned, 50 spawned
 });
 
 test("concurrent spawns past the per-swarm cap: exactly the room left succeeds, the rest are 400", async () => {

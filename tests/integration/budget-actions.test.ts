@@ -46,6 +46,8 @@ test("the pause asks a person whether the swarm may go on; approving resumes it 
   await s.t.lifecycle.moveSwarm(swarm.id, { to: "active" });
   const id = agents[0]?.id as string;
   await until(async () => (await s.t.store.getAgent(id))?.status === "paused", 10_000);
+  // The request is its own transaction after the pause: wait for it, not for the pause alone.
+  await until(async () => (await s.t.store.listApprovals({ swarmId: swarm.id })).length > 0, 10_000);
   const [asked, ...more] = await s.t.store.listApprovals({ swarmId: swarm.id });
   expect(more).toEqual([]);
   expect(asked).toMatchObject({ kind: "budget", status: "pending", agentId: null });

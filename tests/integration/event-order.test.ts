@@ -33,7 +33,7 @@ describe("events", () => {
     await t.lifecycle.moveAgent(id, { to: "spawning" });
     await t.lifecycle.moveAgent(id, { to: "running" });
     const before = await t.store.getAgent(id);
-    const events = t.countEvents();
+    const events = await t.countEvents();
     const published = t.published.length;
     // Make the event insert fail AFTER the agent row was updated in the same transaction.
     t.store.db.run(
@@ -45,7 +45,7 @@ describe("events", () => {
       t.store.db.run("DROP TRIGGER fail_completed");
     }
     expect(await t.store.getAgent(id)).toEqual(before);
-    expect(t.countEvents()).toBe(events);
+    expect(await t.countEvents()).toBe(events);
     expect(t.published.length).toBe(published);
     // The same move succeeds afterwards: the failure left no half-written state behind.
     expect((await t.lifecycle.moveAgent(id, { to: "completed" })).status).toBe("completed");

@@ -46,7 +46,7 @@ describe("every agent (from, to) pair through the write path", () => {
         const id = agents[0]?.id as string;
         for (const step of AGENT_PATH[from]) await t.lifecycle.moveAgent(id, { to: step });
         const before = await t.store.getAgent(id);
-        const events = t.countEvents();
+        const events = await t.countEvents();
         const published = t.published.length;
         const key = `agent:${from}->${to}`;
         const refusedBefore = t.lifecycle.refusedTransitions()[key] ?? 0;
@@ -55,7 +55,7 @@ describe("every agent (from, to) pair through the write path", () => {
           const after = await t.lifecycle.moveAgent(id, { to, expectedVersion: before?.version });
           expect(after.status).toBe(to);
           expect(after.version).toBe((before?.version ?? 0) + 1);
-          expect(t.countEvents()).toBe(events + 1);
+          expect(await t.countEvents()).toBe(events + 1);
           const [event] = t.published.slice(published);
           expect(t.published.length).toBe(published + 1);
           expect(event?.type).toBe(agentEventType(from, to));
@@ -64,7 +64,7 @@ describe("every agent (from, to) pair through the write path", () => {
         } else {
           await expect(t.lifecycle.moveAgent(id, { to })).rejects.toBeInstanceOf(InvalidTransitionError);
           expect(await t.store.getAgent(id)).toEqual(before);
-          expect(t.countEvents()).toBe(events);
+          expect(await t.countEvents()).toBe(events);
           expect(t.published.length).toBe(published);
           expect(t.lifecycle.refusedTransitions()[key]).toBe(refusedBefore + 1);
         }
@@ -83,9 +83,9 @@ describe("every agent (from, to) pair through the write path", () => {
     for (const to of ["spawning", "failed", "spawning", "failed"] as const)
       await t.lifecycle.moveAgent(id, { to });
     expect((await t.store.getAgent(id))?.retryCount).toBe(1);
-    const events = t.countEvents();
+    const events = await t.countEvents();
     await expect(t.lifecycle.moveAgent(id, { to: "spawning" })).rejects.toThrow("no retries left (1/1)");
-    expect(t.countEvents()).toBe(events);
+    expect(await t.countEvents()).toBe(events);
   });
 });
 
@@ -97,7 +97,7 @@ describe("every swarm (from, to) pair through the write path", () => {
         const { swarm } = await newSwarm();
         for (const step of SWARM_PATH[from]) await t.lifecycle.moveSwarm(swarm.id, { to: step });
         const before = await t.store.getSwarm(swarm.id);
-        const events = t.countEvents();
+        const events = await t.countEvents();
         const published = t.published.length;
         const key = `swarm:${from}->${to}`;
         const refusedBefore = t.lifecycle.refusedTransitions()[key] ?? 0;
@@ -105,7 +105,7 @@ describe("every swarm (from, to) pair through the write path", () => {
         if (allowed) {
           const after = await t.lifecycle.moveSwarm(swarm.id, { to, expectedVersion: before?.version });
           expect(after.status).toBe(to);
-          expect(t.countEvents()).toBe(events + 1);
+          expect(await t.countEvents()).toBe(events + 1);
           expect(t.published.length).toBe(published + 1);
           expect(t.published.at(-1)?.type).toBe(swarmEventType(from, to));
         } else {
@@ -113,7 +113,7 @@ describe("every swarm (from, to) pair through the write path", () => {
             InvalidTransitionError,
           );
           expect(await t.store.getSwarm(swarm.id)).toEqual(before);
-          expect(t.countEvents()).toBe(events);
+          expect(await t.countEvents()).toBe(events);
           expect(t.published.length).toBe(published);
           expect(t.lifecycle.refusedTransitions()[key]).toBe(refusedBefore + 1);
         }

@@ -28,7 +28,7 @@ describe("optimistic locking", () => {
   ] as const) {
     test(`${label}: two writers with the same version, exactly one wins`, async () => {
       const agent = await runningAgent();
-      const events = t.countEvents();
+      const events = await t.countEvents();
       const outcomes = await Promise.allSettled([
         t.lifecycle.moveAgent(agent.id, { to: "paused", expectedVersion: agent.version }),
         second().moveAgent(agent.id, { to: "completed", expectedVersion: agent.version }),
@@ -44,12 +44,12 @@ describe("optimistic locking", () => {
       const now = await t.store.getAgent(agent.id);
       expect(now?.version).toBe(agent.version + 1);
       expect(now?.status).toBe("paused");
-      expect(t.countEvents()).toBe(events + 1);
+      expect(await t.countEvents()).toBe(events + 1);
 
       // The loser re-reads and tries again on the new version: its change now lands.
       const retried = await second().moveAgent(agent.id, { to: "completed", expectedVersion: now?.version });
       expect(retried.status).toBe("completed");
-      expect(t.countEvents()).toBe(events + 2);
+      expect(await t.countEvents()).toBe(events + 2);
     });
   }
 

@@ -34,10 +34,10 @@ describe("event retention", () => {
     const { agents } = await oldLifecycle.createSwarm({ name: "old", task: "t" });
     await usageEvents(oldLifecycle, agents[0]?.id as string, 10);
     oldStore.close();
-    const before = t.countEvents();
+    const before = await t.countEvents();
     const deleted = await pruneEvents(t.store, { retentionDays: 30, retentionMaxRows: 1_000_000 });
     expect(deleted).toBe(12);
-    expect(t.countEvents()).toBe(before - 12);
+    expect(await t.countEvents()).toBe(before - 12);
     expect((await t.store.listEvents({ since: 0 })).every((e) => e.timestamp > old)).toBe(true);
   });
 

@@ -64,7 +64,7 @@ describe("slow consumers", async () => {
     api.t.lifecycle.createSwarm({ name: `big-${i}`, task: "x".repeat(10_000), initialAgents: 100 });
 
   test("a client that never reads is closed once over its bound with 4429, others get everything, it resumes with since", async () => {
-    const start = api.t.store.lastEventId() ?? undefined;
+    const start = (await api.t.store.lastEventId()) ?? undefined;
     const fast = follow(api, `?token=${api.keys.read}`);
     await until(fast.isReady);
     const slow = rawWebSocket(wsUrl(api, `?token=${api.keys.read}`), { pauseAfterUpgrade: true });

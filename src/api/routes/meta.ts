@@ -11,18 +11,17 @@ export const healthRoute = defineRoute({
   permission: "public",
   summary: "Health check: server version, uptime and database status",
   response: HealthSchema,
-  handler({ deps }) {
-    let database: "ok" | "error" = "ok";
-    try {
-      deps.store.db.query("SELECT 1").get();
-    } catch {
-      database = "error";
-    }
+  async handler({ deps }) {
+    const database: "ok" | "error" = await deps.store.ping().then(
+      () => "ok" as const,
+      () => "error" as const,
+    );
     const body = {
       status: database === "ok" ? "ok" : "degraded",
       version: VERSION,
       uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
       database,
+      store: deps.storeKind ?? "sqlite",
     };
     return Response.json(body, { status: database === "ok" ? 200 : 503 });
   },
@@ -37,8 +36,8 @@ export function metaRoutes(table: () => readonly Route[]): Route[] {
       permission: "read",
       summary: "Prometheus metrics: request durations, agents and swarms by status, events, spend",
       response: z.string(),
-      handler({ deps }) {
-        return new Response(deps.metrics.render(deps.store.db, deps.lifecycle), {
+      async handler({ deps }) {
+        return new Response(deps.metrics.render(await deps.store.metricsSnapshot(), deps.lifecycle), {
           headers: { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" },
         });
       },

@@ -1,0 +1,72 @@
+// The whole test suite, as `npm test` runs it: every test with coverage on SQLite, then the suites
+// that go through the store again on PostgreSQL (DASH_TEST_STORE=postgres: a real server the tests
+// start, see tests/pg-server.ts). Ends with the totals of both passes, in bun test's own form.
+import { spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+
+/**
+ * Integration suites left out of the PostgreSQL pass, and why: they reach into SQLite itself, or
+ * do not touch the store's semantics (and are long), or are the PostgreSQL suites themselves.
+ */
+const NOT_ON_POSTGRES = {
+  "usage-two-processes.test.ts": "two OS processes on one SQLite file",
+  "event-order.test.ts": "rolls back a SQLite transaction by hand; commit order on PG: store-contract",
+  "optimistic-lock.test.ts": "two SQLite connections; on PG: store-contract's two pools",
+  "migrate.test.ts": "the SQLite migrator; PG's: tests/unit/postgres-migrate.test.ts",
+  "cli-doctor.test.ts": "SQLite's integrity_check on a damaged file",
+  "server.test.ts": "breaks the SQLite handle to force a 500",
+  "api-field-bounds.test.ts": "measures the SQLite file's growth",
+  "api-keys.test.ts": "reads credentials of a SQLite first start",
+  "retention.test.ts": "a second store on the SQLite file with an old clock; PG pruning: store-contract",
+  "store-contract.test.ts": "runs both stores itself",
+  "postgres-serve.test.ts": "PostgreSQL only already",
+  "agent-clis.test.ts": "the real CLIs: no store semantics, long",
+  "agent-clis-gateway.test.ts": "the real CLIs: no store semantics, long",
+  "openclaw-gateway.test.ts": "the real OpenClaw gateway: no store semantics, long",
+  "sandbox-escape.test.ts": "the sandbox: no store semantics",
+  "sandbox-escape-grants.test.ts": "the sandbox: no store semantics",
+};
+
+/** Runs bun test, its output passed through, and returns its exit code and totals. */
+export function bunTest(bun, root, args, env) {
+  return new Promise((resolve) => {
+    const child = spawn(bun, ["test", ...args], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    let tail = "";
+    const keep = (chunk, to) => {
+      to.write(chunk);
+      tail = (tail + chunk.toString()).slice(-4000);
+    };
+    child.stdout.on("data", (c) => keep(c, process.stdout));
+    child.stderr.on("data", (c) => keep(c, process.stderr));
+    child.on("close", (code) => {
+      const count = (word) =>
+        Number(
+          /^ *(\d+) /m.exec(
+            tail
+              .split("\n")
+              .filter((l) => l.trim().endsWith(` ${word}`))
+              .at(-1) ?? "",
+          )?.[1] ?? 0,
+        );
+      resolve({ code: code ?? 1, pass: count("pass"), fail: count("fail") });
+    });
+  });
+}
+
+export async function testAll(bun, root, rest) {
+  const first = await bunTest(bun, root, ["--coverage", ...rest], process.env);
+  // `npm test -- <files>` runs what was asked, once.
+  if (rest.length > 0) return first.code;
+  const dir = join(root, "tests", "integration");
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".test.ts") && !(f in NOT_ON_POSTGRES))
+    .map((f) => join("tests", "integration", f));
+  console.log(`\n::: the store's suites again on PostgreSQL (${files.length} files)`);
+  const second = await bunTest(bun, root, files, { ...process.env, DASH_TEST_STORE: "postgres" });
+  console.log(
+    `\nboth stores: SQLite ${first.pass} pass ${first.fail} fail, PostgreSQL ${second.pass} pass ${second.fail} fail`,
+  );
+  console.log(` ${first.pass + second.pass} pass\n ${first.fail + second.fail} fail`);
+  return first.code !== 0 ? first.code : second.code;
+}

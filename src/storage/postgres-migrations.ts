@@ -1,0 +1,22 @@
+import initialSchema from "../../migrations/postgres/001_initial_schema.sql" with { type: "text" };
+import agentProcesses from "../../migrations/postgres/002_agent_processes.sql" with { type: "text" };
+import agentKeys from "../../migrations/postgres/003_agent_keys.sql" with { type: "text" };
+import swarmPlans from "../../migrations/postgres/004_swarm_plans.sql" with { type: "text" };
+import sandboxApprovals from "../../migrations/postgres/005_sandbox_approvals.sql" with { type: "text" };
+import mergeApprovals from "../../migrations/postgres/006_merge_approvals.sql" with { type: "text" };
+import modelCalls from "../../migrations/postgres/007_model_calls.sql" with { type: "text" };
+
+/**
+ * The PostgreSQL dialect of migrations.ts: the same versions and names, written for PostgreSQL,
+ * embedded so the binary needs no folder beside it. A test checks these agree with
+ * migrations/postgres/ and with the SQLite list.
+ */
+export const EMBEDDED_PG_MIGRATIONS: ReadonlyArray<{ file: string; text: string }> = [
+  { file: "001_initial_schema.sql", text: initialSchema },
+  { file: "002_agent_processes.sql", text: agentProcesses },
+  { file: "003_agent_keys.sql", text: agentKeys },
+  { file: "004_swarm_plans.sql", text: swarmPlans },
+  { file: "005_sandbox_approvals.sql", text: sandboxApprovals },
+  { file: "006_merge_approvals.sql", text: mergeApprovals },
+  { file: "007_model_calls.sql", text: modelCalls },
+];

@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { HealthSchema } from "../../src/domain/wire.ts";
+import { ROOT } from "../helpers.ts";
+import { newPostgresDatabase, postgresMissing } from "../pg-server.ts";
+
+/**
+ * `dash migrate` and `dash serve` on PostgreSQL (issue 26): DASH_DATABASE_URL is the one setting.
+ * Real processes from source against the test process's real PostgreSQL server: the migrations
+ * apply and show, the server says which store it is, and a swarm's agents run to completion.
+ */
+
+const missing = postgresMissing();
+const MAIN = join(ROOT, "src", "main.ts");
+const home = mkdtempSync(join(tmpdir(), "dash-pg-serve-"));
+let url = "";
+
+beforeAll(async () => {
+  if (missing && process.env.CI) throw new Error(missing);
+  if (!missing) url = await newPostgresDatabase();
+}, 60_000);
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+const env = () => ({ PATH: process.env.PATH ?? "", DASH_HOME: home, DASH_DATABASE_URL: url, NO_COLOR: "1" });
+const dash = (args: string[]) => {
+  const run = Bun.spawnSync([process.execPath, MAIN, ...args], {
+    env: env(),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  return { code: run.exitCode, out: run.stdout.toString(), err: run.stderr.toString() };
+};
+
+/** `dash serve` from source on the database, its stderr drained for its whole life. */
+async function startNode(dashHome: string, extra: Record<string, string> = {}) {
+  // extra may name another database (DASH_DATABASE_URL) for a test of its own.
+  const proc = Bun.spawn([process.execPath, MAIN, "serve", "--port", "0"], {
+    env: { ...env(), DASH_HOME: dashHome, ...extra },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  // A closed pipe would end the server at its next log line.
+  let log = "";
+  const decoder = new TextDecoder();
+  void (async () => {
+    for await (const chunk of proc.stderr) log += decoder.decode(chunk);
+  })();
+  for (const end = Date.now() + 20_000; !log.includes('"dash serving"') && Date.now() < end; )
+    await Bun.sleep(20);
+  const serving = JSON.parse(log.split("\n").find((l) => l.includes('"dash serving"')) ?? "{}");
+  return { proc, serving, origin: new URL(serving.url).origin, log: () => log };
+}
+
+test.skipIf(missing !== null && !process.env.CI)(
+  "dash migrate applies, shows and rolls back on PostgreSQL",
+  () => {
+    const up = dash(["migrate", "--json"]);
+    expect(up.code, up.err).toBe(0);
+    expect(JSON.parse(up.out)).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7], version: 7 });
+    const status = JSON.parse(dash(["migrate", "--status", "--json"]).out) as {
+      database: string;
+      migrations: { applied: boolean; intact: boolean }[];
+    };
+    expect(status.database).toStartWith("postgres://");
+    expect(status.database).not.toContain(":dash@"); // no password shown, if there is one
+    expect(status.migrations.every((m) => m.applied && m.intact)).toBe(true);
+    expect(JSON.parse(dash(["migrate", "--rollback", "6", "--json"]).out)).toEqual({
+      rolledBack: [7],
+      target: 6,
+    });
+    expect(JSON.parse(dash(["migrate", "--json"]).out)).toEqual({ applied: [7], version: 7 });
+  },
+);
+
+test.skipIf(missing !== null && !process.env.CI)(
+  "dash serve on PostgreSQL: /health says so, and a demo swarm's agents complete",
+  async () => {
+    const node = await startNode(home);
+    const server = node.proc;
+    try {
+      const { serving, origin } = node;
+      expect(serving.store).toBe("postgres");
+      const health = HealthSchema.parse(await (await fetch(`${origin}/health`)).json());
+      expect(health).toMatchObject({ status: "ok", database: "ok", store: "postgres" });
+      const { key } = JSON.parse(readFileSync(join(home, "credentials"), "utf8")) as { key: string };
+      const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
+      const created = await fetch(`${origin}/api/swarm`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ name: "pg", task: "t", initialAgents: 3, config: { runtime: "demo" } }),
+      });
+      expect(created.status).toBe(201);
+      const swarm = (await created.json()) as { id: string };
+      let statuses: string[] = [];
+      for (const end = Date.now() + 40_000; Date.now() < end; await Bun.sleep(250)) {
+        const page = (await (
+          await fetch(`${origin}/api/agents?swarmId=${swarm.id}`, { headers })
+        ).json()) as {
+          agents: { status: string }[];
+        };
+        statuses = page.agents.map((a) => a.status);
+        if (statuses.every((s) => s === "completed")) break;
+      }
+      expect(statuses).toEqual(["completed", "completed", "completed"]);
+      const metrics = await (await fetch(`${origin}/metrics`, { headers })).text();
+      expect(metrics).toContain('dash_agents{status="completed"} 3');
+    } finally {
+      server.kill("SIGTERM");
+      await server.exited;
+    }
+  },
+  60_000,
+);
+
+test.skipIf(missing !== null && !process.env.CI)(
+  "two nodes on one database: a WebSocket on node B sees node A's events live, once each, in order",
+  async () => {
+    // A database of its own: node A's first start makes the admin key, node B finds keys there.
+    const own = { DASH_DATABASE_URL: await newPostgresDatabase(), DASH_MAX_CONCURRENCY: "0" };
+    const homeA = mkdtempSync(join(tmpdir(), "dash-pg-a-"));
+    const nodeA = await startNode(homeA, own);
+    const nodeB = await startNode(mkdtempSync(join(tmpdir(), "dash-pg-b-")), own);
+    try {
+      const { key } = JSON.parse(readFileSync(join(homeA, "credentials"), "utf8")) as { key: string };
+      const ws = new WebSocket(`${nodeB.origin.replace("http", "ws")}/events?token=${key}`);
+      const seen: { id: string; type: string; at: number }[] = [];
+      ws.onmessage = (m) => {
+        const body = JSON.parse(String(m.data)) as { id?: string; type?: string; op?: string };
+        if (body.id && body.type) seen.push({ id: body.id, type: body.type, at: Date.now() });
+      };
+      await new Promise((resolve) => ws.addEventListener("open", resolve));
+      await Bun.sleep(200); // its `ready`
+      const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
+      const sent = Date.now();
+      const created = await fetch(`${nodeA.origin}/api/swarm`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ name: "two-nodes", task: "t", initialAgents: 2, config: { runtime: "demo" } }),
+      });
+      expect(created.status).toBe(201);
+      const swarm = (await created.json()) as { id: string };
+      const scaled = await fetch(`${nodeB.origin}/api/swarm/${swarm.id}/scale`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ target: 4 }),
+      });
+      expect(scaled.status).toBe(200);
+      const all = async () =>
+        (
+          (await (await fetch(`${nodeA.origin}/api/events?limit=1000`, { headers })).json()) as {
+            events: { id: string }[];
+          }
+        ).events;
+      const stored = await all();
+      for (const end = Date.now() + 5000; seen.length < stored.length && Date.now() < end; )
+        await Bun.sleep(20);
+      ws.close();
+      // Every event once, in the table's order, none missing, whichever node wrote it.
+      expect(seen.map((e) => e.id)).toEqual(stored.map((e) => e.id));
+      expect(new Set(seen.map((e) => e.id)).size).toBe(seen.length);
+      expect(seen.map((e) => e.type)).toContain("swarm.scaled");
+      const lag = Math.max(...seen.map((e) => e.at)) - sent;
+      expect(lag).toBeLessThan(5000);
+    } finally {
+      for (const node of [nodeA, nodeB]) {
+        node.proc.kill("SIGTERM");
+        await node.proc.exited;
+      }
+    }
+  },
+  60_000,
+);

@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { SQL } from "bun";
+import { loadMigrations } from "../../src/storage/migrate.ts";
+import { PostgresStore } from "../../src/storage/postgres.ts";
+import {
+  loadPostgresMigrations,
+  migratePostgres,
+  postgresMigrationStates,
+  rollbackPostgres,
+  verifyPostgresMigrations,
+} from "../../src/storage/postgres-migrate.ts";
+import { EMBEDDED_PG_MIGRATIONS } from "../../src/storage/postgres-migrations.ts";
+import { ROOT } from "../helpers.ts";
+import { newPostgresDatabase, postgresMissing } from "../pg-server.ts";
+
+/** The PostgreSQL migrator on a real server: the same rules as migrate.ts (tests/integration/migrate.test.ts). */
+test("every file in migrations/postgres/ is embedded, and matches the SQLite list version for version", () => {
+  const files = readdirSync(join(ROOT, "migrations", "postgres"))
+    .filter((f) => f.endsWith(".sql"))
+    .sort();
+  expect(EMBEDDED_PG_MIGRATIONS.map((m) => m.file)).toEqual(files);
+  const names = (list: { version: number; name: string }[]) => list.map((m) => `${m.version} ${m.name}`);
+  expect(names(loadPostgresMigrations())).toEqual(names(loadMigrations()));
+});
+
+const missing = postgresMissing();
+if (missing && process.env.CI) {
+  test("postgres migrations", () => {
+    throw new Error(`the PostgreSQL migrations cannot be tested in CI: ${missing}`);
+  });
+}
+
+(missing ? describe.skip : describe)("postgres migrations", () => {
+  let url: string;
+  let sql: SQL;
+  const tables = async () =>
+    (
+      await sql`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`
+    ).map((r: { name: string }) => r.name);
+  beforeAll(async () => {
+    url = await newPostgresDatabase();
+    sql = new SQL(url, { bigint: true, max: 4 });
+  });
+  afterAll(() => sql.close());
+
+  test("two migrators at once apply each migration exactly once", async () => {
+    const second = new SQL(url, { bigint: true });
+    const [a, b] = await Promise.all([migratePostgres(sql), migratePostgres(second)]);
+    await second.close();
+    const applied = [...(a ?? []), ...(b ?? [])].map((m) => m.version).sort();
+    expect(applied).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(await tables()).toEqual([
+      "_migrations",
+      "agents",
+      "api_keys",
+      "approvals",
+      "budgets",
+      "events",
+      "model_calls",
+      "swarms",
+    ]);
+    const states = await postgresMigrationStates(sql);
+    expect(states.every((s) => s.appliedAt !== null && s.intact)).toBe(true);
+    expect(await migratePostgres(sql)).toEqual([]);
+  });
+
+  test("rollback undoes the newest first; up applies them again", async () => {
+    expect((await rollbackPostgres(sql, 4)).map((m) => m.version)).toEqual([7, 6, 5]);
+    expect(await tables()).not.toContain("approvals");
+    const states = await postgresMigrationStates(sql);
+    expect(states.map((s) => s.appliedAt !== null)).toEqual([true, true, true, true, false, false, false]);
+    expect(await rollbackPostgres(sql, 4)).toEqual([]);
+    expect((await rollbackPostgres(sql, 0)).map((m) => m.version)).toEqual([4, 3, 2, 1]);
+    expect(await tables()).toEqual(["_migrations"]);
+    expect((await migratePostgres(sql)).map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  test("a changed or unknown applied migration refuses to start, and checkIntegrity says so", async () => {
+    const store = await PostgresStore.open(url);
+    expect(await store.checkIntegrity()).toEqual([]);
+    const [row] = await sql`SELECT checksum FROM _migrations WHERE version = 3`;
+    await sql`UPDATE _migrations SET checksum = 'changed' WHERE version = 3`;
+    await expect(verifyPostgresMigrations(sql)).rejects.toThrow(
+      /003_agent_keys.sql was changed after it was applied/,
+    );
+    await expect(migratePostgres(sql)).rejects.toMatchObject({ code: "MIGRATION_ERROR" });
+    await expect(PostgresStore.open(url)).rejects.toThrow(/refusing to start/);
+    expect(await store.checkIntegrity()).toEqual([
+      "migration 003_agent_keys.sql was changed after it was applied",
+    ]);
+    await sql`UPDATE _migrations SET checksum = ${row.checksum} WHERE version = 3`;
+
+    await sql`INSERT INTO _migrations (version, name, applied_at, checksum) VALUES (99, 'future', 0, 'x')`;
+    await expect(verifyPostgresMigrations(sql)).rejects.toThrow(
+      /migration 99 \(future\) that this dash does not know/,
+    );
+    await sql`DELETE FROM _migrations WHERE version = 99`;
+
+    await sql`DELETE FROM _migrations WHERE version = 7`;
+    expect(await store.checkIntegrity()).toEqual(["migration 007_model_calls.sql is not applied"]);
+    await store.end();
+  });
+});
