@@ -100,6 +100,13 @@ export const ConfigSchema = z.strictObject({
       pollMs: z.number().int().min(10).max(10_000).default(100),
     })
     .prefault({}),
+  /** Several nodes on one PostgreSQL database: how often each beats, and when a silent one's agents are taken over. */
+  nodes: z
+    .strictObject({
+      heartbeatMs: z.number().int().min(100).max(60_000).default(2000),
+      leaseMs: z.number().int().min(500).max(600_000).default(15_000),
+    })
+    .prefault({}),
   /** What agents' file sandboxes hide besides DASH_HOME, and where allowedPaths may point. */
   sandbox: z
     .strictObject({

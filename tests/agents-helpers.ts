@@ -25,6 +25,8 @@ export async function testScheduler(
     providers?: Record<string, Provider>;
     /** What sandboxes hide and protect (default: DASH_HOME). */
     sandbox?: SandboxSettings;
+    /** This scheduler's node (several nodes on one database). */
+    nodeId?: string;
   } = {},
 ) {
   const t = options.t ?? testLifecycle();
@@ -48,6 +50,7 @@ export async function testScheduler(
         pollMs: 20,
         providers: options.providers,
         sandbox: options.sandbox,
+        nodeId: options.nodeId,
       },
       createLogger("debug", {}, (l) => lines.push(l)),
     );

@@ -13,7 +13,7 @@ import { testLifecycle } from "./helpers.ts";
  */
 export async function testServer(
   options: Partial<ServerOptions> = {},
-  extra: { gateway?: GatewaySettings; runtimes?: RuntimeCatalog } = {},
+  extra: { gateway?: GatewaySettings; runtimes?: RuntimeCatalog; nodeId?: string } = {},
 ) {
   const t = testLifecycle();
   const lines: string[] = [];
@@ -28,6 +28,7 @@ export async function testServer(
       home: t.dir,
       gateway: extra.gateway,
       runtimes: extra.runtimes,
+      nodeId: extra.nodeId,
     },
     {
       port: 0,

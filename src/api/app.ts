@@ -5,6 +5,7 @@ import { Conductor } from "../core/conductor.ts";
 import { TableFeed } from "../core/event-feed.ts";
 import { Forecaster } from "../core/forecaster.ts";
 import { Lifecycle } from "../core/lifecycle.ts";
+import { NodeWatch, nodeIdOf } from "../core/node-watch.ts";
 import { startRetention } from "../core/retention.ts";
 import { Scheduler } from "../core/scheduler.ts";
 import { DashError } from "../domain/errors.ts";
@@ -34,6 +35,7 @@ export async function startApp(
 ): Promise<App> {
   const logger = log ?? createLogger(config.log.level, { service: "dash" });
   const { store, kind: storeKind } = await openStore(config);
+  const nodeId = nodeIdOf(config.home);
   const db = config.databasePath;
   const sandbox = {
     protect: [config.home, db, `${db}-wal`, `${db}-shm`],
@@ -70,6 +72,7 @@ export async function startApp(
     });
     const deps = {
       storeKind,
+      nodeId,
       sandbox,
       runtimes: { presets, defaultRuntime: config.defaults.runtime },
       store,
@@ -111,6 +114,7 @@ export async function startApp(
   const scheduler = new Scheduler(
     lifecycle,
     {
+      nodeId,
       home: config.home,
       url: server.server.url.origin,
       presets,
@@ -123,6 +127,14 @@ export async function startApp(
     logger.child({ component: "scheduler" }),
   );
   await scheduler.start();
+  const nodeWatch = new NodeWatch(
+    lifecycle,
+    scheduler,
+    { id: nodeId, url: server.server.url.origin, version: VERSION },
+    config.nodes,
+    logger.child({ component: "nodes" }),
+  );
+  await nodeWatch.start();
   const conductor = new Conductor(lifecycle, logger.child({ component: "conductor" }));
   await conductor.start();
   const forecaster = new Forecaster(
@@ -141,6 +153,7 @@ export async function startApp(
     url: server.server.url.href,
     database: storeLocation(config),
     store: storeKind,
+    node: nodeId,
   });
   let stopping: Promise<void> | undefined;
   return {
@@ -150,6 +163,7 @@ export async function startApp(
     stop: () => {
       stopping ??= (async () => {
         retention.stop();
+        await nodeWatch.stop();
         await forecaster.stop();
         await approvals.stop();
         await conductor.stop();

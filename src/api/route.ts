@@ -16,6 +16,8 @@ export interface ApiDeps {
   store: Store;
   /** Which database the store is (GET /health says it); SQLite when not given. */
   storeKind?: StoreKind;
+  /** This server's node id (GET /health, `dash nodes`). */
+  nodeId?: string;
   lifecycle: Lifecycle;
   log: Logger;
   startedAt: number;

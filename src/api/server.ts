@@ -15,7 +15,7 @@ import { budgetRoutes } from "./routes/budget.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { keyRoutes } from "./routes/keys.ts";
 import { logRoutes } from "./routes/logs.ts";
-import { healthRoute, metaRoutes } from "./routes/meta.ts";
+import { healthRoute, metaRoutes, nodesRoute } from "./routes/meta.ts";
 import { swarmRoutes } from "./routes/swarm.ts";
 import { swarmMergeRoutes } from "./routes/swarm-merge.ts";
 import { eventsWebSocket, publishEvents, type SocketData, upgradeEvents } from "./websocket.ts";
@@ -23,6 +23,7 @@ import { eventsWebSocket, publishEvents, type SocketData, upgradeEvents } from "
 /** The route table. Every route declares its permission and schemas; tests walk this list. */
 export const ROUTES: readonly Route[] = [
   healthRoute,
+  nodesRoute,
   ...swarmRoutes,
   ...swarmMergeRoutes,
   ...agentRoutes,

@@ -6,6 +6,8 @@ import type { ApiDeps } from "./route.ts";
 const PAGE = 500;
 /** Live events held for one socket catching up; past this it reads them from the table instead. */
 const MAX_HELD = 10_000;
+/** How long a socket that read past what this node has published waits for it (see ReplayGate). */
+const CATCH_UP_MS = 1000;
 
 export interface ReplayData {
   filter: string[];
@@ -31,8 +33,39 @@ export const frame = (event: EventRecord) => JSON.stringify(toEventResponse(even
  */
 export class ReplayGate<T extends ReplayData> {
   private readonly holding = new Set<ServerWebSocket<T>>();
+  /** Sockets whose read went past the node's bus, each waiting for that event to be published. */
+  private readonly waiting = new Map<
+    ServerWebSocket<T>,
+    { until: string; done: () => void; timer: ReturnType<typeof setTimeout> }
+  >();
   /** The newest event published (or, at start, committed): where a live stream begins. */
   last: string | null = null;
+
+  /**
+   * Whether a read returned events this node has not published yet (a store with several writers
+   * publishes from the table, a moment after COMMIT): going live now would send them twice.
+   */
+  behind(cursor: string | undefined): boolean {
+    return cursor !== undefined && (this.last === null || cursor > this.last);
+  }
+
+  isWaiting(ws: ServerWebSocket<T>): boolean {
+    return this.waiting.has(ws);
+  }
+
+  /** Runs `done` once the event `until` is published here (or after CATCH_UP_MS: none is lost). */
+  waitFor(ws: ServerWebSocket<T>, until: string, done: () => void): void {
+    const timer = setTimeout(() => this.settle(ws), CATCH_UP_MS);
+    this.waiting.set(ws, { until, done, timer });
+  }
+
+  private settle(ws: ServerWebSocket<T>): void {
+    const wait = this.waiting.get(ws);
+    if (!wait) return;
+    this.waiting.delete(ws);
+    clearTimeout(wait.timer);
+    wait.done();
+  }
 
   hold(ws: ServerWebSocket<T>): void {
     ws.data.held = [];
@@ -42,6 +75,9 @@ export class ReplayGate<T extends ReplayData> {
   release(ws: ServerWebSocket<T>): void {
     ws.data.held = null;
     this.holding.delete(ws);
+    const wait = this.waiting.get(ws);
+    if (wait) clearTimeout(wait.timer);
+    this.waiting.delete(ws);
   }
 
   /** Each committed event, in commit order, before it is published to live sockets. */
@@ -53,6 +89,10 @@ export class ReplayGate<T extends ReplayData> {
       // Too far behind: drop what is held, the next read finds it in the table.
       if (held.length >= MAX_HELD) ws.data.held = null;
       else held.push(event);
+    }
+    // After this publish (and the rest of its page): the awaited event then reached the topic too.
+    for (const [ws, wait] of this.waiting) {
+      if (event.id >= wait.until) queueMicrotask(() => this.settle(ws));
     }
   }
 }
@@ -70,7 +110,7 @@ export function pumpReplay<T extends ReplayData>(
   goLive: (ws: ServerWebSocket<T>) => void,
 ): void {
   const data = ws.data;
-  if (data.reading || !data.replaying) return;
+  if (data.reading || !data.replaying || gate.isWaiting(ws)) return;
   data.reading = true;
   replayPages(ws, deps, maxBufferBytes, gate, goLive)
     .catch(() => ws.close(1011, "the event history could not be read"))
@@ -107,11 +147,17 @@ async function replayPages<T extends ReplayData>(
     if (events.length === PAGE) continue;
     // Held events were dropped during the read (too many): read again from where it got to.
     if (!data.held) continue;
-    sendHeld(ws);
-    gate.release(ws);
-    data.replaying = false;
-    goLive(ws);
-    return;
+    const finish = () => {
+      if (ws.readyState !== 1) return gate.release(ws);
+      // Too many held while it waited: read on from the table instead.
+      if (!data.held) return pumpReplay(ws, deps, maxBufferBytes, gate, goLive);
+      sendHeld(ws);
+      gate.release(ws);
+      data.replaying = false;
+      goLive(ws);
+    };
+    if (gate.behind(data.cursor)) return gate.waitFor(ws, data.cursor as string, finish);
+    return finish();
   }
   gate.release(ws);
 }

@@ -20,6 +20,7 @@ import {
   CreatedApiKeySchema,
   EventPageSchema,
   HealthSchema,
+  NodeListSchema,
   SwarmListSchema,
 } from "../domain/wire.ts";
 import type { Connection } from "./connection.ts";
@@ -160,6 +161,9 @@ export class DashClient {
   /** The agent's model calls through the gateway, newest first (`cursor`: older than it). */
   listCalls = (id: string, query: { limit?: number; cursor?: string } = {}) =>
     this.request("GET", `/api/agents/${enc(id)}/calls`, ModelCallPageSchema, { query });
+
+  /** The nodes sharing the server's database, their heartbeats and live agents. */
+  listNodes = () => this.request("GET", "/api/nodes", NodeListSchema);
 
   getBudgets = (swarmId?: string) =>
     this.request("GET", "/api/budget", BudgetListSchema, { query: { swarmId } });

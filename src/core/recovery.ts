@@ -19,7 +19,10 @@ export async function recoverRuns(scheduler: Scheduler, lifecycle: Lifecycle, lo
   const live: AgentRecord[] = [];
   for (const status of ["spawning", "running", "paused"] as const)
     live.push(...(await store.listAgents({ status })));
+  const self = scheduler.options.nodeId;
   for (const agent of live) {
+    // Another node's agent is that node's to follow (or to be taken over from it: node-watch.ts).
+    if (self && agent.nodeId !== null && agent.nodeId !== self) continue;
     try {
       await recoverOne(scheduler, lifecycle, agent, log);
     } catch (error) {
@@ -29,7 +32,8 @@ export async function recoverRuns(scheduler: Scheduler, lifecycle: Lifecycle, lo
   for (const agent of await store.listAgents({ status: "failed" })) {
     const error = agent.error as { willRetry?: boolean; reason?: string } | null;
     if (!error?.willRetry || agent.retryCount >= agent.maxRetries) continue;
-    const resume = error.reason === "lost" ? await scheduler.keeper.sessionToResume(agent) : null;
+    const lostRun = error.reason === "lost" || error.reason === "node-lost";
+    const resume = lostRun ? await scheduler.keeper.sessionToResume(agent) : null;
     scheduler.keeper.retryLater(agent.id, 0, resume);
   }
 }

@@ -12,6 +12,8 @@ import { applyNewLines } from "./run-reports.ts";
 export interface KeeperOptions {
   killGraceMs: number;
   retryBackoffMs: number;
+  /** This server's node: the agents it starts are its own (see core/node-watch.ts). */
+  nodeId?: string;
 }
 
 export interface KeeperHooks {
@@ -82,6 +84,23 @@ export class RunKeeper {
       this.polling = null;
     });
     return this.polling;
+  }
+
+  /** The agents whose processes this server follows. */
+  agentIds(): string[] {
+    return [...this.runs.keys()];
+  }
+
+  /**
+   * A run this node no longer owns (another node took its agent over while this one could not
+   * beat): its process is stopped and nothing of it is settled, the other node does that.
+   */
+  async disown(agentId: string): Promise<void> {
+    const run = this.runs.get(agentId);
+    if (!run) return;
+    this.runs.delete(agentId);
+    run.close();
+    await killGroup(run.pid, this.options.killGraceMs);
   }
 
   close(): void {
@@ -163,12 +182,15 @@ export class RunKeeper {
     const reason = resume ? `resuming session ${resume}: its process was lost` : undefined;
     const timer = setTimeout(async () => {
       this.retries.delete(timer);
-      const spawning = await this.lifecycle.startAgent(agentId, { to: "spawning", reason }).catch((error) => {
-        // No room in its budget for now (others hold reservations): try again later, not never.
-        if (error instanceof DashError && error.code === "BUDGET_EXCEEDED")
-          this.retryLater(agentId, attempt, resume);
-        return null;
-      });
+      const run = { nodeId: this.options.nodeId ?? null };
+      const spawning = await this.lifecycle
+        .startAgent(agentId, { to: "spawning", reason, run })
+        .catch((error) => {
+          // No room in its budget for now (others hold reservations): try again later, not never.
+          if (error instanceof DashError && error.code === "BUDGET_EXCEEDED")
+            this.retryLater(agentId, attempt, resume);
+          return null;
+        });
       if (spawning) await this.hooks.relaunch(spawning, resume);
     }, delay);
     this.retries.add(timer);

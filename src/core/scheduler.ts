@@ -35,6 +35,8 @@ export interface SchedulerOptions {
   sandbox?: SandboxSettings;
   /** The gateway's providers: agents that can are pointed at it, and never see these keys. */
   providers?: Record<string, Provider>;
+  /** This server's node id: agents it starts are its own; recovery leaves other nodes' alone. */
+  nodeId?: string;
 }
 
 /**
@@ -119,7 +121,8 @@ export class Scheduler {
       }
       if (!swarms.get(agent.swarmId)) continue;
       // Admission: the move reserves the first step's expected cost, or is refused (no room).
-      const spawning = await this.lifecycle.startAgent(agent.id, { to: "spawning" }).catch(() => null);
+      const run = { nodeId: this.options.nodeId ?? null };
+      const spawning = await this.lifecycle.startAgent(agent.id, { to: "spawning", run }).catch(() => null);
       if (!spawning) continue; // killed or started meanwhile, or its budget is full for now
       started++;
       await this.launch(spawning);
@@ -178,7 +181,13 @@ export class Scheduler {
           to: "running",
           user,
           warning,
-          run: { pid, exitCode: null, sandbox, metering: runtime.metering },
+          run: {
+            pid,
+            exitCode: null,
+            sandbox,
+            metering: runtime.metering,
+            nodeId: this.options.nodeId ?? null,
+          },
         })
         .catch(() => null);
       if (!moved) {

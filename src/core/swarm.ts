@@ -68,6 +68,7 @@ export function draftAgent(draft: AgentDraft, now: number): NewAgent {
     reservedUnits: 0,
     sandbox: null,
     metering: null,
+    nodeId: null,
     heldBy: null,
   };
 }

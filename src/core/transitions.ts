@@ -34,7 +34,7 @@ export interface AgentMove {
 }
 
 /** Process bookkeeping the supervisor writes in the same transaction as a move or a report. */
-export type AgentRun = Pick<AgentPatch, "logOffset" | "pid" | "exitCode" | "sandbox" | "metering">;
+export type AgentRun = Pick<AgentPatch, "logOffset" | "pid" | "exitCode" | "sandbox" | "metering" | "nodeId">;
 
 export function agentEventType(from: AgentStatus, to: AgentStatus): EventType {
   if (to === "spawning") return from === "failed" ? "agent.retrying" : "agent.starting";

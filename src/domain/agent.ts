@@ -45,6 +45,8 @@ export interface AgentRecord {
   sandbox: string | null;
   /** How its spend is known: "gateway" (each model call admitted first) or "reports"; null before it ran. */
   metering: Metering | null;
+  /** The node whose process runs its current attempt (several nodes on one database); null before. */
+  nodeId: string | null;
   version: number;
 }
 
@@ -109,6 +111,8 @@ export const AgentResponseSchema = z.object({
    * against its budgets before it is made) or "reports" (what it prints or posts, after the fact).
    */
   metering: MeteringSchema.nullable(),
+  /** The node (`dash nodes`) whose process runs its current attempt; null before it ran. */
+  nodeId: z.string().nullable(),
   /** Beyond PRD §5.3: the row version, to send back as `expectedVersion` (optimistic locking). */
   version: z.number().int().positive(),
 });
@@ -153,6 +157,7 @@ export function toAgentResponse(agent: AgentRecord): AgentResponse {
     retryCount: agent.retryCount,
     sandbox: agent.sandbox as AgentResponse["sandbox"],
     metering: agent.metering,
+    nodeId: agent.nodeId,
     version: agent.version,
   };
 }

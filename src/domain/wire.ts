@@ -22,7 +22,23 @@ export const HealthSchema = z.object({
   database: z.enum(["ok", "error"]),
   /** Which database this server keeps its truth in (absent from servers before PostgreSQL). */
   store: z.enum(["sqlite", "postgres"]).optional(),
+  /** The node that answered (several may share one PostgreSQL database). */
+  node: z.string().optional(),
 });
+export const NodeSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  url: z.string().nullable(),
+  version: z.string(),
+  startedAt: z.iso.datetime(),
+  heartbeatAt: z.iso.datetime(),
+  /** Milliseconds since its last heartbeat, as the answering node sees it. */
+  heartbeatAgeMs: z.number().int(),
+  liveAgents: z.number().int(),
+  /** Whether this is the node that answered. */
+  self: z.boolean(),
+});
+export const NodeListSchema = z.object({ nodes: z.array(NodeSchema) });
 export const SwarmListSchema = z.object({ swarms: z.array(SwarmResponseSchema) });
 export const AgentPageSchema = pageOf("agents", AgentResponseSchema);
 export const EventPageSchema = pageOf("events", EventSchema);

@@ -5,6 +5,7 @@ import swarmPlans from "../../migrations/004_swarm_plans.sql" with { type: "text
 import sandboxApprovals from "../../migrations/005_sandbox_approvals.sql" with { type: "text" };
 import mergeApprovals from "../../migrations/006_merge_approvals.sql" with { type: "text" };
 import modelCalls from "../../migrations/007_model_calls.sql" with { type: "text" };
+import nodes from "../../migrations/008_nodes.sql" with { type: "text" };
 
 /**
  * The migrations this build knows, embedded so the binary needs no `migrations/` folder beside it.
@@ -18,4 +19,5 @@ export const EMBEDDED_MIGRATIONS: ReadonlyArray<{ file: string; text: string }> 
   { file: "005_sandbox_approvals.sql", text: sandboxApprovals },
   { file: "006_merge_approvals.sql", text: mergeApprovals },
   { file: "007_model_calls.sql", text: modelCalls },
+  { file: "008_nodes.sql", text: nodes },
 ];

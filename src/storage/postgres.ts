@@ -30,6 +30,7 @@ import {
 } from "./postgres-db.ts";
 import { metricsSnapshot } from "./postgres-metrics.ts";
 import { migratePostgres, postgresMigrationStates } from "./postgres-migrate.ts";
+import { heartbeatNodeRow, nodeRows } from "./postgres-nodes.ts";
 import { agentById, budgetOf, lockSwarm, PostgresReader, swarmById } from "./postgres-reader.ts";
 import { BUDGET_COLUMNS, budgetFromRow, budgetToRow } from "./sqlite-budget-rows.ts";
 import { AGENT_COLUMNS, agentFromRow, agentToRow, SWARM_COLUMNS, swarmToRow } from "./sqlite-rows.ts";
@@ -44,6 +45,7 @@ import type {
   NewApproval,
   NewBudget,
   NewSwarm,
+  NodeRecord,
   Store,
   SwarmChange,
   SwarmPatch,
@@ -123,6 +125,14 @@ export class PostgresStore extends PostgresReader implements Store {
 
   async metricsSnapshot() {
     return metricsSnapshot(await this.ready);
+  }
+
+  async heartbeatNode(node: NodeRecord) {
+    await heartbeatNodeRow(await this.ready, node);
+  }
+
+  async listNodes() {
+    return nodeRows(await this.ready);
   }
 
   async checkIntegrity(): Promise<string[]> {

@@ -48,6 +48,7 @@ export function agentFromRow(r: Row): AgentRecord {
     heldBy: r.held_by === null ? null : str(r.held_by),
     sandbox: r.sandbox === null || r.sandbox === undefined ? null : str(r.sandbox),
     metering: r.metering === null || r.metering === undefined ? null : (str(r.metering) as Metering),
+    nodeId: r.node_id === null || r.node_id === undefined ? null : str(r.node_id),
     version: num(r.version),
   };
 }
@@ -101,6 +102,7 @@ export const AGENT_COLUMNS: Record<string, [string, ((v: unknown) => unknown)?]>
   heldBy: ["held_by"],
   sandbox: ["sandbox"],
   metering: ["metering"],
+  nodeId: ["node_id"],
   promptTokens: ["cost_prompt_tokens"],
   completionTokens: ["cost_completion_tokens"],
   costMicros: ["cost_micros"],
@@ -147,6 +149,7 @@ export function agentToRow(a: NewAgent): Row {
     held_by: a.heldBy,
     sandbox: a.sandbox,
     metering: a.metering,
+    node_id: a.nodeId,
   };
 }
 

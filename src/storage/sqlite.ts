@@ -20,6 +20,7 @@ import {
 } from "./sqlite-calls.ts";
 import { immediate, insertEvents, insertRow, openDatabase, retryBusy, updateRow } from "./sqlite-db.ts";
 import { metricsSnapshot } from "./sqlite-metrics.ts";
+import { heartbeatNodeRow, nodeRows } from "./sqlite-nodes.ts";
 import { SqliteReader } from "./sqlite-reader.ts";
 import {
   AGENT_COLUMNS,
@@ -40,6 +41,7 @@ import type {
   NewApproval,
   NewBudget,
   NewSwarm,
+  NodeRecord,
   Store,
   SwarmChange,
   SwarmPatch,
@@ -76,6 +78,14 @@ export class SqliteStore extends SqliteReader implements Store {
 
   async metricsSnapshot() {
     return metricsSnapshot(this.db);
+  }
+
+  async heartbeatNode(node: NodeRecord) {
+    retryBusy(() => heartbeatNodeRow(this.db, node));
+  }
+
+  async listNodes() {
+    return nodeRows(this.db);
   }
 
   async checkIntegrity() {

@@ -23,6 +23,10 @@ export interface Store extends CallStore {
   ping(): Promise<void>;
   /** What /metrics shows of the database: counts by status, events kept, spend, calls per model. */
   metricsSnapshot(): Promise<MetricsSnapshot>;
+  /** This node's heartbeat: its row, made or refreshed (several nodes on one database). */
+  heartbeatNode(node: NodeRecord): Promise<void>;
+  /** Every node that ever served this database, with the live agents each runs. */
+  listNodes(): Promise<NodeState[]>;
   /** The newest committed event's id, or null when there is none (where a live stream begins). */
   lastEventId(): Promise<string | null>;
   /**
@@ -109,6 +113,20 @@ export interface Store extends CallStore {
   findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>;
   listApiKeys(): Promise<ApiKeyRecord[]>;
   updateApiKey(id: string, patch: { isActive?: boolean; lastUsedAt?: number }): Promise<ApiKeyRecord | null>;
+}
+
+export interface NodeRecord {
+  id: string;
+  name: string;
+  url: string | null;
+  version: string;
+  startedAt: number;
+  heartbeatAt: number;
+}
+
+export interface NodeState extends NodeRecord {
+  /** Its agents that are spawning, running or paused. */
+  liveAgents: number;
 }
 
 export interface MetricsSnapshot {
@@ -218,6 +236,7 @@ export type AgentPatch = Partial<
     | "heldBy"
     | "sandbox"
     | "metering"
+    | "nodeId"
     | "promptTokens"
     | "completionTokens"
     | "costMicros"

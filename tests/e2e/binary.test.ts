@@ -54,7 +54,7 @@ describe("the compiled dash binary", () => {
     const r = dash(["migrate", "--json"], home, cwd);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7], version: 7 });
+    expect(JSON.parse(r.out)).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7, 8], version: 8 });
     expect(existsSync(join(home, "dash.db"))).toBe(true);
     expect(existsSync(marker)).toBe(false);
   });
@@ -71,6 +71,7 @@ describe("the compiled dash binary", () => {
       { version: 5, applied: true, intact: true },
       { version: 6, applied: true, intact: true },
       { version: 7, applied: true, intact: true },
+      { version: 8, applied: true, intact: true },
     ]);
     expect(dash(["migrate", "--rollback", "0"], home).out).toContain("rolled back 001 initial_schema");
     expect(JSON.parse(dash(["migrate", "--status", "--json"], home).out).migrations[0].applied).toBe(false);
@@ -101,7 +102,7 @@ describe("the compiled dash binary", () => {
     const applied = await Promise.all(
       runs.map(async (p) => JSON.parse(await new Response(p.stdout).text()).applied),
     );
-    expect(applied.flat()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(applied.flat()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
   test("a bad config value names the key and stops", () => {

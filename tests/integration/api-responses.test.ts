@@ -91,6 +91,21 @@ const OpenApiSchema = z.object({
 /** One valid request per route of the table, keyed `METHOD /path`. */
 const CASES: Record<string, Case> = {
   "GET /health": { key: null, build: async () => ({}) },
+  "GET /api/nodes": {
+    key: "read",
+    build: async () => {
+      const now = Date.now();
+      await api.t.store.heartbeatNode({
+        id: "node-a",
+        name: "a",
+        url: null,
+        version: "t",
+        startedAt: now,
+        heartbeatAt: now,
+      });
+      return {};
+    },
+  },
   "POST /api/swarm": {
     key: "write",
     build: async () => ({ body: { name: "made", task: "t", initialAgents: 2, budget: { amount: 5 } } }),

@@ -39,7 +39,7 @@ describe("dash CLI", () => {
     expect(await runCli(main, ["migrate"], "1.2.3")).toBe(EXIT.ok);
     expect(out.join("")).toContain("applied 001 initial_schema");
     expect(await runCli(main, ["migrate"], "1.2.3")).toBe(EXIT.ok);
-    expect(out.join("")).toContain("up to date (version 7)");
+    expect(out.join("")).toContain("up to date (version 8)");
     out = [];
     await runCli(main, ["migrate", "--status"], "1.2.3");
     expect(out.join("\n")).toMatch(/001\s+initial_schema\s+applied/);
@@ -48,7 +48,7 @@ describe("dash CLI", () => {
     expect(JSON.parse(out.join("")).migrations[0]).toMatchObject({ version: 1, applied: true });
     out = [];
     await runCli(main, ["migrate", "--rollback", "0", "--json"], "1.2.3");
-    expect(JSON.parse(out.join(""))).toEqual({ rolledBack: [7, 6, 5, 4, 3, 2, 1], target: 0 });
+    expect(JSON.parse(out.join(""))).toEqual({ rolledBack: [8, 7, 6, 5, 4, 3, 2, 1], target: 0 });
     out = [];
     await runCli(main, ["migrate", "--rollback", "0"], "1.2.3");
     expect(out.join("")).toContain("Nothing to roll back");

@@ -52,7 +52,7 @@ describe("migrations", () => {
 
   test("fresh up, rollback, up again", () => {
     const { db } = freshDb();
-    expect(migrateUp(db).map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(migrateUp(db).map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(tables(db)).toEqual([
       "_migrations",
       "agents",
@@ -61,13 +61,14 @@ describe("migrations", () => {
       "budgets",
       "events",
       "model_calls",
+      "nodes",
       "swarms",
     ]);
     expect(migrateUp(db)).toEqual([]);
     expect(db.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
     expect(db.query("PRAGMA foreign_keys").get()).toEqual({ foreign_keys: 1 });
 
-    expect(rollbackTo(db, 1).map((m) => m.version)).toEqual([7, 6, 5, 4, 3, 2]);
+    expect(rollbackTo(db, 1).map((m) => m.version)).toEqual([8, 7, 6, 5, 4, 3, 2]);
     const columns = () =>
       (db.query("PRAGMA table_info(agents)").all() as { name: string }[]).map((c) => c.name);
     expect(columns()).not.toContain("log_offset");
@@ -75,7 +76,7 @@ describe("migrations", () => {
     expect(tables(db)).toEqual(["_migrations"]);
     expect(migrationStates(db)[0]?.appliedAt).toBeNull();
 
-    expect(migrateUp(db).map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(migrateUp(db).map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(columns()).toContain("log_offset");
     const row = db.query("SELECT version, name, checksum FROM _migrations").get() as Record<string, unknown>;
     expect(row).toEqual({
@@ -126,7 +127,12 @@ describe("migrations", () => {
       db,
       loadMigrations().filter((m) => m.version <= 6),
     );
-    expect(migrateUp(db).map((m) => m.version)).toEqual([7]);
+    expect(
+      migrateUp(
+        db,
+        loadMigrations().filter((m) => m.version <= 7),
+      ).map((m) => m.version),
+    ).toEqual([7]);
     const columns = () =>
       (db.query("PRAGMA table_info(agents)").all() as { name: string }[]).map((c) => c.name);
     expect(columns()).toContain("metering");

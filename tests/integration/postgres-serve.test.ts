@@ -58,7 +58,7 @@ test.skipIf(missing !== null && !process.env.CI)(
   () => {
     const up = dash(["migrate", "--json"]);
     expect(up.code, up.err).toBe(0);
-    expect(JSON.parse(up.out)).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7], version: 7 });
+    expect(JSON.parse(up.out)).toEqual({ applied: [1, 2, 3, 4, 5, 6, 7, 8], version: 8 });
     const status = JSON.parse(dash(["migrate", "--status", "--json"]).out) as {
       database: string;
       migrations: { applied: boolean; intact: boolean }[];
@@ -67,10 +67,10 @@ test.skipIf(missing !== null && !process.env.CI)(
     expect(status.database).not.toContain(":dash@"); // no password shown, if there is one
     expect(status.migrations.every((m) => m.applied && m.intact)).toBe(true);
     expect(JSON.parse(dash(["migrate", "--rollback", "6", "--json"]).out)).toEqual({
-      rolledBack: [7],
+      rolledBack: [8, 7],
       target: 6,
     });
-    expect(JSON.parse(dash(["migrate", "--json"]).out)).toEqual({ applied: [7], version: 7 });
+    expect(JSON.parse(dash(["migrate", "--json"]).out)).toEqual({ applied: [7, 8], version: 8 });
   },
 );
 

@@ -103,6 +103,7 @@ const draftAgent = (swarmId: string, patch: Partial<NewAgent> = {}): NewAgent =>
     heldBy: null,
     sandbox: null,
     metering: null,
+    nodeId: null,
     ...patch,
   };
 };

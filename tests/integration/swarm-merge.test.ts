@@ -156,7 +156,8 @@ test("two agents change the same line: the merge stops with an approval, approvi
     deleted: [`dash/clash/${second.name}`],
     kept: [`dash/clash/${first.name}`],
   });
-  expect(git(["branch", "--list", "dash/clash/*"], repo)).toBe(`dash/clash/${first.name}`);
+  // Worktrees go with the destroyed swarm's cleanup, which may finish just after the answer.
+  await until(() => git(["branch", "--list", "dash/clash/*"], repo) === `dash/clash/${first.name}`, 5000);
   expect(checkoutState(repo)).toEqual(before);
 }, 30_000);
 

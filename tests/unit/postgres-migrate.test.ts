@@ -50,7 +50,7 @@ if (missing && process.env.CI) {
     const [a, b] = await Promise.all([migratePostgres(sql), migratePostgres(second)]);
     await second.close();
     const applied = [...(a ?? []), ...(b ?? [])].map((m) => m.version).sort();
-    expect(applied).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(applied).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(await tables()).toEqual([
       "_migrations",
       "agents",
@@ -59,6 +59,7 @@ if (missing && process.env.CI) {
       "budgets",
       "events",
       "model_calls",
+      "nodes",
       "swarms",
     ]);
     const states = await postgresMigrationStates(sql);
@@ -67,14 +68,23 @@ if (missing && process.env.CI) {
   });
 
   test("rollback undoes the newest first; up applies them again", async () => {
-    expect((await rollbackPostgres(sql, 4)).map((m) => m.version)).toEqual([7, 6, 5]);
+    expect((await rollbackPostgres(sql, 4)).map((m) => m.version)).toEqual([8, 7, 6, 5]);
     expect(await tables()).not.toContain("approvals");
     const states = await postgresMigrationStates(sql);
-    expect(states.map((s) => s.appliedAt !== null)).toEqual([true, true, true, true, false, false, false]);
+    expect(states.map((s) => s.appliedAt !== null)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+    ]);
     expect(await rollbackPostgres(sql, 4)).toEqual([]);
     expect((await rollbackPostgres(sql, 0)).map((m) => m.version)).toEqual([4, 3, 2, 1]);
     expect(await tables()).toEqual(["_migrations"]);
-    expect((await migratePostgres(sql)).map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect((await migratePostgres(sql)).map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
   test("a changed or unknown applied migration refuses to start, and checkIntegrity says so", async () => {

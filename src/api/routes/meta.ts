@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { HealthSchema } from "../../domain/wire.ts";
+import { HealthSchema, NodeListSchema } from "../../domain/wire.ts";
 import { VERSION } from "../../version.ts";
 import { openApiDocument } from "../openapi.ts";
 import { defineRoute, type Route } from "../route.ts";
@@ -22,8 +22,29 @@ export const healthRoute = defineRoute({
       uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
       database,
       store: deps.storeKind ?? "sqlite",
+      ...(deps.nodeId ? { node: deps.nodeId } : {}),
     };
     return Response.json(body, { status: database === "ok" ? 200 : 503 });
+  },
+});
+
+/** GET /api/nodes: every node that served this database, its heartbeat's age and its live agents. */
+export const nodesRoute = defineRoute({
+  method: "GET",
+  path: "/api/nodes",
+  permission: "read",
+  summary: "The nodes sharing this database: heartbeat age and the live agents each runs",
+  response: NodeListSchema,
+  async handler({ deps }) {
+    const now = Date.now();
+    const nodes = (await deps.store.listNodes()).map((n) => ({
+      ...n,
+      startedAt: new Date(n.startedAt).toISOString(),
+      heartbeatAt: new Date(n.heartbeatAt).toISOString(),
+      heartbeatAgeMs: Math.max(0, now - n.heartbeatAt),
+      self: n.id === deps.nodeId,
+    }));
+    return { nodes };
   },
 });
 

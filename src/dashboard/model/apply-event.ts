@@ -175,6 +175,7 @@ export function blankAgent(
     retryCount: 0,
     sandbox: null,
     metering: null,
+    nodeId: null,
     version: 1,
     ...fields,
   };

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { newPostgresDatabase, postgresMissing } from "../pg-server.ts";
+import { compiledDash } from "./compiled.ts";
+
+/**
+ * Beyond one machine (issue 26), with the compiled binary: two nodes on one PostgreSQL database.
+ * Node A runs a swarm's agents; then A is `kill -9`ed with its agents' processes (the machine is
+ * gone). Within the lease node B takes them over: each fails `node-lost`, is retried on B and
+ * completes; the swarm completes; what was spent equals what the agents reported, exactly; no
+ * agent is left running without a process.
+ */
+
+const missing = postgresMissing();
+const dirs: string[] = [];
+let bin = "";
+let url = "";
+
+beforeAll(async () => {
+  if (missing && process.env.CI) throw new Error(missing);
+  if (missing) return;
+  bin = await compiledDash();
+  url = await newPostgresDatabase();
+}, 120_000);
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A node: its own DASH_HOME (a fast heartbeat and a short lease), the shared database. */
+async function startNode() {
+  const home = mkdtempSync(join(tmpdir(), "dash-node-"));
+  dirs.push(home);
+  writeFileSync(join(home, "config.yaml"), "nodes: { heartbeatMs: 200, leaseMs: 1500 }\n");
+  const proc = Bun.spawn([bin, "serve", "--port", "0"], {
+    env: { PATH: process.env.PATH ?? "", DASH_HOME: home, DASH_DATABASE_URL: url },
+    stdout: "ignore",
+    stderr: "pipe",
+  });
+  let log = "";
+  const decoder = new TextDecoder();
+  void (async () => {
+    for await (const chunk of proc.stderr) log += decoder.decode(chunk);
+  })();
+  for (const end = Date.now() + 20_000; !log.includes('"dash serving"') && Date.now() < end; )
+    await Bun.sleep(20);
+  const serving = JSON.parse(log.split("\n").find((l) => l.includes('"dash serving"')) ?? "{}");
+  return { proc, home, origin: new URL(serving.url).origin, node: String(serving.node) };
+}
+
+type Agent = {
+  id: string;
+  status: string;
+  nodeId: string | null;
+  pid: number | null;
+  error: unknown;
+  cost: { amount: number };
+};
+
+test.skipIf(missing !== null && !process.env.CI)(
+  "kill -9 of the node running a swarm: another node takes its agents over, the swarm completes, spend is exact",
+  async () => {
+    const a = await startNode();
+    const { key } = JSON.parse(readFileSync(join(a.home, "credentials"), "utf8")) as { key: string };
+    const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
+    const get = async <T>(origin: string, path: string) =>
+      (await (await fetch(`${origin}${path}`, { headers })).json()) as T;
+    // Each attempt reports $0.001, then works a while: the kill comes in the middle of the first.
+    const script = `echo '{"dash":"usage","promptTokens":10,"completionTokens":5,"costUsd":0.001}'; sleep 2; echo '{"dash":"result","result":"ok"}'`;
+    const created = await fetch(`${a.origin}/api/swarm`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({
+        name: "takeover",
+        task: "t",
+        initialAgents: 3,
+        config: { command: ["sh", "-c", script], maxRetries: 1 },
+      }),
+    });
+    expect(created.status).toBe(201);
+    const swarm = (await created.json()) as { id: string };
+    const agentsOf = async (origin: string) =>
+      (await get<{ agents: Agent[] }>(origin, `/api/agents?swarmId=${swarm.id}`)).agents;
+    for (const end = Date.now() + 10_000; Date.now() < end; await Bun.sleep(50)) {
+      const agents = await agentsOf(a.origin);
+      if (agents.every((x) => x.status === "running" && x.cost.amount > 0)) break;
+    }
+    const onA = await agentsOf(a.origin);
+    expect(onA.every((x) => x.status === "running" && x.nodeId === a.node)).toBe(true);
+    const b = await startNode();
+    try {
+      // The machine is gone: the server and its agents' process groups, at once.
+      a.proc.kill("SIGKILL");
+      for (const agent of onA) if (agent.pid) process.kill(-agent.pid, "SIGKILL");
+      const killedAt = Date.now();
+      let agents: Agent[] = [];
+      for (const end = Date.now() + 30_000; Date.now() < end; await Bun.sleep(100)) {
+        agents = await agentsOf(b.origin);
+        if (agents.every((x) => x.status === "completed")) break;
+      }
+      expect(agents.map((x) => x.status)).toEqual(["completed", "completed", "completed"]);
+      expect(agents.every((x) => x.nodeId === b.node)).toBe(true);
+      const took = Date.now() - killedAt;
+      expect(took).toBeLessThan(20_000);
+      const events = await get<{
+        events: { type: string; data: { agentId?: string; error?: { reason?: string } } }[];
+      }>(b.origin, "/api/events?type=agent.failed&limit=100");
+      expect(events.events.filter((e) => e.data.error?.reason === "node-lost")).toHaveLength(3);
+      const finished = await get<{ status: string; budget: { spent: number } }>(
+        b.origin,
+        `/api/swarm/${swarm.id}`,
+      );
+      expect(finished.status).toBe("completed");
+      // Two attempts each reported $0.001: the swarm spent exactly what its agents reported.
+      const reported = agents.reduce((sum, x) => sum + Math.round(x.cost.amount * 1e6), 0);
+      expect(reported).toBe(6000);
+      expect(Math.round(finished.budget.spent * 1e6)).toBe(reported);
+      const nodes = await get<{ nodes: { id: string; liveAgents: number; self: boolean }[] }>(
+        b.origin,
+        "/api/nodes",
+      );
+      expect(nodes.nodes.find((n) => n.id === a.node)?.liveAgents).toBe(0);
+      console.log(
+        `takeover: 3 agents of a kill -9'd node completed on another ${took} ms after the kill (lease 1500 ms)`,
+      );
+    } finally {
+      b.proc.kill("SIGTERM");
+      await b.proc.exited;
+    }
+  },
+  90_000,
+);
