@@ -14,12 +14,14 @@ import { recordConsole } from "./record.ts";
 import { machineLine, writeSection } from "./results.ts";
 import { targetsTable } from "./targets.ts";
 import { benchWritePath } from "./write-path.ts";
+import { benchWritePathPostgres } from "./write-path-postgres.ts";
 
 const recording = recordConsole();
 console.log(
   `dash benchmarks — bun ${Bun.version}, ${process.platform}-${process.arch}, ${navigator.hardwareConcurrency} cores`,
 );
 await benchWritePath();
+await benchWritePathPostgres();
 await benchHttp();
 await benchGateway();
 await benchEvents();

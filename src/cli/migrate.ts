@@ -1,10 +1,37 @@
 import { defineCommand } from "citty";
 import { loadConfig } from "../config.ts";
 import { DashError } from "../domain/errors.ts";
+import { copyToPostgres } from "../storage/copy-to-postgres.ts";
+import { migrateUp } from "../storage/migrate.ts";
 import { openMigrator } from "../storage/migrator.ts";
+import { openDatabase } from "../storage/sqlite-db.ts";
 import { dim, green, red, table, yellow } from "./style.ts";
 
 const pad = (v: number) => String(v).padStart(3, "0");
+
+/** `--copy-to`: the SQLite file (migrated first) into an empty PostgreSQL database. */
+async function copy(databasePath: string, url: string, json: boolean): Promise<void> {
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    throw new DashError("VALIDATION_ERROR", `--copy-to needs a postgres:// URL, got "${url}"`);
+  }
+  const db = openDatabase(databasePath);
+  try {
+    migrateUp(db);
+    const report = await copyToPostgres(db, url);
+    if (json) return void console.log(JSON.stringify(report));
+    for (const [table, n] of Object.entries(report.rows)) console.log(`${green("✔")} ${table}: ${n} rows`);
+    console.log(
+      dim(
+        `sums equal: ${Object.entries(report.sums)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(", ")}`,
+      ),
+    );
+    console.log(`Copied. Point every node at it: DASH_DATABASE_URL=${url.replace(/:[^:@/]+@/, ":***@")}`);
+  } finally {
+    db.close();
+  }
+}
 
 export default defineCommand({
   meta: { name: "migrate", description: "Apply database migrations, show their status, or roll back" },
@@ -15,10 +42,16 @@ export default defineCommand({
       valueHint: "version",
       description: "Undo applied migrations newer than <version> (0 = all)",
     },
+    "copy-to": {
+      type: "string",
+      valueHint: "postgres://…",
+      description: "Copy this SQLite database into an empty PostgreSQL one, checked by counts and sums",
+    },
     json: { type: "boolean", description: "Print JSON for scripts" },
   },
   async run({ args }) {
     const config = loadConfig();
+    if (args["copy-to"]) return copy(config.databasePath, args["copy-to"], Boolean(args.json));
     const migrator = openMigrator(config);
     try {
       if (args.status) {

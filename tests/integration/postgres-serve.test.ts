@@ -2,7 +2,13 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { EventBus } from "../../src/bus/bus.ts";
+import { Lifecycle } from "../../src/core/lifecycle.ts";
 import { HealthSchema } from "../../src/domain/wire.ts";
+import { copyToPostgres } from "../../src/storage/copy-to-postgres.ts";
+import { PostgresStore } from "../../src/storage/postgres.ts";
+import { SqliteStore } from "../../src/storage/sqlite.ts";
+import { openDatabase } from "../../src/storage/sqlite-db.ts";
 import { ROOT } from "../helpers.ts";
 import { newPostgresDatabase, postgresMissing } from "../pg-server.ts";
 
@@ -169,6 +175,57 @@ test.skipIf(missing !== null && !process.env.CI)(
         await node.proc.exited;
       }
     }
+  },
+  60_000,
+);
+
+test.skipIf(missing !== null && !process.env.CI)(
+  "dash migrate --copy-to: every row of a SQLite database, checked by counts and sums; a second copy is refused",
+  async () => {
+    const source = mkdtempSync(join(tmpdir(), "dash-copy-"));
+    const store = SqliteStore.open(join(source, "dash.db"));
+    const lifecycle = new Lifecycle(store, new EventBus());
+    const { agents } = await lifecycle.createSwarm({ name: "copied", task: "t", initialAgents: 3 });
+    for (const agent of agents) {
+      await lifecycle.startAgent(agent.id, { to: "spawning" });
+      await lifecycle.moveAgent(agent.id, { to: "running" });
+      await lifecycle.recordUsage(agent.id, { promptTokens: 10, completionTokens: 5, costUsd: 0.0123 });
+    }
+    await lifecycle.allocateBudget({ project: "acme" }, 7);
+    const before = {
+      agents: await store.listAgents({}),
+      events: await store.listEvents({}),
+      budgets: await store.listBudgets({}),
+    };
+    store.close();
+    const target = await newPostgresDatabase();
+    const copy = (args: string[]) =>
+      Bun.spawnSync([process.execPath, MAIN, "migrate", ...args], {
+        env: { PATH: process.env.PATH ?? "", DASH_HOME: source, NO_COLOR: "1" },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+    // In this process (what the CLI calls), then the CLI itself on the same target: refused.
+    const db = openDatabase(join(source, "dash.db"));
+    const report = await copyToPostgres(db, target);
+    db.close();
+    expect(report.rows).toMatchObject({ swarms: 1, agents: 3, events: before.events.length });
+    expect(report.sums["agents.cost_micros"]).toBe(3 * 12_300);
+    const pg = await PostgresStore.open(target);
+    try {
+      expect(await pg.listAgents({})).toEqual(before.agents);
+      expect(await pg.listEvents({})).toEqual(before.events);
+      expect(await pg.listBudgets({})).toEqual(before.budgets);
+    } finally {
+      await pg.end();
+    }
+    const again = copy(["--copy-to", target]);
+    expect(copy(["--copy-to", "mysql://nope"]).stderr.toString()).toContain(
+      "--copy-to needs a postgres:// URL",
+    );
+    expect(again.exitCode).toBe(2);
+    expect(again.stderr.toString()).toContain("the target database is not empty: swarms has 1 rows");
+    rmSync(source, { recursive: true, force: true });
   },
   60_000,
 );

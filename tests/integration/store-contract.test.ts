@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { SQL } from "bun";
 import { EventBus } from "../../src/bus/bus.ts";
+import { TableFeed } from "../../src/core/event-feed.ts";
 import { Lifecycle } from "../../src/core/lifecycle.ts";
 import type { AgentRecord } from "../../src/domain/agent.ts";
 import type { ApiKeyRecord } from "../../src/domain/api-key.ts";
@@ -627,6 +628,29 @@ for (const kind of KINDS) {
       expect((await h.store.getBudget("project", `race-${kind}`))?.allocatedUnits).toBe(3_000_000);
     });
 
+    test("nodes: a heartbeat makes then refreshes its row; each lists its live agents, freshest first", async () => {
+      const row = (id: string, heartbeatAt: number) => ({
+        id,
+        name: "h",
+        url: null,
+        version: "v",
+        startedAt: 1,
+        heartbeatAt,
+      });
+      await h.store.heartbeatNode(row("node-old", 1000));
+      await h.store.heartbeatNode(row("node-new", 2000));
+      await h.store.heartbeatNode({ ...row("node-old", 3000), url: "http://10.0.0.1:7373" });
+      const { agents } = await swarm(h, 2);
+      const first = agents[0] as AgentRecord;
+      await h.lifecycle.moveAgent(first.id, { to: "spawning", run: { nodeId: "node-old" } });
+      const nodes = (await h.store.listNodes()).filter((n) => n.id.startsWith("node-"));
+      expect(nodes.map((n) => [n.id, n.heartbeatAt, n.liveAgents, n.url])).toEqual([
+        ["node-old", 3000, 1, "http://10.0.0.1:7373"],
+        ["node-new", 2000, 0, null],
+      ]);
+      expect((await h.store.getAgent(first.id))?.nodeId).toBe("node-old");
+    });
+
     test("integrity, ping, metrics and the newest event", async () => {
       expect(await h.store.checkIntegrity()).toEqual([]);
       await h.store.ping();
@@ -743,6 +767,35 @@ const pgMissing = postgresMissing();
     expect((await nodes[1].getBudget("project", "nodes"))?.spentUnits).toBe(15_000);
     const usage = await nodes[0].listEvents({ types: ["agent.usage"] });
     expect(usage.filter((e) => agents.some((a) => a.id === e.source))).toHaveLength(15);
+  });
+
+  test("a table feed on each node: every event of both, on each bus, once and in commit order", async () => {
+    const buses = [new EventBus(), new EventBus()];
+    const seen: string[][] = [[], []];
+    for (const [i, bus] of buses.entries()) bus.subscribe((e) => void seen[i]?.push(e.id));
+    const feeds = nodes.map(
+      (store, i) => new TableFeed(store, buses[i] as EventBus, (e) => console.error(e), 100),
+    );
+    for (const feed of feeds) await feed.start();
+    const start = (await nodes[0].lastEventId()) ?? undefined;
+    const writers = nodes.map((store, i) => new Lifecycle(store, buses[i] as EventBus, { feed: feeds[i] }));
+    try {
+      // Each node's own writes are on its bus when they return; the other's arrive by LISTEN (or the poll).
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => writers[i % 2]?.createSwarm({ name: `f${i}`, task: "t" })),
+      );
+      const tail = (await nodes[0].listEvents({ afterId: start })).map((e) => e.id);
+      expect(tail.length).toBeGreaterThanOrEqual(40);
+      for (const mine of seen) {
+        for (let waited = 0; !tail.every((id) => mine.includes(id)) && waited < 3000; waited += 20)
+          await Bun.sleep(20);
+        const got = mine.filter((id) => tail.includes(id));
+        expect(got).toEqual(tail);
+        expect(new Set(mine).size).toBe(mine.length);
+      }
+    } finally {
+      for (const feed of feeds) await feed.stop();
+    }
   });
 
   test("20 parallel read-modify-writes of one agent from two nodes: none lost, none refused", async () => {

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SQL } from "bun";
 import { loadMigrations } from "../../src/storage/migrate.ts";
+import { openMigrator } from "../../src/storage/migrator.ts";
+import { openStore, storeLocation } from "../../src/storage/open.ts";
 import { PostgresStore } from "../../src/storage/postgres.ts";
 import {
   loadPostgresMigrations,
@@ -111,5 +114,27 @@ if (missing && process.env.CI) {
     await sql`DELETE FROM _migrations WHERE version = 7`;
     expect(await store.checkIntegrity()).toEqual(["migration 007_model_calls.sql is not applied"]);
     await store.end();
+  });
+});
+
+describe.skipIf(postgresMissing() !== null)("the store and migrator a config names", () => {
+  test("database.url: the PostgreSQL store and migrator; the password never shown", async () => {
+    const url = await newPostgresDatabase();
+    const home = mkdtempSync(join(tmpdir(), "dash-open-"));
+    const config = { database: { url }, databasePath: join(home, "unused.db"), home };
+    const migrator = openMigrator(config);
+    expect((await migrator.up()).length).toBe(migrator.version);
+    expect((await migrator.states()).every((s) => s.appliedAt !== null)).toBe(true);
+    expect((await migrator.rollback(migrator.version - 1)).map((m) => m.version)).toEqual([migrator.version]);
+    await migrator.close();
+    const { store, kind } = await openStore(config);
+    expect(kind).toBe("postgres");
+    await store.ping();
+    (store as PostgresStore).close();
+    expect(
+      storeLocation({ database: { url: "postgres://dash:secret@db:5432/dash" }, databasePath: "x" }),
+    ).toBe("postgres://dash:***@db:5432/dash");
+    expect(storeLocation({ database: {}, databasePath: "/srv/dash.db" })).toBe("/srv/dash.db");
+    rmSync(home, { recursive: true, force: true });
   });
 });
