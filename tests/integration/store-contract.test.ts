@@ -769,6 +769,39 @@ const pgMissing = postgresMissing();
     expect(usage.filter((e) => agents.some((a) => a.id === e.source))).toHaveLength(15);
   });
 
+  test("3 nodes × 20 writers on one budget chain: the limit never passed, no usage report lost", async () => {
+    // Room for 45 steps of 1000 micro-USD; 60 writers from 3 pools ("nodes"), 20 each, at once.
+    const three = [...nodes, await PostgresStore.open(url, { max: 4 })];
+    try {
+      await lifecycle.allocateBudget({ project: "three" }, 1);
+      const { swarm: s, agents } = await lifecycle.createSwarm({
+        name: "three",
+        task: "t",
+        initialAgents: 6,
+        budget: { amount: 0.045, project: "three" },
+      });
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 60 }, (_, i) =>
+          three[i % 3]?.meterAgent((agents[i % 6] as AgentRecord).id, spend(1000)),
+        ),
+      );
+      const refused = outcomes.filter((o) => o.status === "rejected") as PromiseRejectedResult[];
+      expect(outcomes.length - refused.length).toBe(45);
+      expect(refused.every((o) => (o.reason as DashError).code === "BUDGET_EXCEEDED")).toBe(true);
+      expect((await three[2]?.getBudget("swarm", s.id))?.spentUnits).toBe(45_000);
+      expect((await three[1]?.getBudget("project", "three"))?.spentUnits).toBe(45_000);
+      const costs = await Promise.all(
+        agents.map(async (a) => (await three[0]?.getAgent(a.id))?.costMicros ?? 0),
+      );
+      expect(costs.reduce((x, y) => x + y, 0)).toBe(45_000);
+      // Every admitted report is an event: none lost between the three writers.
+      const usage = await three[0]?.listEvents({ types: ["agent.usage"] });
+      expect(usage?.filter((e) => agents.some((a) => a.id === e.source))).toHaveLength(45);
+    } finally {
+      await three[2]?.end();
+    }
+  });
+
   test("a table feed on each node: every event of both, on each bus, once and in commit order", async () => {
     const buses = [new EventBus(), new EventBus()];
     const seen: string[][] = [[], []];
