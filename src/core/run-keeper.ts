@@ -132,16 +132,20 @@ export class RunKeeper {
     const exit = readExitStatus(run.files.exit) ?? lostExit();
     const agent = await this.lifecycle.store.getAgent(run.agentId);
     await this.revokeToken(run);
-    if (agent && LIVE_AGENT_STATUSES.has(agent.status)) await this.settle(agent, run, exit);
+    // Another node's now (taken over while this one could not beat): that node settles it.
+    const mine = !agent?.nodeId || !this.options.nodeId || agent.nodeId === this.options.nodeId;
+    if (agent && mine && LIVE_AGENT_STATUSES.has(agent.status)) await this.settle(agent, run, exit);
     void this.hooks.schedule();
   }
 
   private async settle(agent: AgentRecord, run: AgentRun, exit: ExitStatus): Promise<void> {
     const bookkeeping = { logOffset: run.readEnd ?? agent.logOffset, exitCode: exit.code, pid: null };
+    const owner = this.options.nodeId;
     if (exit.code === 0 && !run.errorMessage && !run.stopping) {
       const result = run.result ?? null;
       await this.lifecycle.moveAgent(agent.id, {
         to: "completed",
+        owner,
         result: this.hooks.completedResult ? await this.hooks.completedResult(agent, result) : result,
         run: bookkeeping,
       });
@@ -165,7 +169,7 @@ export class RunKeeper {
       lastLines: run.lastLines.slice(-10),
       willRetry,
     };
-    await this.lifecycle.moveAgent(agent.id, { to: "failed", error, run: bookkeeping });
+    await this.lifecycle.moveAgent(agent.id, { to: "failed", error, run: bookkeeping, owner });
     if (willRetry)
       this.retryLater(agent.id, agent.retryCount, exit.lost ? await this.sessionToResume(agent) : null);
   }

@@ -1,5 +1,5 @@
 import type { AgentRecord } from "../domain/agent.ts";
-import { ConcurrencyConflictError, InvalidTransitionError } from "../domain/errors.ts";
+import { ConcurrencyConflictError, DashError, InvalidTransitionError } from "../domain/errors.ts";
 import type { EventType } from "../domain/event.ts";
 import {
   type AgentStatus,
@@ -27,6 +27,12 @@ export interface AgentMove {
   user?: string;
   /** What the operator must hear about the attempt (an unconfined agent of a root server). */
   warning?: string;
+  /**
+   * The node the move is made for (a run it follows): refused when another node owns the agent
+   * now (it was taken over), in the same transaction, so a node that lost its lease cannot settle
+   * the attempt another node runs.
+   */
+  owner?: string;
   /** What the supervisor records with the move (not in the event): see AgentRun. */
   run?: AgentRun;
   /** "budget" when a budget holds the agent paused; a resume lets go of the hold. */
@@ -62,6 +68,15 @@ export function decideAgentMove(agent: AgentRecord, move: AgentMove, now: number
   const { to } = move;
   checkVersion("agent", agent, move.expectedVersion);
   if (!canMoveAgent(from, to)) throw new InvalidTransitionError("agent", agent.id, from, to);
+  if (move.owner && agent.nodeId !== null && agent.nodeId !== move.owner) {
+    throw new DashError(
+      "CONFLICT",
+      `agent ${agent.id} is run by node ${agent.nodeId} now, not ${move.owner}`,
+      {
+        owner: agent.nodeId,
+      },
+    );
+  }
   const retry = from === "failed" && to === "spawning";
   if (retry && agent.retryCount >= agent.maxRetries) {
     throw new InvalidTransitionError(

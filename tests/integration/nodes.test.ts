@@ -140,6 +140,16 @@ describe("several nodes on one store", () => {
   });
 });
 
+test("a move made for a node that no longer owns the agent is refused in its transaction (fencing)", async () => {
+  const owner = newId();
+  const id = await runningOn(owner, sh("true"), 0);
+  const before = await s.t.store.getAgent(id);
+  const stale = s.t.lifecycle.moveAgent(id, { to: "completed", owner: newId() });
+  await expect(stale).rejects.toMatchObject({ code: "CONFLICT" });
+  expect(await s.t.store.getAgent(id)).toEqual(before);
+  expect((await s.t.lifecycle.moveAgent(id, { to: "completed", owner })).status).toBe("completed");
+});
+
 test("a DASH_HOME keeps its node id across restarts; another home is another node", () => {
   const one = tempHome();
   const two = tempHome();
