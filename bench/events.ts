@@ -7,6 +7,9 @@ import { rawWebSocket } from "../tests/ws-raw.ts";
 import { type BenchServer, withBenchServer } from "./serve.ts";
 import { printSummaries, type Summary, summarize } from "./stats.ts";
 
+/** Agents are not started here (maxConcurrency 0): demo, which needs no CLI, is what they would run. */
+const DEMO = { runtime: "demo" };
+
 const CLIENTS = [1, 10, 100];
 const CHANGES = 300;
 const FANOUT_CHANGES = 1_000;
@@ -55,7 +58,7 @@ function api({ url, key }: BenchServer) {
 /** One change at a time; the next starts when every client has the previous one. */
 async function latency(server: BenchServer, name: string, clients: Clients, changes = CHANGES) {
   const post = api(server);
-  const swarm = await post("/api/swarm", { name: `lat-${name}`, task: "t", initialAgents: 1 });
+  const swarm = await post("/api/swarm", { name: `lat-${name}`, task: "t", initialAgents: 1, config: DEMO });
   const latencies: number[] = [];
   let t0 = 0;
   let left = 0;
@@ -80,7 +83,7 @@ async function latency(server: BenchServer, name: string, clients: Clients, chan
 /** Changes sent by several workers at once; figures are deliveries (events × clients) per second. */
 async function fanout(server: BenchServer, clients: Clients): Promise<Summary> {
   const post = api(server);
-  const swarm = await post("/api/swarm", { name: "fanout", task: "t", initialAgents: 1 });
+  const swarm = await post("/api/swarm", { name: "fanout", task: "t", initialAgents: 1, config: DEMO });
   const expected = FANOUT_CHANGES * clients.sockets.length;
   let delivered = 0;
   let done = () => {};
@@ -129,7 +132,12 @@ async function slowConsumer(server: BenchServer): Promise<void> {
     let loading = true;
     const load = (async () => {
       for (let i = 0; loading; i++)
-        await post("/api/swarm", { name: `${name}-${i}`, task: "x".repeat(10_000), initialAgents: 100 });
+        await post("/api/swarm", {
+          name: `${name}-${i}`,
+          task: "x".repeat(10_000),
+          initialAgents: 100,
+          config: DEMO,
+        });
     })();
     const summary = await latency(server, name, clients, CHANGES);
     loading = false;

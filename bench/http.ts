@@ -3,10 +3,14 @@
  * not share its CPU and event loop), a database holding 1,000 agents, and concurrent keep-alive
  * clients on loopback. Next to each figure: its PRD target for p95.
  */
+import { newPostgresDatabase, postgresMissing } from "../tests/pg-server.ts";
 import { helloWorld } from "./hello.ts";
 import { type LoadOptions, type LoadResult, runLoad } from "./load.ts";
 import { withBenchServer } from "./serve.ts";
 import { printSummaries } from "./stats.ts";
+
+/** Agents are not started here (maxConcurrency 0): demo, which needs no CLI, is what they would run. */
+const DEMO = { runtime: "demo" };
 
 const WORKERS = 32;
 /** Per route; four routes plus start-up and seeding keep the whole bench well under a minute. */
@@ -23,7 +27,7 @@ interface Credentials {
 async function seed({ url, key }: Credentials): Promise<void> {
   const headers = { Authorization: `Bearer ${key}`, "Content-Type": "application/json" };
   for (let i = 0; i < 10; i++) {
-    const body = JSON.stringify({ name: `seed-${i}`, task: "bench seed", initialAgents: 100 });
+    const body = JSON.stringify({ name: `seed-${i}`, task: "bench seed", initialAgents: 100, config: DEMO });
     const response = await fetch(`${url}/api/swarm`, { method: "POST", headers, body });
     if (response.status !== 201)
       throw new Error(`seeding swarm ${i}: ${response.status} ${await response.text()}`);
@@ -33,13 +37,19 @@ async function seed({ url, key }: Credentials): Promise<void> {
   if (agents.length !== 1000) throw new Error(`expected 1000 agents after seeding, found ${agents.length}`);
 }
 
-export async function benchHttp(): Promise<void> {
+/** `postgres`: the same routes with the server on a PostgreSQL database (a real one the bench starts). */
+export async function benchHttp(options: { postgres?: boolean } = {}): Promise<void> {
   const base = { workers: WORKERS, maxRequests: MAX_REQUESTS, durationMs: DURATION_MS, warmup: WARMUP };
+  let database = "";
+  if (options.postgres) {
+    const missing = postgresMissing();
+    if (missing) return void console.log(`\nHTTP API on PostgreSQL: skipped, ${missing}`);
+    database = `database: { url: "${await newPostgresDatabase()}" }\n`;
+  }
   const bound = await helloWorld(base);
   // Rate limits would answer 429 within a second; info logs would write one line per request;
   // the API alone is measured here, so the swarms' agents are not started (bench/agents.ts does).
-  const config =
-    "limits: { rateLimitPerMinute: 100000000, swarmCreatesPerMinute: 100000000 }\nlog: { level: warn }\nagents: { maxConcurrency: 0 }\n";
+  const config = `limits: { rateLimitPerMinute: 100000000, swarmCreatesPerMinute: 100000000 }\nlog: { level: warn }\nagents: { maxConcurrency: 0 }\n${database}`;
   await withBenchServer(config, async (server) => {
     const credentials = { url: server.url, key: server.key };
     await seed(credentials);
@@ -56,7 +66,7 @@ export async function benchHttp(): Promise<void> {
         init: {
           method: "POST",
           headers: { ...read.headers, "Content-Type": "application/json" },
-          body: JSON.stringify({ name: "bench", task: "t", initialAgents: 1 }),
+          body: JSON.stringify({ name: "bench", task: "t", initialAgents: 1, config: DEMO }),
         },
         target: 100,
       },
@@ -65,7 +75,7 @@ export async function benchHttp(): Promise<void> {
     for (const route of routes)
       rows.push({ ...(await runLoad({ ...base, ...route })), target: route.target });
     printSummaries(
-      `HTTP API vs a bare Bun.serve hello-world (each server in its own process, ${WORKERS} concurrent keep-alive clients, ≤ ${DURATION_MS / 1000} s per route after ${WARMUP} warm-up requests)`,
+      `HTTP API${options.postgres ? " on PostgreSQL 15 (loopback)" : ""} vs a bare Bun.serve hello-world (each server in its own process, ${WORKERS} concurrent keep-alive clients, ≤ ${DURATION_MS / 1000} s per route after ${WARMUP} warm-up requests)`,
       rows,
       (r) => ({
         "p95 target": r.target ? `< ${r.target} ms` : "upper bound",
@@ -86,4 +96,7 @@ export async function benchHttp(): Promise<void> {
   });
 }
 
-if (import.meta.main) await benchHttp();
+if (import.meta.main) {
+  await benchHttp({ postgres: process.argv.includes("--postgres") });
+  process.exit(0);
+}

@@ -23,6 +23,7 @@ console.log(
 await benchWritePath();
 await benchWritePathPostgres();
 await benchHttp();
+await benchHttp({ postgres: true });
 await benchGateway();
 await benchEvents();
 await benchAgents();
