@@ -3,13 +3,15 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EventBus } from "../../src/bus/bus.ts";
+import { main } from "../../src/cli/index.ts";
+import { runCli } from "../../src/cli/run.ts";
 import { Lifecycle } from "../../src/core/lifecycle.ts";
 import { HealthSchema } from "../../src/domain/wire.ts";
 import { copyToPostgres } from "../../src/storage/copy-to-postgres.ts";
 import { PostgresStore } from "../../src/storage/postgres.ts";
 import { SqliteStore } from "../../src/storage/sqlite.ts";
 import { openDatabase } from "../../src/storage/sqlite-db.ts";
-import { ROOT } from "../helpers.ts";
+import { captureConsole, ROOT } from "../helpers.ts";
 import { newPostgresDatabase, postgresMissing } from "../pg-server.ts";
 
 /**
@@ -228,4 +230,35 @@ test.skipIf(missing !== null && !process.env.CI)(
     rmSync(source, { recursive: true, force: true });
   },
   60_000,
+);
+
+test.skipIf(missing !== null && !process.env.CI)(
+  "dash migrate --copy-to in this process: what it prints for people",
+  async () => {
+    const source = mkdtempSync(join(tmpdir(), "dash-copy-cli-"));
+    const store = SqliteStore.open(join(source, "dash.db"));
+    await new Lifecycle(store, new EventBus()).createSwarm({ name: "one", task: "t", initialAgents: 2 });
+    store.close();
+    const out: string[] = [];
+    const err: string[] = [];
+    const spies = captureConsole(
+      () => out,
+      () => err,
+    );
+    const saved = process.env.DASH_HOME;
+    process.env.DASH_HOME = source;
+    try {
+      const target = await newPostgresDatabase();
+      expect(await runCli(main, ["migrate", "--copy-to", target], "test")).toBe(0);
+      expect(out.join("\n")).toContain("agents: 2 rows");
+      expect(out.join("\n")).toContain("sums equal: budgets.amount_spent 0");
+      expect(out.join("\n")).toContain("Copied. Point every node at it: DASH_DATABASE_URL=");
+      expect(await runCli(main, ["migrate", "--copy-to", "sqlite://x"], "test")).toBe(2);
+      expect(err.join("")).toContain("--copy-to needs a postgres:// URL");
+    } finally {
+      process.env.DASH_HOME = saved;
+      for (const spy of spies) spy.mockRestore();
+      rmSync(source, { recursive: true, force: true });
+    }
+  },
 );
