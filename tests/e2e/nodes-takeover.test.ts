@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { newPostgresDatabase, postgresMissing } from "../pg-server.ts";
+import { serveNode } from "../serve-node.ts";
 import { compiledDash } from "./compiled.ts";
 
 /**
@@ -33,20 +34,12 @@ async function startNode() {
   const home = mkdtempSync(join(tmpdir(), "dash-node-"));
   dirs.push(home);
   writeFileSync(join(home, "config.yaml"), "nodes: { heartbeatMs: 200, leaseMs: 1500 }\n");
-  const proc = Bun.spawn([bin, "serve", "--port", "0"], {
-    env: { PATH: process.env.PATH ?? "", DASH_HOME: home, DASH_DATABASE_URL: url },
-    stdout: "ignore",
-    stderr: "pipe",
+  const served = await serveNode([bin], {
+    PATH: process.env.PATH ?? "",
+    DASH_HOME: home,
+    DASH_DATABASE_URL: url,
   });
-  let log = "";
-  const decoder = new TextDecoder();
-  void (async () => {
-    for await (const chunk of proc.stderr) log += decoder.decode(chunk);
-  })();
-  for (const end = Date.now() + 20_000; !log.includes('"dash serving"') && Date.now() < end; )
-    await Bun.sleep(20);
-  const serving = JSON.parse(log.split("\n").find((l) => l.includes('"dash serving"')) ?? "{}");
-  return { proc, home, origin: new URL(serving.url).origin, node: String(serving.node) };
+  return { ...served, home };
 }
 
 type Agent = {

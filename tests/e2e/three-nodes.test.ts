@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { newPostgresDatabase, postgresMissing } from "../pg-server.ts";
+import { serveNode } from "../serve-node.ts";
 import { compiledDash } from "./compiled.ts";
 import { gridStatus, requireTmux, Tmux } from "./tmux.ts";
 
@@ -35,21 +36,13 @@ async function startNode() {
   const home = mkdtempSync(join(tmpdir(), "dash-3n-"));
   dirs.push(home);
   writeFileSync(join(home, "config.yaml"), "nodes: { heartbeatMs: 500, leaseMs: 5000 }\n");
-  const proc = Bun.spawn([bin, "serve", "--port", "0"], {
-    env: { PATH: process.env.PATH ?? "", DASH_HOME: home, DASH_DATABASE_URL: url },
-    stdout: "ignore",
-    stderr: "pipe",
+  const served = await serveNode([bin], {
+    PATH: process.env.PATH ?? "",
+    DASH_HOME: home,
+    DASH_DATABASE_URL: url,
   });
-  procs.push(proc);
-  let log = "";
-  const decoder = new TextDecoder();
-  void (async () => {
-    for await (const chunk of proc.stderr) log += decoder.decode(chunk);
-  })();
-  for (const end = Date.now() + 20_000; !log.includes('"dash serving"') && Date.now() < end; )
-    await Bun.sleep(20);
-  const serving = JSON.parse(log.split("\n").find((l) => l.includes('"dash serving"')) ?? "{}");
-  return { home, origin: new URL(serving.url).origin };
+  procs.push(served.proc);
+  return { home, origin: served.origin };
 }
 
 test.skipIf(missing !== null && !process.env.CI)(

@@ -13,6 +13,7 @@ import { SqliteStore } from "../../src/storage/sqlite.ts";
 import { openDatabase } from "../../src/storage/sqlite-db.ts";
 import { captureConsole, ROOT } from "../helpers.ts";
 import { newPostgresDatabase, postgresMissing } from "../pg-server.ts";
+import { serveNode } from "../serve-node.ts";
 
 /**
  * `dash migrate` and `dash serve` on PostgreSQL (issue 26): DASH_DATABASE_URL is the one setting.
@@ -44,21 +45,7 @@ const dash = (args: string[]) => {
 /** `dash serve` from source on the database, its stderr drained for its whole life. */
 async function startNode(dashHome: string, extra: Record<string, string> = {}) {
   // extra may name another database (DASH_DATABASE_URL) for a test of its own.
-  const proc = Bun.spawn([process.execPath, MAIN, "serve", "--port", "0"], {
-    env: { ...env(), DASH_HOME: dashHome, ...extra },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  // A closed pipe would end the server at its next log line.
-  let log = "";
-  const decoder = new TextDecoder();
-  void (async () => {
-    for await (const chunk of proc.stderr) log += decoder.decode(chunk);
-  })();
-  for (const end = Date.now() + 20_000; !log.includes('"dash serving"') && Date.now() < end; )
-    await Bun.sleep(20);
-  const serving = JSON.parse(log.split("\n").find((l) => l.includes('"dash serving"')) ?? "{}");
-  return { proc, serving, origin: new URL(serving.url).origin, log: () => log };
+  return serveNode([process.execPath, MAIN], { ...env(), DASH_HOME: dashHome, ...extra });
 }
 
 test.skipIf(missing !== null && !process.env.CI)(
