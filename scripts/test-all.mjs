@@ -7,18 +7,13 @@ import { join } from "node:path";
 
 /**
  * Integration suites left out of the PostgreSQL pass, and why: they reach into SQLite itself, or
- * do not touch the store's semantics (and are long), or are the PostgreSQL suites themselves.
+ * do not touch the store's semantics (and are long), or are the PostgreSQL suites themselves. A
+ * suite with one SQLite-only case runs here with that case skipped (`TEST_STORE` in tests/helpers.ts).
  */
 const NOT_ON_POSTGRES = {
   "usage-two-processes.test.ts": "two OS processes on one SQLite file",
-  "event-order.test.ts": "rolls back a SQLite transaction by hand; commit order on PG: store-contract",
-  "optimistic-lock.test.ts": "two SQLite connections; on PG: store-contract's two pools",
   "migrate.test.ts": "the SQLite migrator; PG's: tests/unit/postgres-migrate.test.ts",
   "cli-doctor.test.ts": "SQLite's integrity_check on a damaged file",
-  "server.test.ts": "breaks the SQLite handle to force a 500",
-  "api-field-bounds.test.ts": "measures the SQLite file's growth",
-  "api-keys.test.ts": "reads credentials of a SQLite first start",
-  "retention.test.ts": "a second store on the SQLite file with an old clock; PG pruning: store-contract",
   "store-contract.test.ts": "runs both stores itself",
   "postgres-serve.test.ts": "PostgreSQL only already",
   "agent-clis.test.ts": "the real CLIs: no store semantics, long",

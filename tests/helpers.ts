@@ -7,6 +7,7 @@ import { TableFeed } from "../src/core/event-feed.ts";
 import { Lifecycle, type LifecycleOptions } from "../src/core/lifecycle.ts";
 import type { DashError } from "../src/domain/errors.ts";
 import type { EventRecord } from "../src/domain/event.ts";
+import { PostgresStore } from "../src/storage/postgres.ts";
 import { SqliteStore } from "../src/storage/sqlite.ts";
 import { lazyPostgresStore } from "./pg-server.ts";
 
@@ -24,18 +25,26 @@ export function tempHome(prefix = "dash-test-"): { dir: string; cleanup: () => v
 export const TEST_STORE: "sqlite" | "postgres" =
   process.env.DASH_TEST_STORE === "postgres" ? "postgres" : "sqlite";
 
-function testStore(dbPath: string): SqliteStore {
-  if (TEST_STORE === "sqlite") return SqliteStore.open(dbPath);
+function testStore(dbPath: string): {
+  store: SqliteStore;
+  another: (options?: { now?: () => number }) => SqliteStore;
+} {
+  if (TEST_STORE === "sqlite") {
+    return { store: SqliteStore.open(dbPath), another: (options) => SqliteStore.open(dbPath, options) };
+  }
   // Typed as the SQLite store the suites were written against: on PostgreSQL only the Store
   // interface is used (the suites that touch `.db` are not in the PostgreSQL list).
-  return lazyPostgresStore().store as unknown as SqliteStore;
+  const { store, url } = lazyPostgresStore();
+  const another = (options?: { now?: () => number }) =>
+    PostgresStore.lazy(url, options) as unknown as SqliteStore;
+  return { store: store as unknown as SqliteStore, another };
 }
 
 /** A real store (see testStore), migrated, with a lifecycle whose bus records what it publishes. */
 export function testLifecycle(options: LifecycleOptions = {}) {
   const home = tempHome();
   const dbPath = join(home.dir, "dash.db");
-  const store = testStore(dbPath);
+  const { store, another } = testStore(dbPath);
   const bus = new EventBus();
   const published: EventRecord[] = [];
   bus.subscribe((e) => published.push(e));
@@ -49,6 +58,8 @@ export function testLifecycle(options: LifecycleOptions = {}) {
     bus,
     lifecycle,
     published,
+    /** A second store on the same database (another connection, as another process would have). */
+    another,
     /** Events stored, through the Store (either database). */
     countEvents: async () => (await store.metricsSnapshot()).events,
     close: () => {

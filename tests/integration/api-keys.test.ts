@@ -34,7 +34,7 @@ describe("API keys", () => {
     const file = join(t.dir, "credentials");
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(file, "utf8"))).toEqual({ url: "http://127.0.0.1:7373", key });
-    expect(JSON.stringify(t.store.db.query("SELECT * FROM api_keys").all())).not.toContain(key as string);
+    expect(JSON.stringify(await t.store.listApiKeys())).not.toContain(key as string);
     expect(await ensureAdminKey(t.store, t.dir, "x")).toBeNull();
     expect((await authenticate(t.store, `Bearer ${key}`, "admin")).name).toBe("admin");
   });

@@ -2,12 +2,11 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { EventBus } from "../../src/bus/bus.ts";
 import { Lifecycle } from "../../src/core/lifecycle.ts";
 import { ConcurrencyConflictError } from "../../src/domain/errors.ts";
-import { SqliteStore } from "../../src/storage/sqlite.ts";
 import { testLifecycle } from "../helpers.ts";
 
 const t = testLifecycle();
 // A second writer with its own connection to the same file, as another process would have.
-const otherStore = SqliteStore.open(t.dbPath);
+const otherStore = t.another();
 const other = new Lifecycle(otherStore, new EventBus());
 afterAll(() => {
   otherStore.close();

@@ -2,7 +2,6 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { EventBus } from "../../src/bus/bus.ts";
 import { Lifecycle } from "../../src/core/lifecycle.ts";
 import { pruneEvents } from "../../src/core/retention.ts";
-import { SqliteStore } from "../../src/storage/sqlite.ts";
 import { testLifecycle } from "../helpers.ts";
 
 const t = testLifecycle();
@@ -25,11 +24,11 @@ describe("event retention", () => {
     );
     expect(deleted).toBe(2002); // 3000 usage + swarm.created + agent.spawned, minus 1000 kept
     expect((await t.store.listEvents()).map((e) => e.id)).toEqual(newest);
-  });
+  }, 60_000);
 
   test("deletes events older than the retention age and nothing newer", async () => {
     const old = Date.now() - 40 * 86_400_000;
-    const oldStore = SqliteStore.open(t.dbPath, { now: () => old });
+    const oldStore = t.another({ now: () => old });
     const oldLifecycle = new Lifecycle(oldStore, new EventBus(), { now: () => old });
     const { agents } = await oldLifecycle.createSwarm({ name: "old", task: "t" });
     await usageEvents(oldLifecycle, agents[0]?.id as string, 10);
@@ -39,7 +38,7 @@ describe("event retention", () => {
     expect(deleted).toBe(12);
     expect(await t.countEvents()).toBe(before - 12);
     expect((await t.store.listEvents({ since: 0 })).every((e) => e.timestamp > old)).toBe(true);
-  });
+  }, 60_000);
 
   test("writers keep committing while a long prune runs", async () => {
     const { agents } = await t.lifecycle.createSwarm({ name: "busy", task: "t" });
@@ -61,5 +60,5 @@ describe("event retention", () => {
     expect(await prune).toBeGreaterThan(4000);
     expect(writesDuringPrune).toBeGreaterThan(5);
     expect((await t.store.getAgent(id))?.promptTokens).toBe(5000 + writesDuringPrune);
-  });
+  }, 60_000);
 });
