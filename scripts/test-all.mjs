@@ -27,6 +27,9 @@ const NOT_ON_POSTGRES = {
 export function bunTest(bun, root, args, env) {
   return new Promise((resolve) => {
     const child = spawn(bun, ["test", ...args], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    // Stopping `npm test` stops the run in progress too (it would run on alone otherwise).
+    const forward = (signal) => child.kill(signal);
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.once(signal, forward);
     let tail = "";
     const keep = (chunk, to) => {
       to.write(chunk);
@@ -35,6 +38,7 @@ export function bunTest(bun, root, args, env) {
     child.stdout.on("data", (c) => keep(c, process.stdout));
     child.stderr.on("data", (c) => keep(c, process.stderr));
     child.on("close", (code) => {
+      for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.off(signal, forward);
       const count = (word) =>
         Number(
           /^ *(\d+) /m.exec(
