@@ -47,29 +47,30 @@ export function selfCommand(): string {
   return real(process.cwd()) === real(selfRoot()) ? "bun run dash" : `bun ${argv[1]}`;
 }
 
-/** `… swarm create demo --task "Say hello" --agents 3 [--runtime X]` for this machine. */
-export function firstSwarmCommand(catalog: RuntimeCatalog, searchPath = process.env.PATH): string {
+/**
+ * `… swarm create demo --task "Say hello" --agents 3 [--runtime X]` for this machine, and, when
+ * that runtime is `demo`, why (no agent CLI was found here). The runtimes are looked up once.
+ */
+export function firstSwarm(
+  catalog: RuntimeCatalog,
+  searchPath = process.env.PATH,
+): { command: string; note: string | null } {
   const runtime = firstRunRuntime(catalog, searchPath);
   const flag = runtime === catalog.defaultRuntime ? "" : ` --runtime ${runtime}`;
-  return `${selfCommand()} swarm create demo --task "Say hello" --agents 3${flag}`;
-}
-
-/** Why the first swarm uses `demo`, when it does: no agent CLI was found here. */
-export function demoNote(catalog: RuntimeCatalog, searchPath = process.env.PATH): string | null {
-  if (firstRunRuntime(catalog, searchPath) !== "demo") return null;
-  return "no agent CLI (claude, codex, gemini, opencode) is installed here: demo agents do made-up work. Install one, e.g. npm install -g @anthropic-ai/claude-code";
+  const note =
+    runtime === "demo"
+      ? "no agent CLI (claude, codex, gemini, opencode) is installed here: demo agents do made-up work. Install one, e.g. npm install -g @anthropic-ai/claude-code"
+      : null;
+  return { command: `${selfCommand()} swarm create demo --task "Say hello" --agents 3${flag}`, note };
 }
 
 /** The examples under `dash --help`. */
 export function firstSteps(catalog: RuntimeCatalog = catalogOf()): string {
   const self = selfCommand();
-  const note = demoNote(catalog);
+  const { command, note } = firstSwarm(catalog);
   const steps: [string, string][] = [
     [`${self} serve`, "the server (prints an admin key on first start)"],
-    [
-      firstSwarmCommand(catalog),
-      note ? "demo agents: no agent CLI is installed here" : "three agents say hello",
-    ],
+    [command, note ? "demo agents: no agent CLI is installed here" : "three agents say hello"],
     [`${self} dashboard`, "watch them live"],
     [`${self} doctor`, "what is missing on this machine, and how to fix it"],
   ];

@@ -3,7 +3,7 @@ import { startApp } from "../api/app.ts";
 import { loadConfig } from "../config.ts";
 import { DashError } from "../domain/errors.ts";
 import { VERSION } from "../version.ts";
-import { catalogOf, demoNote, firstSwarmCommand } from "./first-run.ts";
+import { catalogOf, firstSwarm } from "./first-run.ts";
 import { bold, cyan, dim, yellow } from "./style.ts";
 
 export default defineCommand({
@@ -34,10 +34,9 @@ export default defineCommand({
       );
       console.log(`  ${yellow(app.adminKey)}`);
       // The command to paste comes last, as it works on this machine (see first-run.ts).
-      const catalog = catalogOf(config);
-      const note = demoNote(catalog);
+      const { command, note } = firstSwarm(catalogOf(config));
       if (note) console.log(dim(`(${note})`));
-      console.log(`Next, in another terminal: ${bold(firstSwarmCommand(catalog))}`);
+      console.log(`Next, in another terminal: ${bold(command)}`);
     }
     // Graceful stop; once the server and database are closed nothing keeps the process alive.
     const stop = (signal: string) => {
