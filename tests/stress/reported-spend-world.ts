@@ -64,16 +64,13 @@ export async function reportedSpendWorld(
   let batch = 0;
   const kill = process.kill.bind(process);
   process.kill = (pid: number, signal?: string | number) => {
-    if (pid < 0 && typeof signal === "string" && signal !== "0")
-      timeline.push({
-        kind: "signal",
-        seq: seq++,
-        wall: Date.now(),
-        pgid: -pid,
-        signal,
-        ancestors: ancestorsOf(-pid),
-      });
-    return kill(pid, signal);
+    if (pid >= 0 || typeof signal !== "string" || signal === "0") return kill(pid, signal);
+    const ancestors = ancestorsOf(-pid);
+    const sent = kill(pid, signal);
+    // Stamped once sent (reading /proc above can take many ms under load): a line its process
+    // stamped by then may have been written before the stop took hold.
+    timeline.push({ kind: "signal", seq: seq++, wall: Date.now(), pgid: -pid, signal, ancestors });
+    return sent;
   };
   const publish = t.bus.publish.bind(t.bus);
   t.bus.publish = (events) => {

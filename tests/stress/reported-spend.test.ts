@@ -42,6 +42,14 @@ async function spenders(name: string, script: string, agents: number, budget: Re
   return { swarmId: swarm.id, ids: list.map((a) => a.id) };
 }
 
+/** When each usage line of the agent was written: the stamp on the log line before it. */
+function usageStamps(id: string): number[] {
+  const log = join(w.t.dir, "runs", id, "output.log");
+  if (!existsSync(log)) return [];
+  const lines = readFileSync(log, "utf8").split("\n");
+  return lines.flatMap((line, i) => (line.includes('"usage"') ? [Number(lines[i - 1]?.slice(3))] : []));
+}
+
 const settled = (ids: string[]) => async () => {
   for (const id of ids) {
     const agent = await w.t.store.getAgent(id);
@@ -75,7 +83,9 @@ for (const [how, actions] of [
   ["only a hard stop", { critical: "notify" }],
 ] as const) {
   test(`a steady stdout spender stays within allocated + one report beyond its reservation per agent (${how})`, async () => {
-    const steady = `setInterval(() => console.log(${usageLine}), 50);`;
+    // Each line is stamped (a log line before it) so a line already written when its SIGSTOP was
+    // sent can be told from one written after: the first was spent before anyone could stop it.
+    const steady = `setInterval(() => console.log("at " + Date.now() + "\\n" + ${usageLine}), 50);`;
     const { swarmId, ids } = await spenders("steady", steady, AGENTS, { actions });
     await until(settled(ids), 20_000);
     await Bun.sleep(500); // a line the stop came too late for would be read by now
@@ -84,11 +94,20 @@ for (const [how, actions] of [
     // before the budget's action reached it (applied after its stop). Its reservation then is known.
     let bound = budget?.allocatedUnits as number;
     for (const id of ids) {
-      const { stop, own, late } = checkStoppedAtOnce(w, id);
-      const beyond = [...(own ? [own] : []), ...late];
+      const { stop, own, late, signal } = checkStoppedAtOnce(w, id);
+      const stamps = usageStamps(id);
+      const usage = eventsOf(w, id).filter((h) => h.event.type === "agent.usage");
+      // In flight: stamped by the time its SIGSTOP was sent (1 ms for the clock's resolution).
+      const inFlight = late.filter(
+        (h) => signal && (stamps[usage.indexOf(h)] ?? Number.POSITIVE_INFINITY) <= signal.wall + 1,
+      );
+      const beyond = [...(own ? [own] : []), ...late.filter((h) => !inFlight.includes(h))];
       if (beyond.length > 1) console.log(story(w, id));
       expect(beyond.length).toBeLessThanOrEqual(1);
-      if (beyond[0]) bound += REPORT_MICROS - reservationBefore(id, own ? own.seq : stop.seq);
+      const first = beyond[0] ?? inFlight[0];
+      if (first) bound += REPORT_MICROS - reservationBefore(id, own ? own.seq : stop.seq);
+      bound += REPORT_MICROS * (beyond.length + inFlight.length - (first ? 1 : 0));
+      if (inFlight.length) console.log(`${id}: ${inFlight.length} line(s) in flight when stopped`);
     }
     const spent = budget?.spentUnits as number;
     console.log(`steady, ${how}: $${spent / 1e6} spent of $0.05, bound $${bound / 1e6}`);
