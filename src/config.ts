@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 import { CurrencySchema } from "./domain/budget.ts";
 import { DashError } from "./domain/errors.ts";
+import { NotifyConfigSchema } from "./domain/notification.ts";
 import { GatewayConfigSchema, ProviderSchema } from "./domain/provider.ts";
 import { DEFAULT_MODEL } from "./domain/swarm.ts";
 import { RuntimePresetSchema } from "./runtimes/presets.ts";
@@ -121,6 +122,19 @@ export const ConfigSchema = z.strictObject({
         .default("dash-agent"),
     })
     .prefault({}),
+  /** Where committed events are delivered (webhooks, Slack, Discord, plugins): src/notify/. */
+  notify: NotifyConfigSchema.prefault({}),
+  /** Approval requests: when an unanswered one is escalated, and what its timeout does. */
+  approvals: z
+    .strictObject({
+      /** Seconds unanswered after which `approval.escalated` fires (once); unset: never. */
+      escalateAfter: z.number().int().min(1).max(86_400).optional(),
+      /** What a request's timeout does when the request names none. */
+      onTimeout: z.enum(["deny", "approve", "kill"]).default("deny"),
+    })
+    .prefault({}),
+  /** Modules loaded at start (paths, relative to DASH_HOME), each adding runtimes or sinks. */
+  plugins: z.array(z.string().min(1).max(4096)).max(100).default([]),
   openclaw: z
     .strictObject({ gatewayUrl: z.url().optional(), token: z.string().min(1).optional() })
     .prefault({}),

@@ -10,6 +10,7 @@ import { startRetention } from "../core/retention.ts";
 import { Scheduler } from "../core/scheduler.ts";
 import { DashError } from "../domain/errors.ts";
 import { createLogger, type Logger } from "../log.ts";
+import { Notifier } from "../notify/notifier.ts";
 import { presetsWith } from "../runtimes/presets.ts";
 import { modelKey, PRICES } from "../runtimes/pricing.ts";
 import { ensureAdminKey, importConfigKeys } from "../safety/api-keys.ts";
@@ -46,6 +47,7 @@ export async function startApp(
   let server: ReturnType<typeof startServer>;
   let feed: TableFeed | undefined;
   let lifecycle: Lifecycle;
+  let notifier: Notifier | undefined;
   const prices = {
     ...PRICES,
     ...Object.fromEntries(Object.entries(config.pricing).map(([model, price]) => [modelKey(model), price])),
@@ -70,7 +72,10 @@ export async function startApp(
       maxChildren: config.swarms.maxChildren,
       defaultBudget: { amount: config.budget.defaultAmount, currency: config.budget.currency },
     });
+    notifier = new Notifier(store, bus, config.notify, new Map(), logger.child({ component: "notify" }));
+    await notifier.start(config.notify.sinks);
     const deps = {
+      notifier,
       storeKind,
       nodeId,
       sandbox,
@@ -100,6 +105,7 @@ export async function startApp(
       websocket: config.websocket,
     });
   } catch (error) {
+    await notifier?.stop();
     await feed?.stop();
     store.close();
     if (error instanceof DashError) throw error;
@@ -169,6 +175,7 @@ export async function startApp(
         await conductor.stop();
         await scheduler.stop();
         await server.stop();
+        await notifier?.stop();
         await feed?.stop();
         store.close();
         logger.info("stopped");

@@ -30,6 +30,8 @@ export interface ApiDeps {
   gateway?: GatewaySettings;
   /** The runtimes agents may use: a swarm whose program is not installed is refused at once. */
   runtimes?: RuntimeCatalog;
+  /** Re-reads the sinks after the API changed them, and delivers what is due. */
+  notifier?: { refresh(): Promise<void>; wake(): void };
 }
 
 export interface RouteContext<Q = unknown, B = unknown> {

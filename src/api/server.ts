@@ -16,6 +16,7 @@ import { eventRoutes } from "./routes/events.ts";
 import { keyRoutes } from "./routes/keys.ts";
 import { logRoutes } from "./routes/logs.ts";
 import { healthRoute, metaRoutes, nodesRoute } from "./routes/meta.ts";
+import { notificationRoutes } from "./routes/notifications.ts";
 import { swarmRoutes } from "./routes/swarm.ts";
 import { swarmMergeRoutes } from "./routes/swarm-merge.ts";
 import { eventsWebSocket, publishEvents, type SocketData, upgradeEvents } from "./websocket.ts";
@@ -34,6 +35,7 @@ export const ROUTES: readonly Route[] = [
   ...eventRoutes,
   ...budgetRoutes,
   ...keyRoutes,
+  ...notificationRoutes,
   ...metaRoutes(() => ROUTES),
 ];
 

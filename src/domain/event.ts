@@ -28,6 +28,7 @@ export const EVENT_TYPES = [
   "budget.projected",
   "approval.requested",
   "approval.resolved",
+  "approval.escalated",
   "system.error",
 ] as const;
 export const EventTypeSchema = z.enum(EVENT_TYPES);

@@ -6,6 +6,7 @@ import sandboxApprovals from "../../migrations/005_sandbox_approvals.sql" with {
 import mergeApprovals from "../../migrations/006_merge_approvals.sql" with { type: "text" };
 import modelCalls from "../../migrations/007_model_calls.sql" with { type: "text" };
 import nodes from "../../migrations/008_nodes.sql" with { type: "text" };
+import notifications from "../../migrations/009_notifications.sql" with { type: "text" };
 
 /**
  * The migrations this build knows, embedded so the binary needs no `migrations/` folder beside it.
@@ -20,4 +21,5 @@ export const EMBEDDED_MIGRATIONS: ReadonlyArray<{ file: string; text: string }> 
   { file: "006_merge_approvals.sql", text: mergeApprovals },
   { file: "007_model_calls.sql", text: modelCalls },
   { file: "008_nodes.sql", text: nodes },
+  { file: "009_notifications.sql", text: notifications },
 ];

@@ -6,6 +6,7 @@ import sandboxApprovals from "../../migrations/postgres/005_sandbox_approvals.sq
 import mergeApprovals from "../../migrations/postgres/006_merge_approvals.sql" with { type: "text" };
 import modelCalls from "../../migrations/postgres/007_model_calls.sql" with { type: "text" };
 import nodes from "../../migrations/postgres/008_nodes.sql" with { type: "text" };
+import notifications from "../../migrations/postgres/009_notifications.sql" with { type: "text" };
 
 /**
  * The PostgreSQL dialect of migrations.ts: the same versions and names, written for PostgreSQL,
@@ -21,4 +22,5 @@ export const EMBEDDED_PG_MIGRATIONS: ReadonlyArray<{ file: string; text: string 
   { file: "006_merge_approvals.sql", text: mergeApprovals },
   { file: "007_model_calls.sql", text: modelCalls },
   { file: "008_nodes.sql", text: nodes },
+  { file: "009_notifications.sql", text: notifications },
 ];

@@ -31,6 +31,7 @@ import {
 import { metricsSnapshot } from "./postgres-metrics.ts";
 import { migratePostgres, postgresMigrationStates } from "./postgres-migrate.ts";
 import { heartbeatNodeRow, nodeRows } from "./postgres-nodes.ts";
+import { PostgresNotifications } from "./postgres-notifications.ts";
 import { agentById, budgetOf, lockSwarm, PostgresReader, swarmById } from "./postgres-reader.ts";
 import { BUDGET_COLUMNS, budgetFromRow, budgetToRow } from "./sqlite-budget-rows.ts";
 import { AGENT_COLUMNS, agentFromRow, agentToRow, SWARM_COLUMNS, swarmToRow } from "./sqlite-rows.ts";
@@ -77,6 +78,8 @@ async function connect(url: string, options: PostgresOptions): Promise<SQL> {
  * the version guard and inserts its events last, under the events lock (postgres-db.ts).
  */
 export class PostgresStore extends PostgresReader implements Store {
+  readonly notifications = new PostgresNotifications(this.ready);
+
   private constructor(
     ready: Promise<SQL>,
     private readonly now: () => number,

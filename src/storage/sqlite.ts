@@ -21,6 +21,7 @@ import {
 import { immediate, insertEvents, insertRow, openDatabase, retryBusy, updateRow } from "./sqlite-db.ts";
 import { metricsSnapshot } from "./sqlite-metrics.ts";
 import { heartbeatNodeRow, nodeRows } from "./sqlite-nodes.ts";
+import { SqliteNotifications } from "./sqlite-notifications.ts";
 import { SqliteReader } from "./sqlite-reader.ts";
 import {
   AGENT_COLUMNS,
@@ -50,6 +51,8 @@ import type {
 
 /** The SQLite store. Every method body is synchronous; async is the Store contract (see store.ts). */
 export class SqliteStore extends SqliteReader implements Store {
+  readonly notifications = new SqliteNotifications(this.db);
+
   constructor(
     db: Database,
     private readonly now: () => number = Date.now,

@@ -7,6 +7,7 @@ import type { AgentStatus, SwarmStatus } from "../domain/states.ts";
 import type { SwarmRecord } from "../domain/swarm.ts";
 import type { ChainBudget } from "../safety/budget.ts";
 import type { CallStore } from "./call-store.ts";
+import type { NotificationStore } from "./notification-store.ts";
 
 /**
  * What the rest of Dash needs from a database. Every write method is ONE atomic transaction that
@@ -16,6 +17,8 @@ import type { CallStore } from "./call-store.ts";
  * `SELECT … FOR UPDATE`; callers do not change. Methods are async for that reason.
  */
 export interface Store extends CallStore {
+  /** Notification sinks and the outbox the events trigger fills (notification-store.ts). */
+  readonly notifications: NotificationStore;
   close(): void;
   /** The database's own consistency check (`dash doctor`): empty when sound, else each problem found. */
   checkIntegrity(): Promise<string[]>;

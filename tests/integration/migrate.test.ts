@@ -52,7 +52,8 @@ describe("migrations", () => {
 
   test("fresh up, rollback, up again", () => {
     const { db } = freshDb();
-    expect(migrateUp(db).map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const all = EMBEDDED_MIGRATIONS.map((_, i) => i + 1);
+    expect(migrateUp(db).map((m) => m.version)).toEqual(all);
     expect(tables(db)).toEqual([
       "_migrations",
       "agents",
@@ -62,13 +63,16 @@ describe("migrations", () => {
       "events",
       "model_calls",
       "nodes",
+      "notification_sink_events",
+      "notification_sinks",
+      "notifications",
       "swarms",
     ]);
     expect(migrateUp(db)).toEqual([]);
     expect(db.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
     expect(db.query("PRAGMA foreign_keys").get()).toEqual({ foreign_keys: 1 });
 
-    expect(rollbackTo(db, 1).map((m) => m.version)).toEqual([8, 7, 6, 5, 4, 3, 2]);
+    expect(rollbackTo(db, 1).map((m) => m.version)).toEqual(all.slice(1).reverse());
     const columns = () =>
       (db.query("PRAGMA table_info(agents)").all() as { name: string }[]).map((c) => c.name);
     expect(columns()).not.toContain("log_offset");
@@ -76,7 +80,7 @@ describe("migrations", () => {
     expect(tables(db)).toEqual(["_migrations"]);
     expect(migrationStates(db)[0]?.appliedAt).toBeNull();
 
-    expect(migrateUp(db).map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(migrateUp(db).map((m) => m.version)).toEqual(all);
     expect(columns()).toContain("log_offset");
     const row = db.query("SELECT version, name, checksum FROM _migrations").get() as Record<string, unknown>;
     expect(row).toEqual({

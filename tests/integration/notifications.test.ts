@@ -1,0 +1,154 @@
+import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import type { NotifyConfig } from "../../src/domain/notification.ts";
+import { createLogger } from "../../src/log.ts";
+import { Notifier } from "../../src/notify/notifier.ts";
+import { sinkRecord } from "../../src/notify/sinks.ts";
+import { testLifecycle, until } from "../helpers.ts";
+import { notifyReceiver } from "../notify-receiver.ts";
+
+// The outbox over a real store (SQLite, or PostgreSQL with DASH_TEST_STORE=postgres): rows are
+// made by the events trigger in the event's transaction and delivered to a real HTTP receiver.
+const SECRET = "a-secret-of-sixteen+";
+const quiet = createLogger("error", {}, () => {});
+const t = testLifecycle();
+const receiver = notifyReceiver(SECRET);
+const fast: Omit<NotifyConfig, "sinks"> = {
+  timeoutMs: 500,
+  retryForMs: 60_000,
+  backoffMs: 20,
+  maxBackoffMs: 100,
+  pollMs: 20,
+};
+let notifier: Notifier | null = null;
+
+async function start(options: Partial<NotifyConfig> = {}, sinks: NotifyConfig["sinks"] = {}) {
+  notifier = new Notifier(t.store, t.bus, { ...fast, ...options }, new Map(), quiet);
+  await notifier.start({
+    hook: { url: receiver.url, secret: SECRET, events: ["swarm.*"], format: "json" },
+    ...sinks,
+  });
+  return notifier;
+}
+
+const createSwarm = (name: string) => t.lifecycle.createSwarm({ name, task: "t", initialAgents: 1 });
+
+afterEach(async () => {
+  await notifier?.stop();
+  notifier = null;
+  receiver.state.failNext = 0;
+  receiver.state.hang = false;
+  receiver.up();
+  receiver.got.length = 0;
+});
+afterAll(async () => {
+  await receiver.stop();
+  t.close();
+});
+
+describe("notifications", () => {
+  test("a matching committed event is delivered once, signed, with its id; others are not queued", async () => {
+    await start();
+    const { swarm } = await createSwarm("signed");
+    await until(() => receiver.got.length >= 1);
+    const [got] = receiver.got;
+    expect(got?.type).toBe("swarm.created");
+    expect(got?.signed).toBe(true);
+    expect(got?.body.data).toMatchObject({ swarmId: swarm.id });
+    expect(got?.body.text).toContain("swarm.created");
+    const rows = await t.store.notifications.listNotifications({ sink: "hook" });
+    expect(rows.every((r) => r.type.startsWith("swarm."))).toBe(true);
+    expect(rows.find((r) => r.eventId === got?.eventId)?.status).toBe("delivered");
+    const spawned = await t.store.listEvents({ types: ["agent.spawned"] });
+    expect(spawned.length).toBeGreaterThan(0);
+    expect(rows.some((r) => r.type === "agent.spawned")).toBe(false);
+  });
+
+  test("a receiver answering 500 is retried with backoff until it takes it", async () => {
+    await start();
+    receiver.state.failNext = 3;
+    const before = receiver.state.attempts;
+    await createSwarm("flaky");
+    await until(() => receiver.got.length >= 1);
+    expect(receiver.state.attempts - before).toBe(4);
+    expect(receiver.got[0]?.attempt).toBe(4);
+  });
+
+  test("a receiver that is down for a while gets it once it is back", async () => {
+    await start();
+    await receiver.down();
+    await createSwarm("down");
+    await Bun.sleep(300);
+    const [row] = await t.store.notifications.listNotifications({ sink: "hook", limit: 1 });
+    expect(row?.status).toBe("pending");
+    expect(row?.attempts).toBeGreaterThan(1);
+    expect(row?.lastError).toBeTruthy();
+    receiver.up();
+    await until(() => receiver.got.length >= 1);
+    expect(receiver.unique().map((r) => r.eventId)).toEqual([row?.eventId as string]);
+  });
+
+  test("past retryForMs it is dead-lettered; a retry delivers it", async () => {
+    await start({ retryForMs: 1000 });
+    await receiver.down();
+    await createSwarm("dead");
+    await until(
+      async () => (await t.store.notifications.listNotifications({ status: "dead" })).length > 0,
+      8000,
+    );
+    const counts = await t.store.notifications.notificationCounts();
+    expect(counts.dead).toBeGreaterThan(0);
+    receiver.up();
+    expect(await t.store.notifications.retryNotifications("dead", Date.now())).toBe(counts.dead);
+    notifier?.wake();
+    await until(() => receiver.got.length >= 1);
+    expect((await t.store.notifications.notificationCounts()).dead).toBe(0);
+  });
+
+  test("a hanging receiver times out and is tried again; the API path is never waited on", async () => {
+    await start({ timeoutMs: 200 });
+    receiver.state.hang = true;
+    const started = performance.now();
+    await createSwarm("slow");
+    expect(performance.now() - started).toBeLessThan(1000);
+    await until(async () => {
+      const [row] = await t.store.notifications.listNotifications({ sink: "hook", limit: 1 });
+      return row?.lastError === "timed out";
+    });
+    receiver.state.hang = false;
+    await until(() => receiver.got.length >= 1);
+  });
+
+  test("a sink with a swarm filter gets only that swarm's events; slack and discord get text", async () => {
+    const { swarm } = await createSwarm("watched");
+    await start(
+      {},
+      {
+        only: { url: `${receiver.url}?only`, events: ["swarm.*"], swarmId: swarm.id, format: "slack" },
+      },
+    );
+    receiver.got.length = 0;
+    await t.lifecycle.moveSwarm(swarm.id, { to: "destroyed" } as never).catch(() => {});
+    await createSwarm("other");
+    await until(() => receiver.got.some((r) => "text" in r.body && !("id" in r.body)));
+    const slack = receiver.got.filter((r) => !("id" in r.body));
+    expect(slack.every((r) => typeof r.body.text === "string")).toBe(true);
+    const rows = await t.store.notifications.listNotifications({ sink: "only" });
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.data.swarmId === swarm.id)).toBe(true);
+  });
+
+  test("config sinks are replaced at start; API sinks stay", async () => {
+    await t.store.notifications.putSink(
+      sinkRecord("mine", { url: receiver.url, format: "discord" }, "api", 1),
+    );
+    await start({}, {});
+    const names = (await t.store.notifications.listSinks()).map((s) => `${s.name}:${s.origin}`);
+    expect(names).toContain("mine:api");
+    expect(names).toContain("hook:config");
+    await notifier?.stop();
+    notifier = new Notifier(t.store, t.bus, fast, new Map(), quiet);
+    await notifier.start({});
+    expect((await t.store.notifications.listSinks()).map((s) => s.name)).toEqual(["mine"]);
+    await t.store.notifications.deleteSink("mine");
+  });
+});
