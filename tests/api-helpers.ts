@@ -1,5 +1,6 @@
 import type { GatewaySettings } from "../src/api/gateway/gateway.ts";
 import { Metrics } from "../src/api/metrics.ts";
+import type { ApiDeps } from "../src/api/route.ts";
 import { type ServerOptions, startServer } from "../src/api/server.ts";
 import type { RuntimeCatalog } from "../src/core/runnable.ts";
 import { ErrorResponseSchema } from "../src/domain/error-response.ts";
@@ -13,7 +14,12 @@ import { testLifecycle } from "./helpers.ts";
  */
 export async function testServer(
   options: Partial<ServerOptions> = {},
-  extra: { gateway?: GatewaySettings; runtimes?: RuntimeCatalog; nodeId?: string } = {},
+  extra: {
+    gateway?: GatewaySettings;
+    runtimes?: RuntimeCatalog;
+    nodeId?: string;
+    notifier?: ApiDeps["notifier"];
+  } = {},
 ) {
   const t = testLifecycle();
   const lines: string[] = [];
@@ -29,6 +35,7 @@ export async function testServer(
       gateway: extra.gateway,
       runtimes: extra.runtimes,
       nodeId: extra.nodeId,
+      notifier: extra.notifier,
     },
     {
       port: 0,

@@ -17,6 +17,7 @@ export const main = defineCommand({
     demo: () => import("./demo.ts").then((m) => m.default),
     dashboard: () => import("./dashboard.ts").then((m) => m.default),
     nodes: () => import("./nodes.ts").then((m) => m.default),
+    notifications: () => import("./notifications.ts").then((m) => m.default),
     doctor: () => import("./doctor.ts").then((m) => m.default),
     completion: () => import("./completion.ts").then((m) => m.default),
   },

@@ -23,6 +23,7 @@ export type SinkFormat = z.infer<typeof SinkFormatSchema>;
 
 export const SinkNameSchema = z
   .string()
+  .max(63)
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/i, "letters, digits, - and _ (at most 63)");
 
 /** One sink, in config.yaml (`notify.sinks.<name>`) or POST /api/notifications/sinks. */
@@ -36,7 +37,7 @@ export const SinkFieldsSchema = z.strictObject({
   /** Or a sink a plugin added (`plugins:`), by its name. */
   plugin: z.string().min(1).max(100).optional(),
   /** Event types (`agent.*`, `*`); default DEFAULT_NOTIFY_EVENTS. */
-  events: z.array(EventFilterEntrySchema).min(1).max(100).optional(),
+  events: z.array(EventFilterEntrySchema.max(100)).min(1).max(100).optional(),
   /** Only events of this swarm. */
   swarmId: z.ulid().optional(),
   /** Signs each delivery: `Dash-Signature: t=<unix s>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. */

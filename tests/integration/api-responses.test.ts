@@ -8,6 +8,7 @@ import { branchFor, git } from "../../src/core/worktrees.ts";
 import { ErrorResponseSchema } from "../../src/domain/error-response.ts";
 import { ERROR_STATUS, type ErrorCode } from "../../src/domain/errors.ts";
 import { newId } from "../../src/domain/ids.ts";
+import { sinkRecord } from "../../src/notify/sinks.ts";
 import { createApiKey } from "../../src/safety/api-keys.ts";
 import { testServer } from "../api-helpers.ts";
 
@@ -208,6 +209,33 @@ const CASES: Record<string, Case> = {
   "POST /api/approvals/:id/deny": {
     key: "write",
     build: async () => ({ ...(await asked()), body: { reason: "not now" } }),
+  },
+  "GET /api/notifications": {
+    key: "admin",
+    build: async () => {
+      await t.store.notifications.putSink(
+        sinkRecord("listed", { url: "http://127.0.0.1:9/", format: "json" }, "api", 1),
+      );
+      await liveSwarm(1);
+      return { query: "status=pending&limit=5" };
+    },
+  },
+  "POST /api/notifications/retry": { key: "admin", build: async () => ({ body: { dead: true } }) },
+  "GET /api/notifications/sinks": { key: "admin", build: async () => ({}) },
+  "POST /api/notifications/sinks": {
+    key: "admin",
+    build: async () => ({
+      body: { name: "made", url: "https://example.com/hook", secret: "0123456789abcdef" },
+    }),
+  },
+  "DELETE /api/notifications/sinks/:name": {
+    key: "admin",
+    build: async () => {
+      await t.store.notifications.putSink(
+        sinkRecord("doomed", { url: "http://127.0.0.1:9/", format: "json" }, "api", 1),
+      );
+      return { params: { name: "doomed" } };
+    },
   },
   "GET /api/keys": { key: "admin", build: async () => ({}) },
   "POST /api/keys": { key: "admin", build: async () => ({ body: { name: "ci", permissions: ["read"] } }) },

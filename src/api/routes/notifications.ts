@@ -6,37 +6,18 @@ import {
   ONE_TARGET,
   oneTarget,
   SinkFieldsSchema,
-  SinkFormatSchema,
   SinkNameSchema,
 } from "../../domain/notification.ts";
+import {
+  DeletedSinkSchema,
+  NotificationListSchema,
+  type NotificationSchema,
+  RetriedSchema,
+  SinkListSchema,
+  SinkSchema,
+} from "../../domain/notification-wire.ts";
 import { sinkRecord, sinkResponse } from "../../notify/sinks.ts";
 import { defineRoute } from "../route.ts";
-
-const SinkSchema = z.object({
-  name: z.string(),
-  url: z.string().nullable(),
-  plugin: z.string().nullable(),
-  events: z.array(z.string()),
-  swarmId: z.string().nullable(),
-  format: SinkFormatSchema,
-  signed: z.boolean(),
-  origin: z.enum(["config", "api"]),
-  createdAt: z.iso.datetime(),
-});
-
-const NotificationSchema = z.object({
-  id: z.number().int(),
-  eventId: z.string(),
-  sink: z.string(),
-  type: z.string(),
-  status: NotificationStatusSchema,
-  attempts: z.number().int(),
-  createdAt: z.iso.datetime(),
-  nextAt: z.iso.datetime().nullable(),
-  deliveredAt: z.iso.datetime().nullable(),
-  lastError: z.string().nullable(),
-  data: z.record(z.string(), z.unknown()),
-});
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -81,10 +62,7 @@ export const notificationRoutes = [
     permission: "admin",
     summary: "List notifications (the outbox), newest first, with counts by status",
     query: ListQuery,
-    response: z.object({
-      notifications: z.array(NotificationSchema),
-      counts: z.record(NotificationStatusSchema, z.number().int()),
-    }),
+    response: NotificationListSchema,
     async handler({ query, deps }) {
       const { notifications } = deps.store;
       const list = await notifications.listNotifications({ ...query, beforeId: query.before });
@@ -97,7 +75,7 @@ export const notificationRoutes = [
     permission: "admin",
     summary: "Deliver dead-lettered notifications again (these ids, or every dead one)",
     body: RetryBody,
-    response: z.object({ retried: z.number().int() }),
+    response: RetriedSchema,
     async handler({ body, deps }) {
       const retried = await deps.store.notifications.retryNotifications(body.ids ?? "dead", Date.now());
       deps.notifier?.wake();
@@ -109,7 +87,7 @@ export const notificationRoutes = [
     path: "/api/notifications/sinks",
     permission: "admin",
     summary: "List notification sinks (secrets are never shown)",
-    response: z.object({ sinks: z.array(SinkSchema) }),
+    response: SinkListSchema,
     async handler({ deps }) {
       return { sinks: (await deps.store.notifications.listSinks()).map(sinkResponse) };
     },
@@ -144,7 +122,7 @@ export const notificationRoutes = [
     path: "/api/notifications/sinks/:name",
     permission: "admin",
     summary: "Remove a notification sink (its undelivered notifications are dead-lettered)",
-    response: z.object({ deleted: z.string() }),
+    response: DeletedSinkSchema,
     async handler({ params, deps }) {
       const name = params.name as string;
       const existing = (await deps.store.notifications.listSinks()).find((s) => s.name === name);
