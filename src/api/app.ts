@@ -11,6 +11,8 @@ import { Scheduler } from "../core/scheduler.ts";
 import { DashError } from "../domain/errors.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { Notifier } from "../notify/notifier.ts";
+import type { SinkPlugin } from "../notify/sink-plugin.ts";
+import { loadServerPlugins } from "../plugins/registry.ts";
 import { presetsWith } from "../runtimes/presets.ts";
 import { modelKey, PRICES } from "../runtimes/pricing.ts";
 import { ensureAdminKey, importConfigKeys } from "../safety/api-keys.ts";
@@ -52,7 +54,15 @@ export async function startApp(
     ...PRICES,
     ...Object.fromEntries(Object.entries(config.pricing).map(([model, price]) => [modelKey(model), price])),
   };
-  const presets = presetsWith(config.runtimes, config.openclaw);
+  // config.yaml's plugins: add runtimes (over the presets) and sinks; a broken one stops the start.
+  const plugins = await loadServerPlugins(config, presetsWith(config.runtimes, config.openclaw)).catch(
+    (error: unknown) => {
+      store.close();
+      throw error;
+    },
+  );
+  const presets = plugins.presets;
+  const pluginSinks: ReadonlyMap<string, SinkPlugin> = plugins.sinks;
   try {
     await importConfigKeys(store, config.api.keys);
     // Calls in flight when the last server died never settled: release what they held.
@@ -72,7 +82,7 @@ export async function startApp(
       maxChildren: config.swarms.maxChildren,
       defaultBudget: { amount: config.budget.defaultAmount, currency: config.budget.currency },
     });
-    notifier = new Notifier(store, bus, config.notify, new Map(), logger.child({ component: "notify" }));
+    notifier = new Notifier(store, bus, config.notify, pluginSinks, logger.child({ component: "notify" }));
     await notifier.start(config.notify.sinks);
     const deps = {
       notifier,

@@ -31,7 +31,8 @@ export const RUNTIME_KINDS = [
   "openclaw",
 ] as const;
 export const RuntimeKindSchema = z.enum(RUNTIME_KINDS);
-export type RuntimeKind = z.infer<typeof RuntimeKindSchema>;
+/** `plugin`: a runtime a module under `plugins:` adds (src/plugins/); config.yaml cannot name the kind. */
+export type RuntimeKind = z.infer<typeof RuntimeKindSchema> | "plugin";
 
 export const RuntimePresetSchema = z.strictObject({
   kind: RuntimeKindSchema.default("command"),
@@ -73,9 +74,36 @@ export const RuntimePresetSchema = z.strictObject({
     .optional(),
   reconnectForMs: z.number().int().min(0).max(3_600_000).optional(),
 });
-export type RuntimePreset = z.infer<typeof RuntimePresetSchema>;
+/** A preset as config.yaml gives one (and every built-in one). */
+export type ConfigPreset = z.infer<typeof RuntimePresetSchema>;
+export type RuntimePreset = Omit<ConfigPreset, "kind"> & {
+  kind: RuntimeKind;
+  /** A plugin runtime's own code: its argv and parser, in place of `command` and the kind's parser. */
+  plugin?: PluginHooks;
+};
 
-export function builtInPresets(): Record<string, RuntimePreset> {
+/** What a plugin runtime's `command` is given: the agent's run, as resolveRuntime knows it. */
+export interface PluginRunContext {
+  task: string;
+  input: string | null;
+  model: string;
+  agentId: string;
+  parentId: string | null;
+  /** What remains of the swarm's USD budget, or null (a token budget, none left). */
+  budgetUsd: number | null;
+  blockedCommands: string[];
+}
+
+/** A plugin runtime as resolveRuntime uses it (src/plugins/runtime-preset.ts makes one). */
+export interface PluginHooks {
+  /** The module it came from, for messages. */
+  file: string;
+  /** The argv of one attempt (throws a DashError that names the plugin). */
+  argv(context: PluginRunContext): string[];
+  parser(): OutputParser;
+}
+
+export function builtInPresets(): Record<string, ConfigPreset> {
   return {
     command: { kind: "command" },
     "claude-code": {
@@ -143,7 +171,7 @@ export function builtInPresets(): Record<string, RuntimePreset> {
  * openclaw preset that names none itself.
  */
 export function presetsWith(
-  custom: Record<string, RuntimePreset>,
+  custom: Record<string, ConfigPreset>,
   openclaw: { gatewayUrl?: string; token?: string } = {},
 ): Record<string, RuntimePreset> {
   const builtIn = builtInPresets();
@@ -188,6 +216,7 @@ const PARSERS: Record<RuntimeKind, (model: string, prices: Record<string, Price>
   opencode: (model) => new OpencodeParser(model),
   openai: () => new ReportProtocolParser(),
   openclaw: () => new ReportProtocolParser(),
+  plugin: () => new ReportProtocolParser(),
 };
 
 export interface RuntimeChoice {
@@ -241,6 +270,28 @@ export function resolveRuntime(
     return withGateway(openaiRuntime(name, preset, choice, model, table, wiring.gatewayUrl));
   if (preset.kind === "openclaw" && !choice.command)
     return withGateway(openclawRuntime(name, preset, choice, model));
+  if (preset.plugin && !choice.command) {
+    const context = {
+      task: choice.task,
+      input: choice.input ?? null,
+      model,
+      agentId: choice.agentId,
+      parentId: choice.parentId ?? null,
+      budgetUsd: choice.budgetUsd ?? null,
+      blockedCommands: choice.blockedCommands ?? [],
+    };
+    const argv = preset.plugin.argv(context);
+    const { env = {}, writable = [] } = preset;
+    return withGateway({
+      name,
+      kind: "plugin",
+      argv,
+      env,
+      parser: preset.plugin.parser,
+      resumes: false,
+      writable,
+    });
+  }
   const template = choice.command ?? preset.command;
   if (!template) {
     throw new DashError("VALIDATION_ERROR", `runtime "${name}" needs config.command (an argv array)`, {
