@@ -1,9 +1,12 @@
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { NotifyConfig } from "../../src/domain/notification.ts";
 import { createLogger } from "../../src/log.ts";
 import { Notifier } from "../../src/notify/notifier.ts";
 import { sinkRecord } from "../../src/notify/sinks.ts";
-import { testLifecycle, until } from "../helpers.ts";
+import { loadPlugins } from "../../src/plugins/loader.ts";
+import { ROOT, testLifecycle, until } from "../helpers.ts";
 import { notifyReceiver } from "../notify-receiver.ts";
 
 // The outbox over a real store (SQLite, or PostgreSQL with DASH_TEST_STORE=postgres): rows are
@@ -150,5 +153,20 @@ describe("notifications", () => {
     await notifier.start({});
     expect((await t.store.notifications.listSinks()).map((s) => s.name)).toEqual(["mine"]);
     await t.store.notifications.deleteSink("mine");
+  });
+
+  test("a sink plugin (examples/plugins/file-sink.ts) gets the notifications; one naming an unknown plugin is refused", async () => {
+    const file = join(t.dir, "audit.jsonl");
+    process.env.DASH_NOTIFY_FILE = file;
+    const { sinks } = await loadPlugins([join(ROOT, "examples", "plugins", "file-sink.ts")], t.dir);
+    const bad = new Notifier(t.store, t.bus, fast, sinks, quiet);
+    await expect(bad.start({ x: { plugin: "nope", format: "json" } })).rejects.toThrow('names the plugin "nope"');
+    notifier = new Notifier(t.store, t.bus, fast, sinks, quiet);
+    await notifier.start({ audit: { plugin: "jsonl-file", events: ["swarm.created"], format: "json" } });
+    const { swarm } = await createSwarm("audited");
+    await until(() => existsSync(file) && readFileSync(file, "utf8").includes(swarm.id));
+    const [line] = readFileSync(file, "utf8").trim().split("\n");
+    expect(JSON.parse(line as string)).toMatchObject({ type: "swarm.created", sink: "audit", attempt: 1 });
+    delete process.env.DASH_NOTIFY_FILE;
   });
 });
