@@ -28,6 +28,8 @@ export function backoffMs(attempt: number, base: number, max: number, random: ()
  */
 export class Notifier {
   private sinks = new Map<string, SinkRecord>();
+  /** Event types some sink wants: other events do not wake the outbox (no claim, no write). */
+  private wanted: RegExp | null = null;
   private readonly inFlight = new Map<number, { done: Promise<void>; abort: AbortController }>();
   private timer: ReturnType<typeof setInterval> | null = null;
   private unsubscribe: (() => void) | null = null;
@@ -54,7 +56,9 @@ export class Notifier {
     const records = Object.entries(configSinks).map(([name, s]) => sinkRecord(name, s, "config", this.now()));
     await this.store.notifications.syncSinks("config", records);
     await this.refresh();
-    this.unsubscribe = this.bus.subscribe(() => this.wake());
+    this.unsubscribe = this.bus.subscribe((event) => {
+      if (this.wanted?.test(event.type)) this.wake();
+    });
     this.timer = setInterval(() => void this.refresh().then(() => this.wake()), this.options.pollMs);
     this.wake();
   }
@@ -66,6 +70,8 @@ export class Notifier {
       return [...this.sinks.values()];
     });
     this.sinks = new Map(list.map((s) => [s.name, s]));
+    const patterns = list.flatMap((s) => s.events).map((p) => p.replaceAll(".", "\\.").replaceAll("*", ".*"));
+    this.wanted = patterns.length ? new RegExp(`^(${patterns.join("|")})$`) : null;
   }
 
   /** Claims and starts what is due; calls made while a pump runs make it go round once more. */
