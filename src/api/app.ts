@@ -82,6 +82,8 @@ export async function startApp(
       maxChildren: config.swarms.maxChildren,
       defaultBudget: { amount: config.budget.defaultAmount, currency: config.budget.currency },
     });
+    // Before the server listens: a request made at once already gets the configured timeout action.
+    lifecycle.approvalSettings = config.approvals;
     notifier = new Notifier(store, bus, config.notify, pluginSinks, logger.child({ component: "notify" }));
     await notifier.start(config.notify.sinks);
     const deps = {
@@ -159,7 +161,12 @@ export async function startApp(
     logger.child({ component: "forecast" }),
   );
   forecaster.start();
-  const approvals = new ApprovalTimer(lifecycle, 1000, logger.child({ component: "approvals" }));
+  const approvals = new ApprovalTimer(
+    lifecycle,
+    1000,
+    logger.child({ component: "approvals" }),
+    config.approvals,
+  );
   await approvals.start();
   const retention = startRetention(store, config.events, logger.onError("event retention failed"));
   const adminKey = await ensureAdminKey(store, config.home, server.server.url.origin);

@@ -1,21 +1,29 @@
 import { defineCommand } from "citty";
+import { askApproval } from "../client/approval-rules.ts";
 import type { ApprovalResponse } from "../domain/approval.ts";
-import { age, clientArgs, clientFor, numberArg, output } from "./common.ts";
+import { TimeoutActionSchema } from "../domain/approval-context.ts";
+import { ruleCommand } from "./approval-rules.ts";
+import { showCommand } from "./approval-show.ts";
+import { age, clientArgs, clientFor, numberArg, output, UsageError } from "./common.ts";
 import { EXIT } from "./run.ts";
 import { bold, cyan, dim, green, red, table, yellow } from "./style.ts";
 import { describeMerge } from "./swarm-branches.ts";
 
 /**
  * `dash approvals`: the questions agents and budgets ask people. Pending ones are listed by
- * default; `approve`/`deny` answer; `request` asks (from inside an agent it asks for that agent,
- * with its DASH_AGENT_TOKEN) and with --wait exits 0 when approved, 1 when denied or timed out.
+ * default, `--all` is the history (who answered, when, why); `show` prints what the server gathered
+ * to decide on; `approve`/`deny` answer; `request` asks (from inside an agent it asks for that
+ * agent, with its DASH_AGENT_TOKEN) and with --wait exits 0 when approved, 1 when denied or timed
+ * out; `rule` keeps standing answers.
  */
 
 const paint = { pending: yellow, approved: green, denied: red } as const;
 
 function describe(a: ApprovalResponse): string {
   const who = a.agentId ? `agent ${a.agentId}` : a.swarmId ? `swarm ${a.swarmId}` : "Dash";
-  const how = a.status === "pending" ? `expires ${a.expiresAt.slice(11, 19)} UTC` : `by ${a.resolvedBy}`;
+  const then = a.onTimeout ? `, then ${a.onTimeout}` : "";
+  const how =
+    a.status === "pending" ? `expires ${a.expiresAt.slice(11, 19)} UTC${then}` : `by ${a.resolvedBy}`;
   const why = a.reason ? ` · ${a.reason}` : "";
   return `${paint[a.status](a.status)} ${bold(a.title)} ${dim(`${a.id} · ${a.kind} · ${who} · ${how}${why}`)}`;
 }
@@ -39,19 +47,27 @@ const list = defineCommand({
         return dim(args.all ? "No approval requests." : "Nothing waits for an answer.");
       const rows = approvals.map((a) => [
         a.id,
-        paint[a.status](a.status),
+        `${paint[a.status](a.status)}${a.escalatedAt ? yellow("!") : ""}`,
         a.kind,
         a.agentId ?? a.swarmId ?? "-",
         a.title,
-        a.status === "pending"
-          ? `in ${age(new Date().toISOString(), Date.parse(a.expiresAt))}`
-          : (a.resolvedBy ?? "-"),
-        age(a.createdAt),
+        ...(args.all ? history(a) : [deadline(a), age(a.createdAt)]),
       ]);
-      return table(["ID", "STATUS", "KIND", "FOR", "QUESTION", "EXPIRES/BY", "AGE"], rows);
+      const tail = args.all ? ["BY", "WHEN", "WHY"] : ["EXPIRES", "AGE"];
+      return table(["ID", "STATUS", "KIND", "FOR", "QUESTION", ...tail], rows);
     });
   },
 });
+
+/** "in 5m, then deny": when a pending request times out and what that does. */
+const deadline = (a: ApprovalResponse) =>
+  `in ${age(new Date().toISOString(), Date.parse(a.expiresAt))}${a.onTimeout ? `, then ${a.onTimeout}` : ""}`;
+
+/** Who answered (a key id, "timeout" or "rule:<id>"), when, and why; a pending one's deadline. */
+function history(a: ApprovalResponse): string[] {
+  if (a.status === "pending" || !a.resolvedAt) return ["-", deadline(a), "-"];
+  return [a.resolvedBy ?? "-", `${a.resolvedAt.slice(0, 19).replace("T", " ")} UTC`, a.reason ?? "-"];
+}
 
 function answer(verb: "approve" | "deny") {
   return defineCommand({
@@ -89,16 +105,24 @@ const request = defineCommand({
       type: "string",
       description: "The agent it is about (default: DASH_AGENT_ID's, with its token)",
     },
-    timeout: { type: "string", description: "Seconds before it counts as denied (default 900)" },
+    timeout: { type: "string", description: "Seconds before its timeout applies (default 900)" },
+    "on-timeout": {
+      type: "string",
+      description: "What the timeout does: deny, approve or kill (default: the server's approvals.onTimeout)",
+    },
     wait: { type: "boolean", description: "Wait for the answer: exit 0 if approved, 1 if denied" },
     ...clientArgs,
   },
   async run({ args }) {
     const client = clientFor(args);
-    const asked = await client.requestApproval({
+    const onTimeout = args["on-timeout"];
+    if (onTimeout !== undefined && !TimeoutActionSchema.safeParse(onTimeout).success)
+      throw new UsageError(`--on-timeout must be deny, approve or kill, got "${onTimeout}"`);
+    const asked = await askApproval(client, {
       title: args.title,
       agentId: args.agent,
       timeoutSeconds: numberArg("--timeout", args.timeout, { integer: true, min: 1 }),
+      onTimeout: onTimeout as ApprovalResponse["onTimeout"],
     });
     if (!args.wait) return output(args, asked, () => `${cyan("?")} ${describe(asked)}`);
     if (!args.json)
@@ -115,5 +139,12 @@ export default defineCommand({
   // The list's flags here too, so `dash approvals --url …` finds no subcommand in their values.
   args: listArgs,
   default: "list",
-  subCommands: { list, approve: answer("approve"), deny: answer("deny"), request },
+  subCommands: {
+    list,
+    show: showCommand,
+    approve: answer("approve"),
+    deny: answer("deny"),
+    request,
+    rule: ruleCommand,
+  },
 });

@@ -1,10 +1,13 @@
+import type { ApprovalSettings } from "../domain/approval-context.ts";
 import { DashError } from "../domain/errors.ts";
 import type { Logger } from "../log.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 
 /**
- * Denies approval requests nobody answered in time, so an agent never waits paused for good. It
- * runs at start (requests that expired while no server ran) and then every `everyMs`.
+ * Applies what happens to approval requests nobody answers, so an agent never waits paused for
+ * good: at the deadline each request's `onTimeout` (deny, approve, or kill the agent), and past
+ * `escalateAfter` seconds one `approval.escalated` each. It runs at start (requests that came due
+ * while no server ran) and then every `everyMs`.
  */
 export class ApprovalTimer {
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -14,7 +17,11 @@ export class ApprovalTimer {
     private readonly lifecycle: Lifecycle,
     private readonly everyMs: number,
     private readonly log: Logger,
-  ) {}
+    private readonly settings: ApprovalSettings = { onTimeout: "deny" },
+  ) {
+    // The requests this server takes are stored with the configured timeout action.
+    lifecycle.approvalSettings = settings;
+  }
 
   async start(): Promise<void> {
     await this.sweep();
@@ -27,30 +34,39 @@ export class ApprovalTimer {
     await this.running;
   }
 
-  /** Denies every pending request past its deadline (one sweep at a time). */
+  /** Times out every pending request past its deadline, then escalates (one sweep at a time). */
   sweep(): Promise<void> {
-    this.running ??= this.expire().finally(() => {
-      this.running = null;
-    });
+    this.running ??= this.expire()
+      .then(() => this.escalate())
+      .finally(() => {
+        this.running = null;
+      });
     return this.running;
   }
 
   private async expire(): Promise<void> {
-    const { store } = this.lifecycle;
-    const due = await store.listApprovals({ status: "pending", expiredAt: Date.now() });
+    const due = await this.lifecycle.store.listApprovals({ status: "pending", expiredAt: Date.now() });
+    for (const approval of due) await this.quietly("timing out", this.lifecycle.timeOutApproval(approval));
+  }
+
+  private async escalate(): Promise<void> {
+    const after = this.settings.escalateAfter;
+    if (!after) return;
+    const due = await this.lifecycle.store.listApprovals({
+      status: "pending",
+      escalated: false,
+      createdBefore: Date.now() - after * 1000,
+    });
     for (const approval of due) {
-      const seconds = Math.round((approval.expiresAt - approval.createdAt) / 1000);
-      await this.lifecycle
-        .answerApproval(approval.id, {
-          status: "denied",
-          reason: `timed out after ${seconds}s`,
-          by: "timeout",
-        })
-        .catch((error) => {
-          // Answered meanwhile: that answer stands.
-          if (!(error instanceof DashError))
-            this.log.warn("expiring an approval failed", { error: String(error) });
-        });
+      await this.quietly("escalating", this.lifecycle.escalateApproval(approval.id, after));
     }
+  }
+
+  /** Answered (or escalated) meanwhile, here or by another server: that stands. */
+  private async quietly(what: string, write: Promise<unknown>): Promise<void> {
+    await write.catch((error) => {
+      if (!(error instanceof DashError))
+        this.log.warn(`${what} an approval failed`, { error: String(error) });
+    });
   }
 }

@@ -1,18 +1,20 @@
 import type { AgentRecord } from "../domain/agent.ts";
 import type { ApprovalKind, ApprovalRecord } from "../domain/approval.ts";
+import type { TimeoutAction } from "../domain/approval-context.ts";
+import type { ApprovalRuleRecord } from "../domain/approval-rule.ts";
 import { DashError } from "../domain/errors.ts";
 import type { NewEvent } from "../domain/event.ts";
 import { newId } from "../domain/ids.ts";
 import { FINISHED_AGENT_STATUSES } from "../domain/states.ts";
-import type { AgentPatch, ApprovalChange, NewApproval } from "../storage/store.ts";
+import type { ApprovalAskChange, ApprovalChange, ApprovalPatch, NewApproval } from "../storage/store.ts";
 import { decideAgentMove } from "./transitions.ts";
 
 /**
  * Approval gates (safety/approval in DESIGN.md §2), as pure decisions for the write path: asking
  * pauses a running agent (held by "approval", so neither a swarm resume nor its budget lets it go);
- * the answer, or its timeout (a denial), resumes it once no other question of its is open and its
- * swarm is active. The
- * agent reads the answer with GET /api/approvals/:id when it goes on.
+ * the answer, or its timeout (its `onTimeout`: deny, approve, or kill the agent), resumes it once
+ * no other question of its is open and its swarm is active. A matching rule answers as it is asked,
+ * so the agent never waits. The agent reads the answer with GET /api/approvals/:id when it goes on.
  */
 export interface ApprovalAsk {
   kind: ApprovalKind;
@@ -21,9 +23,14 @@ export interface ApprovalAsk {
   title: string;
   details?: Record<string, unknown>;
   timeoutSeconds: number;
+  /** What the deadline does if nobody answers (default: config `approvals.onTimeout`). */
+  onTimeout?: TimeoutAction;
+  /** DASH_HOME, where the agent's log and worktree are read for the context (the API gives it). */
+  home?: string;
 }
 
-export function draftApproval(ask: ApprovalAsk, now: number): NewApproval {
+/** The request as it will be stored; its context is gathered next (core/approval-context.ts). */
+export function draftApproval(ask: ApprovalAsk, now: number, fallback: TimeoutAction): NewApproval {
   return {
     id: newId(now),
     kind: ask.kind,
@@ -31,14 +38,23 @@ export function draftApproval(ask: ApprovalAsk, now: number): NewApproval {
     swarmId: ask.swarmId ?? null,
     title: ask.title,
     details: ask.details ?? {},
+    context: null,
+    onTimeout: timeoutAction(ask, ask.onTimeout ?? fallback),
     createdAt: now,
     expiresAt: now + ask.timeoutSeconds * 1000,
   };
 }
 
+/** Approving a merge needs a side a person picks, killing needs an agent: those time out denied. */
+function timeoutAction(ask: ApprovalAsk, action: TimeoutAction): TimeoutAction {
+  if (action === "approve" && ask.kind === "merge") return "deny";
+  if (action === "kill" && !ask.agentId) return "deny";
+  return action;
+}
+
 /** An approval event: who it is about, what was asked, and `more` of the moment. */
-function approvalEvent(
-  type: "approval.requested" | "approval.resolved",
+export function approvalEvent(
+  type: "approval.requested" | "approval.resolved" | "approval.escalated",
   approval: NewApproval,
   more: Record<string, unknown>,
 ): NewEvent {
@@ -50,9 +66,12 @@ function approvalEvent(
   };
 }
 
-/** Asking: the agent (if any) must not have ended; a running one waits paused. */
-export function decideAsk(approval: NewApproval, now: number) {
-  return (agent: AgentRecord | null): { agent?: AgentPatch; events: NewEvent[] } => {
+/**
+ * Asking: the agent (if any) must not have ended; a running one waits paused, unless `rule`
+ * answers at once: then the request is stored answered, evented as a person's answer would be.
+ */
+export function decideAsk(approval: NewApproval, now: number, rule: ApprovalRuleRecord | null = null) {
+  return (agent: AgentRecord | null): ApprovalAskChange => {
     if (agent && FINISHED_AGENT_STATUSES.has(agent.status)) {
       throw new DashError(
         "CONFLICT",
@@ -63,9 +82,17 @@ export function decideAsk(approval: NewApproval, now: number) {
     const events = [
       approvalEvent("approval.requested", approval, {
         details: approval.details,
+        context: approval.context,
+        onTimeout: approval.onTimeout,
         expiresAt: new Date(approval.expiresAt).toISOString(),
       }),
     ];
+    if (rule) {
+      const status = rule.action === "approve" ? "approved" : "denied";
+      const by = { status, by: `rule:${rule.id}`, reason: `rule ${rule.id}: "${rule.pattern}"` } as const;
+      const { patch, event } = resolution(approval, by, now);
+      return { answer: patch, events: [...events, event] };
+    }
     if (agent?.status !== "running") return { events };
     const reason = `waiting for approval ${approval.id}: ${approval.title}`;
     const pause = decideAgentMove(agent, { to: "paused", heldBy: "approval", reason }, now);
@@ -76,8 +103,10 @@ export function decideAsk(approval: NewApproval, now: number) {
 export interface Answer {
   status: "approved" | "denied";
   reason?: string;
-  /** The answering key's id, or "timeout". */
+  /** The answering key's id, "timeout", or "rule:<id>". */
   by: string;
+  /** What a timeout applied (with `by` "timeout"): "kill" also kills the agent. */
+  action?: TimeoutAction;
   /** A merge approval's side to keep (its name, agent id or branch); approving one needs it. */
   choice?: string;
 }
@@ -110,6 +139,30 @@ function chosenSide(approval: ApprovalRecord, answer: Answer): Record<string, un
   return { ...approval.details, choice: side.name };
 }
 
+/** The answer as stored and as evented: the same for a person, a timeout and a rule. */
+function resolution(
+  approval: NewApproval,
+  answer: Answer,
+  now: number,
+  details?: Record<string, unknown>,
+): { patch: ApprovalPatch; event: NewEvent } {
+  const event = approvalEvent("approval.resolved", approval, {
+    status: answer.status,
+    reason: answer.reason ?? null,
+    resolvedBy: answer.by,
+    ...(answer.action ? { action: answer.action } : {}),
+    ...(details ? { choice: details.choice } : {}),
+  });
+  const patch = {
+    status: answer.status,
+    reason: answer.reason ?? null,
+    resolvedBy: answer.by,
+    resolvedAt: now,
+    ...(details ? { details } : {}),
+  };
+  return { patch, event };
+}
+
 /** Answering: once only; the agent goes on when this was the last question it waited on. */
 export function decideAnswer(answer: Answer, now: number) {
   return (
@@ -124,21 +177,13 @@ export function decideAnswer(answer: Answer, now: number) {
       });
     }
     const details = chosenSide(approval, answer);
-    const events = [
-      approvalEvent("approval.resolved", approval, {
-        status: answer.status,
-        reason: answer.reason ?? null,
-        resolvedBy: answer.by,
-        ...(details ? { choice: details.choice } : {}),
-      }),
-    ];
-    const patch = {
-      status: answer.status,
-      reason: answer.reason ?? null,
-      resolvedBy: answer.by,
-      resolvedAt: now,
-      ...(details ? { details } : {}),
-    };
+    const { patch, event } = resolution(approval, answer, now, details);
+    const events = [event];
+    if (agent && answer.action === "kill" && !FINISHED_AGENT_STATUSES.has(agent.status)) {
+      const reason = `approval ${approval.id} timed out: its timeout kills the agent`;
+      const kill = decideAgentMove(agent, { to: "killed", heldBy: null, reason }, now);
+      return { patch, agent: kill.patch, events: [...events, ...kill.events] };
+    }
     const waiting = agent?.status === "paused" && agent.heldBy === "approval" && otherPending === 0;
     if (!agent || !waiting) return { patch, events };
     // Its swarm was paused meanwhile: the agent stays paused, held by nothing, so the swarm's

@@ -7,6 +7,7 @@ import {
   UsageReportSchema,
 } from "../domain/agent.ts";
 import type { ApprovalRecord } from "../domain/approval.ts";
+import type { ApprovalSettings } from "../domain/approval-context.ts";
 import type { BudgetRecord, Currency } from "../domain/budget.ts";
 import { ConcurrencyConflictError, DashError, InvalidTransitionError } from "../domain/errors.ts";
 import type { EventRecord, EventType } from "../domain/event.ts";
@@ -18,6 +19,9 @@ import type { CallAsk } from "../safety/call-admission.ts";
 import type { CallAdmitted, CallSettled } from "../storage/call-store.ts";
 import type { BudgetPatch, Change, Store, WriteResult } from "../storage/store.ts";
 import { decideAdvance } from "./advance.ts";
+import { gatherContext } from "./approval-context.ts";
+import { decideEscalation, timeoutAnswer } from "./approval-deadlines.ts";
+import { matchingRule } from "./approval-rules.ts";
 import { type Answer, type ApprovalAsk, decideAnswer, decideAsk, draftApproval } from "./approvals.ts";
 import { type BudgetTarget, budgetEntity, firstBudget, projectBudgetId } from "./budget-targets.ts";
 import { decideRelease, decideStart, decideUsage } from "./metering.ts";
@@ -259,15 +263,34 @@ export class Lifecycle {
     return this.commit(this.store.updateSwarm(id, () => ({ patch: {}, events })));
   }
 
-  /** Raises an approval request; a running agent it is about waits paused (core/approvals.ts). */
+  /** config `approvals` (the ApprovalTimer sets it): the timeout action of requests that name none. */
+  approvalSettings: ApprovalSettings = { onTimeout: "deny" };
+
+  /**
+   * Raises an approval request with its context (core/approval-context.ts): a matching rule
+   * answers it at once, else a running agent it is about waits paused (core/approvals.ts).
+   */
   async requestApproval(ask: ApprovalAsk): Promise<ApprovalRecord> {
-    const approval = draftApproval(ask, this.now());
-    return this.commit(this.store.insertApproval(approval, decideAsk(approval, this.now())));
+    const approval = draftApproval(ask, this.now(), this.approvalSettings.onTimeout);
+    const { context, swarmId } = await gatherContext(this.store, approval, ask.home);
+    Object.assign(approval, { context, swarmId });
+    const rule = await matchingRule(this.store, approval);
+    return this.commit(this.store.insertApproval(approval, decideAsk(approval, this.now(), rule)));
   }
 
-  /** Approves or denies a pending request (a timeout denies); its agent goes on. */
+  /** Approves or denies a pending request; its agent goes on. */
   async answerApproval(id: string, answer: Answer): Promise<ApprovalRecord> {
     return this.commit(this.store.updateApproval(id, decideAnswer(answer, this.now())));
+  }
+
+  /** A request nobody answered in time: its `onTimeout` applies (deny, approve, or kill its agent). */
+  async timeOutApproval(approval: ApprovalRecord): Promise<ApprovalRecord> {
+    return this.answerApproval(approval.id, timeoutAnswer(approval));
+  }
+
+  /** `approval.escalated` for a request unanswered `afterSeconds`, once (approval-deadlines.ts). */
+  async escalateApproval(id: string, afterSeconds: number): Promise<ApprovalRecord> {
+    return this.commit(this.store.updateApproval(id, decideEscalation(this.now(), afterSeconds)));
   }
 
   /** Refused state-machine moves since start, by `entity:from->to` (for tests and /metrics). */

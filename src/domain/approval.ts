@@ -1,11 +1,13 @@
 import { z } from "zod";
+import { type ApprovalContext, ApprovalContextSchema, TimeoutActionSchema } from "./approval-context.ts";
 import { LIMITS } from "./limits.ts";
 import { boundedJsonObject } from "./validate.ts";
 
 /**
  * Approval gates (issue 9): a question for a person. An agent asks with its token, or a budget
  * action asks whether a paused swarm may go on; the agent waits paused (held by "approval") until
- * someone answers or the request times out, which counts as denied.
+ * someone answers or the request times out: denied, approved or its agent killed, as the request
+ * (or config `approvals.onTimeout`) says. A rule may answer it at once (approval-rule.ts).
  */
 export const ApprovalStatusSchema = z.enum(["pending", "approved", "denied"]);
 export type ApprovalStatus = z.infer<typeof ApprovalStatusSchema>;
@@ -20,14 +22,20 @@ export interface ApprovalRecord {
   title: string;
   details: Record<string, unknown>;
   status: ApprovalStatus;
-  /** Why it was answered so: the person's words, or "timed out". */
+  /** What the server gathered for the person deciding (null on requests older than it). */
+  context: ApprovalContext | null;
+  /** What its deadline does if nobody answers. */
+  onTimeout: z.infer<typeof TimeoutActionSchema>;
+  /** Why it was answered so: the person's words, "timed out …", or the rule's. */
   reason: string | null;
-  /** The key id that answered, or "timeout". */
+  /** The key id that answered, "timeout", or "rule:<rule id>". */
   resolvedBy: string | null;
   createdAt: number;
   updatedAt: number;
   expiresAt: number;
   resolvedAt: number | null;
+  /** When `approval.escalated` fired for it (once), or null. */
+  escalatedAt: number | null;
   version: number;
 }
 
@@ -38,8 +46,10 @@ export const RequestApprovalSchema = z.strictObject({
   agentId: z.ulid().optional(),
   title: z.string().trim().min(1).max(LIMITS.title),
   details: boundedJsonObject(LIMITS.details).optional(),
-  /** Unanswered this long, it is denied (and the agent goes on with the answer no). */
+  /** Unanswered this long, `onTimeout` applies (and the agent goes on with that answer). */
   timeoutSeconds: z.number().int().min(1).max(86_400).default(DEFAULT_APPROVAL_TIMEOUT_S),
+  /** Deny (the default unless config `approvals.onTimeout` says otherwise), approve, or kill the agent. */
+  onTimeout: TimeoutActionSchema.optional(),
 });
 export type RequestApproval = z.infer<typeof RequestApprovalSchema>;
 
@@ -63,6 +73,10 @@ export const ApprovalResponseSchema = z.object({
   createdAt: z.iso.datetime(),
   expiresAt: z.iso.datetime(),
   resolvedAt: z.iso.datetime().nullable(),
+  // Optional: the dashboard makes pending approvals from their events, which carry no such fields.
+  context: ApprovalContextSchema.nullable().optional(),
+  onTimeout: TimeoutActionSchema.optional(),
+  escalatedAt: z.iso.datetime().nullable().optional(),
   version: z.number().int().positive(),
 });
 export type ApprovalResponse = z.infer<typeof ApprovalResponseSchema>;
@@ -85,6 +99,9 @@ export function toApprovalResponse(a: ApprovalRecord): ApprovalResponse {
     createdAt: iso(a.createdAt),
     expiresAt: iso(a.expiresAt),
     resolvedAt: a.resolvedAt === null ? null : iso(a.resolvedAt),
+    context: a.context,
+    onTimeout: a.onTimeout,
+    escalatedAt: a.escalatedAt === null ? null : iso(a.escalatedAt),
     version: a.version,
   };
 }

@@ -7,6 +7,7 @@ import mergeApprovals from "../../migrations/006_merge_approvals.sql" with { typ
 import modelCalls from "../../migrations/007_model_calls.sql" with { type: "text" };
 import nodes from "../../migrations/008_nodes.sql" with { type: "text" };
 import notifications from "../../migrations/009_notifications.sql" with { type: "text" };
+import approvalRules from "../../migrations/010_approval_rules.sql" with { type: "text" };
 
 /**
  * The migrations this build knows, embedded so the binary needs no `migrations/` folder beside it.
@@ -22,4 +23,5 @@ export const EMBEDDED_MIGRATIONS: ReadonlyArray<{ file: string; text: string }> 
   { file: "007_model_calls.sql", text: modelCalls },
   { file: "008_nodes.sql", text: nodes },
   { file: "009_notifications.sql", text: notifications },
+  { file: "010_approval_rules.sql", text: approvalRules },
 ];

@@ -1,12 +1,11 @@
 import type { AgentRecord } from "../domain/agent.ts";
 import type { ApprovalRecord } from "../domain/approval.ts";
 import { notFound } from "../domain/errors.ts";
-import type { NewEvent } from "../domain/event.ts";
 import { insertEvents, insertRow, type Pg, row, rows, updateRow } from "./postgres-db.ts";
 import { agentById, Params } from "./postgres-reader.ts";
-import { APPROVAL_COLUMNS, approvalFromRow } from "./sqlite-approvals.ts";
+import { APPROVAL_COLUMNS, approvalFromRow, newApprovalRow } from "./sqlite-approvals.ts";
 import { AGENT_COLUMNS } from "./sqlite-rows.ts";
-import type { AgentPatch, ApprovalChange, ApprovalQuery, NewApproval, WriteResult } from "./store.ts";
+import type { ApprovalAskChange, ApprovalChange, ApprovalQuery, NewApproval, WriteResult } from "./store.ts";
 
 /** sqlite-approvals.ts for PostgreSQL: reads, and the two writes (ask, answer) with their agent. */
 
@@ -19,12 +18,18 @@ export async function getApproval(pg: Pg, id: string, lock = false): Promise<App
 
 export async function listApprovals(pg: Pg, query: ApprovalQuery): Promise<ApprovalRecord[]> {
   const p = new Params();
-  const filter = p.where([
-    ["status = ?", query.status],
-    ["swarm_id = ?", query.swarmId],
-    ["agent_id = ?", query.agentId],
-    ["expires_at <= ?", query.expiredAt],
-  ]);
+  const escalated =
+    query.escalated === undefined ? [] : [`escalated_at IS ${query.escalated ? "NOT " : ""}NULL`];
+  const filter = p.where(
+    [
+      ["status = ?", query.status],
+      ["swarm_id = ?", query.swarmId],
+      ["agent_id = ?", query.agentId],
+      ["expires_at <= ?", query.expiredAt],
+      ["created_at <= ?", query.createdBefore],
+    ],
+    escalated,
+  );
   const text = `SELECT * FROM approvals${filter} ORDER BY id DESC LIMIT ${p.add(query.limit ?? 500)}`;
   return (await rows(pg, text, p.values)).map(approvalFromRow);
 }
@@ -41,22 +46,12 @@ async function agentOf(tx: Pg, id: string | null): Promise<AgentRecord | null> {
 export async function insertApprovalTx(
   tx: Pg,
   approval: NewApproval,
-  decide: (agent: AgentRecord | null) => { agent?: AgentPatch; events: NewEvent[] },
+  decide: (agent: AgentRecord | null) => ApprovalAskChange,
   now: number,
 ): Promise<WriteResult<ApprovalRecord>> {
   const agent = await agentOf(tx, approval.agentId);
   const change = decide(agent);
-  await insertRow(tx, "approvals", {
-    id: approval.id,
-    kind: approval.kind,
-    swarm_id: approval.swarmId,
-    agent_id: approval.agentId,
-    title: approval.title,
-    details: JSON.stringify(approval.details),
-    created_at: approval.createdAt,
-    updated_at: approval.createdAt,
-    expires_at: approval.expiresAt,
-  });
+  await insertRow(tx, "approvals", newApprovalRow(approval, change.answer));
   if (agent && change.agent) await updateRow(tx, "agents", AGENT_COLUMNS, agent, change.agent, now);
   const events = await insertEvents(tx, change.events, now);
   return { record: (await getApproval(tx, approval.id)) as ApprovalRecord, events };

@@ -1,11 +1,13 @@
 import { SQL } from "bun";
 import type { AgentRecord } from "../domain/agent.ts";
+import type { ApprovalRuleRecord } from "../domain/approval-rule.ts";
 import type { BudgetEntity, BudgetRecord } from "../domain/budget.ts";
 import { notFound } from "../domain/errors.ts";
 import type { NewEvent } from "../domain/event.ts";
 import type { SwarmRecord } from "../domain/swarm.ts";
 import type { ChainBudget } from "../safety/budget.ts";
 import type { CallStore } from "./call-store.ts";
+import { deleteRule, insertRule, listRules } from "./postgres-approval-rules.ts";
 import { getApproval, insertApprovalTx, listApprovals, updateApprovalTx } from "./postgres-approvals.ts";
 import { family, lockBudgetChain, reservedIn } from "./postgres-budgets.ts";
 import {
@@ -287,6 +289,18 @@ export class PostgresStore extends PostgresReader implements Store {
 
   async updateApproval(id: string, decide: Parameters<Store["updateApproval"]>[1]) {
     return this.tx((tx) => updateApprovalTx(tx, id, decide, this.now()));
+  }
+
+  async listApprovalRules() {
+    return listRules(await this.ready);
+  }
+
+  async insertApprovalRule(rule: ApprovalRuleRecord) {
+    return insertRule(await this.ready, rule);
+  }
+
+  async deleteApprovalRule(id: string) {
+    return deleteRule(await this.ready, id);
   }
 
   async admitCall(...[call, decide]: Parameters<CallStore["admitCall"]>) {

@@ -1,12 +1,12 @@
 import type { Database, SQLQueryBindings } from "bun:sqlite";
 import type { AgentRecord } from "../domain/agent.ts";
 import type { ApprovalKind, ApprovalRecord, ApprovalStatus } from "../domain/approval.ts";
+import type { ApprovalContext, TimeoutAction } from "../domain/approval-context.ts";
 import { notFound } from "../domain/errors.ts";
-import type { NewEvent } from "../domain/event.ts";
 import { insertEvents, insertRow, updateRow } from "./sqlite-db.ts";
 import { AGENT_COLUMNS, agentFromRow, json, num, numOrNull, type Row, str } from "./sqlite-rows.ts";
 import type {
-  AgentPatch,
+  ApprovalAskChange,
   ApprovalChange,
   ApprovalPatch,
   ApprovalQuery,
@@ -24,6 +24,8 @@ export function approvalFromRow(r: Row): ApprovalRecord {
     agentId: r.agent_id === null ? null : str(r.agent_id),
     title: str(r.title),
     details: json(r.details) as Record<string, unknown>,
+    context: json(r.context) as ApprovalContext | null,
+    onTimeout: r.on_timeout as TimeoutAction,
     status: r.status as ApprovalStatus,
     reason: r.reason === null ? null : str(r.reason),
     resolvedBy: r.resolved_by === null ? null : str(r.resolved_by),
@@ -31,6 +33,7 @@ export function approvalFromRow(r: Row): ApprovalRecord {
     updatedAt: num(r.updated_at),
     expiresAt: num(r.expires_at),
     resolvedAt: numOrNull(r.resolved_at),
+    escalatedAt: numOrNull(r.escalated_at),
     version: num(r.version),
   };
 }
@@ -41,6 +44,7 @@ export const APPROVAL_COLUMNS: Record<string, [string, ((v: unknown) => unknown)
   resolvedBy: ["resolved_by"],
   resolvedAt: ["resolved_at"],
   details: ["details", (v) => JSON.stringify(v)],
+  escalatedAt: ["escalated_at"],
 };
 
 export function getApproval(db: Database, id: string): ApprovalRecord | null {
@@ -60,6 +64,8 @@ export function listApprovals(db: Database, query: ApprovalQuery): ApprovalRecor
   add("swarm_id = ?", query.swarmId);
   add("agent_id = ?", query.agentId);
   add("expires_at <= ?", query.expiredAt);
+  add("created_at <= ?", query.createdBefore);
+  if (query.escalated !== undefined) where.push(`escalated_at IS ${query.escalated ? "NOT " : ""}NULL`);
   const sql = `SELECT * FROM approvals ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`;
   return db
     .query<Row, SQLQueryBindings[]>(sql)
@@ -74,26 +80,41 @@ function agentOf(db: Database, id: string | null): AgentRecord | null {
   return agentFromRow(row);
 }
 
-/** Inserts the approval and what `decide` does to its agent (pause it), in the caller's transaction. */
-export function insertApprovalTx(
-  db: Database,
-  approval: NewApproval,
-  decide: (agent: AgentRecord | null) => { agent?: AgentPatch; events: NewEvent[] },
-  now: number,
-): WriteResult<ApprovalRecord> {
-  const agent = agentOf(db, approval.agentId);
-  const change = decide(agent);
-  insertRow(db, "approvals", {
+/** The approvals row of a new request, answered already when a rule answered it (`answer`). */
+export function newApprovalRow(approval: NewApproval, answer: ApprovalAskChange["answer"]) {
+  return {
     id: approval.id,
     kind: approval.kind,
     swarm_id: approval.swarmId,
     agent_id: approval.agentId,
     title: approval.title,
     details: JSON.stringify(approval.details),
+    context: approval.context === null ? null : JSON.stringify(approval.context),
+    on_timeout: approval.onTimeout,
     created_at: approval.createdAt,
     updated_at: approval.createdAt,
     expires_at: approval.expiresAt,
-  });
+    ...(answer
+      ? {
+          status: answer.status ?? "pending",
+          reason: answer.reason ?? null,
+          resolved_by: answer.resolvedBy ?? null,
+          resolved_at: answer.resolvedAt ?? null,
+        }
+      : {}),
+  };
+}
+
+/** Inserts the approval and what `decide` does to its agent (pause it), in the caller's transaction. */
+export function insertApprovalTx(
+  db: Database,
+  approval: NewApproval,
+  decide: (agent: AgentRecord | null) => ApprovalAskChange,
+  now: number,
+): WriteResult<ApprovalRecord> {
+  const agent = agentOf(db, approval.agentId);
+  const change = decide(agent);
+  insertRow(db, "approvals", newApprovalRow(approval, change.answer));
   if (agent && change.agent) updateRow(db, "agents", AGENT_COLUMNS, agent, change.agent, now);
   const events = insertEvents(db, change.events, now);
   return { record: getApproval(db, approval.id) as ApprovalRecord, events };

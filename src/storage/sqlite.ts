@@ -1,5 +1,6 @@
 import type { Database } from "bun:sqlite";
 import type { AgentRecord } from "../domain/agent.ts";
+import type { ApprovalRuleRecord } from "../domain/approval-rule.ts";
 import type { BudgetEntity, BudgetRecord } from "../domain/budget.ts";
 import { notFound } from "../domain/errors.ts";
 import type { NewEvent } from "../domain/event.ts";
@@ -7,6 +8,7 @@ import type { SwarmRecord } from "../domain/swarm.ts";
 import type { ChainBudget } from "../safety/budget.ts";
 import type { CallStore } from "./call-store.ts";
 import { migrateUp } from "./migrate.ts";
+import { deleteRule, insertRule, listRules } from "./sqlite-approval-rules.ts";
 import { getApproval, insertApprovalTx, listApprovals, updateApprovalTx } from "./sqlite-approvals.ts";
 import { BUDGET_COLUMNS, budgetToRow } from "./sqlite-budget-rows.ts";
 import { budgetChain, family, reservedIn } from "./sqlite-budgets.ts";
@@ -226,6 +228,18 @@ export class SqliteStore extends SqliteReader implements Store {
 
   async updateApproval(id: string, decide: Parameters<Store["updateApproval"]>[1]) {
     return immediate(this.db, () => updateApprovalTx(this.db, id, decide, this.now()));
+  }
+
+  async listApprovalRules() {
+    return listRules(this.db);
+  }
+
+  async insertApprovalRule(rule: ApprovalRuleRecord) {
+    return insertRule(this.db, rule);
+  }
+
+  async deleteApprovalRule(id: string) {
+    return deleteRule(this.db, id);
   }
 
   async meterAgent(id: string, decide: (agent: AgentRecord, chain: ChainBudget[]) => MeterChange) {

@@ -1,6 +1,7 @@
 import type { AgentRecord } from "../domain/agent.ts";
 import type { ApiKeyRecord } from "../domain/api-key.ts";
 import type { ApprovalRecord, ApprovalStatus } from "../domain/approval.ts";
+import type { ApprovalRuleRecord } from "../domain/approval-rule.ts";
 import type { BudgetEntity, BudgetRecord } from "../domain/budget.ts";
 import type { EventRecord, EventType, NewEvent } from "../domain/event.ts";
 import type { AgentStatus, SwarmStatus } from "../domain/states.ts";
@@ -96,10 +97,13 @@ export interface Store extends CallStore {
 
   getApproval(id: string): Promise<ApprovalRecord | null>;
   listApprovals(query?: ApprovalQuery): Promise<ApprovalRecord[]>;
-  /** Adds an approval; `decide` sees its agent (if any) and says how it changes (it waits paused). */
+  /**
+   * Adds an approval; `decide` sees its agent (if any) and says how it changes (it waits paused),
+   * or answers it at once (`answer`: a rule's).
+   */
   insertApproval(
     approval: NewApproval,
-    decide: (agent: AgentRecord | null) => { agent?: AgentPatch; events: NewEvent[] },
+    decide: (agent: AgentRecord | null) => ApprovalAskChange,
   ): Promise<WriteResult<ApprovalRecord>>;
   /** Answers an approval; `decide` also sees how many other questions its agent still waits on. */
   updateApproval(
@@ -111,6 +115,12 @@ export interface Store extends CallStore {
       swarmActive: boolean,
     ) => ApprovalChange,
   ): Promise<WriteResult<ApprovalRecord>>;
+  /** Standing answers to approval requests (domain/approval-rule.ts), oldest first. */
+  listApprovalRules(): Promise<ApprovalRuleRecord[]>;
+  /** Adds a rule; a second one for the same swarm and pattern is refused (CONFLICT). */
+  insertApprovalRule(rule: ApprovalRuleRecord): Promise<ApprovalRuleRecord>;
+  /** Removes a rule; returns it, or null when there was none. */
+  deleteApprovalRule(id: string): Promise<ApprovalRuleRecord | null>;
 
   insertApiKey(key: ApiKeyRecord): Promise<void>;
   findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>;
@@ -160,6 +170,10 @@ export interface ApprovalQuery {
   agentId?: string;
   /** Only those whose deadline is at or before this time. */
   expiredAt?: number;
+  /** Only those asked at or before this time. */
+  createdBefore?: number;
+  /** false: only those not escalated yet. */
+  escalated?: boolean;
   limit?: number;
 }
 
@@ -197,11 +211,18 @@ export interface MeterChange {
 
 export type NewApproval = Omit<
   ApprovalRecord,
-  "status" | "reason" | "resolvedBy" | "resolvedAt" | "updatedAt" | "version"
+  "status" | "reason" | "resolvedBy" | "resolvedAt" | "escalatedAt" | "updatedAt" | "version"
 >;
 export type ApprovalPatch = Partial<
-  Pick<ApprovalRecord, "status" | "reason" | "resolvedBy" | "resolvedAt" | "details">
+  Pick<ApprovalRecord, "status" | "reason" | "resolvedBy" | "resolvedAt" | "details" | "escalatedAt">
 >;
+
+export interface ApprovalAskChange {
+  agent?: AgentPatch;
+  events: NewEvent[];
+  /** Answered as it is asked (by a rule): the row is inserted answered. */
+  answer?: ApprovalPatch;
+}
 
 export interface ApprovalChange extends Change<ApprovalPatch> {
   agent?: AgentPatch;

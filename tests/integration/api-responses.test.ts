@@ -210,6 +210,21 @@ const CASES: Record<string, Case> = {
     key: "write",
     build: async () => ({ ...(await asked()), body: { reason: "not now" } }),
   },
+  "GET /api/approvals/rules": { key: "admin", build: async () => ({}) },
+  "POST /api/approvals/rules": {
+    key: "admin",
+    build: async () => ({ body: { action: "approve", match: `run tests ${newId()}*` } }),
+  },
+  "DELETE /api/approvals/rules/:id": {
+    key: "admin",
+    build: async () => {
+      const [, rule] = await api.json<{ id: string }>("POST", "/api/approvals/rules", keys.admin, {
+        action: "deny",
+        match: `drop ${newId()}`,
+      });
+      return { params: { id: rule.id } };
+    },
+  },
   "GET /api/notifications": {
     key: "admin",
     build: async () => {

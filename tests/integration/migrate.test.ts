@@ -58,6 +58,7 @@ describe("migrations", () => {
       "_migrations",
       "agents",
       "api_keys",
+      "approval_rules",
       "approvals",
       "budgets",
       "events",

@@ -160,7 +160,9 @@ describe("notifications", () => {
     process.env.DASH_NOTIFY_FILE = file;
     const { sinks } = await loadPlugins([join(ROOT, "examples", "plugins", "file-sink.ts")], t.dir);
     const bad = new Notifier(t.store, t.bus, fast, sinks, quiet);
-    await expect(bad.start({ x: { plugin: "nope", format: "json" } })).rejects.toThrow('names the plugin "nope"');
+    await expect(bad.start({ x: { plugin: "nope", format: "json" } })).rejects.toThrow(
+      'names the plugin "nope"',
+    );
     notifier = new Notifier(t.store, t.bus, fast, sinks, quiet);
     await notifier.start({ audit: { plugin: "jsonl-file", events: ["swarm.created"], format: "json" } });
     const { swarm } = await createSwarm("audited");

@@ -408,6 +408,8 @@ for (const kind of KINDS) {
         agentId,
         title,
         details: { title },
+        context: null,
+        onTimeout: "deny" as const,
         createdAt: now,
         expiresAt: now + 1000,
       });

@@ -136,6 +136,9 @@ test("choice: needed to approve a merge, one of its sides; refused on other kind
     updatedAt: 0,
     expiresAt: 1,
     resolvedAt: null,
+    context: null,
+    onTimeout: "deny",
+    escalatedAt: null,
     version: 1,
   });
   const answer = (kind: ApprovalRecord["kind"], status: "approved" | "denied", choice?: string) =>

@@ -60,6 +60,7 @@ if (missing && process.env.CI) {
       "_migrations",
       "agents",
       "api_keys",
+      "approval_rules",
       "approvals",
       "budgets",
       "events",

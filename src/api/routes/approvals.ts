@@ -12,6 +12,7 @@ import {
 import { DashError, notFound } from "../../domain/errors.ts";
 import { MergeOutcomeSchema } from "../../domain/merge.ts";
 import { type ApiDeps, defineRoute } from "../route.ts";
+import { approvalRuleRoutes } from "./approval-rules.ts";
 
 const ListQuery = z.strictObject({
   status: ApprovalStatusSchema.optional(),
@@ -93,6 +94,7 @@ function answerRoute(verb: "approve" | "deny", status: "approved" | "denied") {
 }
 
 export const approvalRoutes = [
+  ...approvalRuleRoutes,
   defineRoute({
     method: "GET",
     path: "/api/approvals",
@@ -124,7 +126,9 @@ export const approvalRoutes = [
     permission: "write",
     agentScoped: true,
     summary:
-      "Ask a person: the agent (an agent's key asks for itself) waits paused until the answer or the timeout",
+      "Ask a person: the agent (an agent's key asks for itself) waits paused until the answer or the " +
+      "timeout (`onTimeout`: deny, approve or kill); the server adds the context to decide on, and a " +
+      "matching rule answers at once",
     body: RequestApprovalSchema,
     response: ApprovalResponseSchema,
     status: 201,
@@ -135,7 +139,8 @@ export const approvalRoutes = [
       }
       const agentId = own ?? body.agentId;
       if (agentId && !(await deps.store.getAgent(agentId))) throw notFound("agent", agentId);
-      const approval = await deps.lifecycle.requestApproval({ ...body, kind: "agent", agentId });
+      const ask = { ...body, kind: "agent" as const, agentId, home: deps.home };
+      const approval = await deps.lifecycle.requestApproval(ask);
       return toApprovalResponse(approval);
     },
   }),
