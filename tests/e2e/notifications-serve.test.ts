@@ -173,3 +173,58 @@ test("a sink naming no events hears what needs a person: an approval, the budget
     await node.proc.exited;
   }
 }, 60_000);
+
+test("an unanswered approval escalates to a second sink with its context; a rule made from it answers the next one at once", async () => {
+  const dir = home(
+    `approvals: { escalateAfter: 1 }\nnotify:\n  backoffMs: 50\n  pollMs: 50\n  sinks:\n    pager: { url: "${receiver.url}", secret: "${SECRET}", events: ["approval.escalated"] }\n`,
+  );
+  receiver.got.length = 0;
+  const node = await serve(dir);
+  try {
+    const swarm = await node.call<{ id: string }>("POST", "/api/swarm", {
+      name: "careful",
+      task: "Ship the release",
+      config: { command: ["sh", "-c", "echo preparing the release; sleep 30"] },
+    });
+    const agent = async () =>
+      (
+        await node.call<{ agents: { id: string; status: string }[] }>(
+          "GET",
+          `/api/agents?swarmId=${swarm.id}`,
+        )
+      ).agents[0];
+    await until(async () => (await agent())?.status === "running", 10_000);
+    await Bun.sleep(300); // its first line is in its log
+    const agentId = (await agent())?.id;
+    const asked = await node.call<{ id: string }>("POST", "/api/approvals", {
+      agentId,
+      title: "Push the tag?",
+    });
+    await until(() => receiver.got.some((r) => r.type === "approval.escalated"), 10_000);
+    const escalated = receiver.got.find((r) => r.type === "approval.escalated");
+    expect(escalated?.signed).toBe(true);
+    const data = escalated?.body.data as {
+      approvalId: string;
+      escalated: boolean;
+      context: Record<string, unknown>;
+    };
+    expect(data.approvalId).toBe(asked.id);
+    expect(data.escalated).toBe(true);
+    expect(data.context).toMatchObject({ task: "Ship the release", onTimeout: { action: "deny" } });
+    expect(JSON.stringify(data.context.log)).toContain("preparing the release");
+    expect(escalated?.body.text).toContain(`dash approvals approve ${asked.id}`);
+    // Answered, then made a rule: the same question from the same swarm is answered by the rule.
+    await node.call("POST", `/api/approvals/${asked.id}/approve`, { reason: "ok to push" });
+    const rule = await node.call<{ id: string }>("POST", "/api/approvals/rules", { from: asked.id });
+    expect(rule.id).toBeTruthy();
+    const again = await node.call<{ status: string; resolvedBy: string }>("POST", "/api/approvals", {
+      agentId,
+      title: "Push the tag?",
+    });
+    expect(again).toMatchObject({ status: "approved", resolvedBy: `rule:${rule.id}` });
+    expect((await agent())?.status).toBe("running");
+  } finally {
+    node.proc.kill();
+    await node.proc.exited;
+  }
+}, 60_000);
