@@ -3,6 +3,7 @@ import { main } from "../../src/cli/index.ts";
 import { EXIT, reportError, runCli } from "../../src/cli/run.ts";
 import { table } from "../../src/cli/style.ts";
 import { DashError } from "../../src/domain/errors.ts";
+import { EMBEDDED_MIGRATIONS } from "../../src/storage/migrations.ts";
 import { captureConsole, tempHome } from "../helpers.ts";
 
 // The CLI in-process (the e2e suite runs the compiled binary): output captured, DASH_HOME temp.
@@ -39,7 +40,7 @@ describe("dash CLI", () => {
     expect(await runCli(main, ["migrate"], "1.2.3")).toBe(EXIT.ok);
     expect(out.join("")).toContain("applied 001 initial_schema");
     expect(await runCli(main, ["migrate"], "1.2.3")).toBe(EXIT.ok);
-    expect(out.join("")).toContain("up to date (version 8)");
+    expect(out.join("")).toContain(`up to date (version ${EMBEDDED_MIGRATIONS.length})`);
     out = [];
     await runCli(main, ["migrate", "--status"], "1.2.3");
     expect(out.join("\n")).toMatch(/001\s+initial_schema\s+applied/);
@@ -48,7 +49,10 @@ describe("dash CLI", () => {
     expect(JSON.parse(out.join("")).migrations[0]).toMatchObject({ version: 1, applied: true });
     out = [];
     await runCli(main, ["migrate", "--rollback", "0", "--json"], "1.2.3");
-    expect(JSON.parse(out.join(""))).toEqual({ rolledBack: [8, 7, 6, 5, 4, 3, 2, 1], target: 0 });
+    expect(JSON.parse(out.join(""))).toEqual({
+      rolledBack: EMBEDDED_MIGRATIONS.map((_, i) => i + 1).reverse(),
+      target: 0,
+    });
     out = [];
     await runCli(main, ["migrate", "--rollback", "0"], "1.2.3");
     expect(out.join("")).toContain("Nothing to roll back");
