@@ -153,6 +153,8 @@ export const ConfigSchema = z.strictObject({
         ]),
     })
     .prefault({}),
+  /** The web dashboard at `/` (src/web/); `dash serve --no-ui` turns it off too. */
+  ui: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
   api: z
     .strictObject({
       keys: z

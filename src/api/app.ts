@@ -115,6 +115,7 @@ export async function startApp(
       },
       corsOrigins: config.cors.origins,
       websocket: config.websocket,
+      ui: config.ui.enabled,
     });
   } catch (error) {
     await notifier?.stop();

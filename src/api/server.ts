@@ -19,6 +19,7 @@ import { healthRoute, metaRoutes, nodesRoute } from "./routes/meta.ts";
 import { notificationRoutes } from "./routes/notifications.ts";
 import { swarmRoutes } from "./routes/swarm.ts";
 import { swarmMergeRoutes } from "./routes/swarm-merge.ts";
+import { webUiRoutes } from "./web-ui.ts";
 import { eventsWebSocket, publishEvents, type SocketData, upgradeEvents } from "./websocket.ts";
 
 /** The route table. Every route declares its permission and schemas; tests walk this list. */
@@ -49,6 +50,8 @@ export interface ServerOptions {
   clock?: () => number;
   /** WS /events: ping interval, and the send buffer past which a slow client is closed. */
   websocket?: { heartbeatMs: number; maxBufferBytes: number };
+  /** Serve the web dashboard at `/` and `/ui/*` (config `ui.enabled`, `--no-ui`); off when omitted. */
+  ui?: boolean;
 }
 
 type BunRequest = Request & { params?: Record<string, string> };
@@ -198,7 +201,7 @@ export function startServer(deps: ApiDeps, options: ServerOptions): DashServer {
     // Bun's own limit answers 413 with no body; keep it well above MAX_BODY_BYTES so readJson
     // (which stops reading there, and checks Content-Length first) answers in the PRD envelope.
     maxRequestBodySize: 1024 * 1024 * 1024,
-    routes: { ...routes, "/gateway/*": gateway },
+    routes: { ...routes, "/gateway/*": gateway, ...(options.ui ? webUiRoutes() : {}) },
     // Requests no route takes: CORS preflights, 405 (with Allow) and 404. Logged like the others.
     websocket: events.handler,
     fetch(request, server) {

@@ -14,9 +14,11 @@ export default defineCommand({
       type: "string",
       description: "Address to bind (default 127.0.0.1; 0.0.0.0 opens it to the network)",
     },
+    ui: { type: "boolean", default: true, description: "Serve the web dashboard at / (--no-ui: off)" },
   },
   async run({ args }) {
-    const config = loadConfig();
+    const loaded = loadConfig();
+    const config = args.ui === false ? { ...loaded, ui: { enabled: false } } : loaded;
     const port = args.port === undefined ? config.server.port : Number(args.port);
     if (!Number.isInteger(port) || port < 0 || port > 65_535) {
       throw new DashError(
