@@ -3,6 +3,8 @@
  * bench/RESULTS.md with the PRD targets next to the figures. Nothing here asserts a time.
  * `--no-write` prints only (a run on a busy or odd machine should not replace the published one).
  */
+
+import { postgresMissing, startPostgres } from "../tests/pg-server.ts";
 import { benchAgents } from "./agents.ts";
 import { benchDashboard } from "./dashboard.ts";
 import { benchDashboardRender } from "./dashboard-render.tsx";
@@ -40,3 +42,5 @@ if (!process.argv.includes("--no-write")) {
   const output = recording.blocks.slice(1).join("\n\n");
   writeSection("bench", `${machineLine()}\n\n### PRD targets\n\n${targets}\n\n### All figures\n\n${output}`);
 }
+// The PostgreSQL benches share one server (tests/pg-server.ts); stopped, it lets this process end.
+if (!postgresMissing()) await (await startPostgres()).stop();
