@@ -2,6 +2,7 @@ import type { EventBus } from "../bus/bus.ts";
 import type { Lifecycle } from "../core/lifecycle.ts";
 import { fromUnits } from "../domain/money.ts";
 import type { MetricsSnapshot } from "../storage/store.ts";
+import { VERSION } from "../version.ts";
 import type { SocketStats } from "./websocket-watch.ts";
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -80,10 +81,25 @@ export class Metrics {
   }
 
   /** The Prometheus text exposition format (version 0.0.4). */
-  render(db: MetricsSnapshot, lifecycle: Lifecycle): string {
+  render(db: MetricsSnapshot, lifecycle: Lifecycle, about: ServerFacts = {}): string {
     const out: string[] = [];
     const family = (name: string, type: string, help: string) =>
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+
+    // Which server this is: several nodes on one database scrape apart by these labels.
+    family("dash_info", "gauge", "This server: its version, store and node (always 1).");
+    out.push(
+      `dash_info{${labels({ version: VERSION, store: about.store ?? "sqlite", node: about.node ?? "" })}} 1`,
+    );
+    if (about.notifications) {
+      family(
+        "dash_notifications",
+        "gauge",
+        "Notifications in the outbox by status (pending, delivered, dead).",
+      );
+      for (const [status, n] of Object.entries(about.notifications))
+        out.push(`dash_notifications{${labels({ status })}} ${n}`);
+    }
 
     family(
       "dash_http_request_duration_seconds",
@@ -138,4 +154,11 @@ export class Metrics {
     out.push(`dash_process_resident_memory_bytes ${process.memoryUsage.rss()}`);
     return `${out.join("\n")}\n`;
   }
+}
+
+/** What /metrics says of the server itself besides the database's figures. */
+export interface ServerFacts {
+  store?: string;
+  node?: string;
+  notifications?: Record<string, number>;
 }

@@ -78,6 +78,14 @@ test("dead ones are listed with their error and delivered again by retry --dead"
   expect(said).toContain("1 notification(s)");
   await until(() => receiver.got.length > before);
   expect((await list()).counts.dead).toBe(0);
+  const metrics = await (
+    await fetch(`${api.server.url.origin}/metrics`, {
+      headers: { authorization: `Bearer ${api.keys.admin}` },
+    })
+  ).text();
+  expect(metrics).toContain('dash_notifications{status="dead"} 0');
+  expect(metrics).toMatch(/dash_notifications\{status="delivered"\} [1-9]/);
+  expect(metrics).toMatch(/dash_info\{version="[^"]+",store="(sqlite|postgres)",node=""\} 1/);
 });
 
 test("retry by id; refusals are clear", async () => {

@@ -108,6 +108,11 @@ test.skipIf(missing !== null && !process.env.CI)(
       expect(statuses).toEqual(["completed", "completed", "completed"]);
       const metrics = await (await fetch(`${origin}/metrics`, { headers })).text();
       expect(metrics).toContain('dash_agents{status="completed"} 3');
+      // Which server answered: several nodes on one database are told apart by these labels.
+      expect(metrics).toMatch(
+        new RegExp(`dash_info\\{version="[^"]+",store="postgres",node="${node.node}"\\} 1`),
+      );
+      expect(metrics).toContain('dash_notifications{status="dead"} 0');
     } finally {
       server.kill("SIGTERM");
       await server.exited;

@@ -55,10 +55,16 @@ export function metaRoutes(table: () => readonly Route[]): Route[] {
       method: "GET",
       path: "/metrics",
       permission: "read",
-      summary: "Prometheus metrics: request durations, agents and swarms by status, events, spend",
+      summary:
+        "Prometheus metrics: this server (version, store, node), request durations, agents and swarms by status, events, spend, notifications",
       response: z.string(),
       async handler({ deps }) {
-        return new Response(deps.metrics.render(await deps.store.metricsSnapshot(), deps.lifecycle), {
+        const about = {
+          store: deps.storeKind ?? "sqlite",
+          node: deps.nodeId ?? "",
+          notifications: await deps.store.notifications.notificationCounts(),
+        };
+        return new Response(deps.metrics.render(await deps.store.metricsSnapshot(), deps.lifecycle, about), {
           headers: { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" },
         });
       },
