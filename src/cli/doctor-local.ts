@@ -4,6 +4,7 @@ import { SqliteStore } from "../storage/sqlite.ts";
 import { openDatabase } from "../storage/sqlite-db.ts";
 import type { Store } from "../storage/store.ts";
 import { type Check, type CheckStatus, type DoctorContext, fail, ok, warn } from "./doctor-checks.ts";
+import { postgresReachable } from "./doctor-postgres.ts";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -56,6 +57,7 @@ export function databaseCheck(ctx: DoctorContext): Check {
     essential: true,
     async run() {
       if (!ctx.config) return warn("not checked: the configuration does not load");
+      if (ctx.config.database.url) return postgresReachable(ctx.config, ctx.config.database.url);
       const path = ctx.config.databasePath;
       if (!existsSync(path)) {
         return warn(`${path} does not exist yet`, "`dash serve` creates it on its first start");

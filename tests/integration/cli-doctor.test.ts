@@ -18,11 +18,13 @@ import { main } from "../../src/cli/index.ts";
 import { EXIT, runCli } from "../../src/cli/run.ts";
 import { installHint } from "../../src/runtimes/install-hints.ts";
 import { INSTALL_HINT } from "../../src/safety/sandbox.ts";
+import { PostgresStore } from "../../src/storage/postgres.ts";
 import { SqliteStore } from "../../src/storage/sqlite.ts";
 import { openDatabase } from "../../src/storage/sqlite-db.ts";
 import { VERSION } from "../../src/version.ts";
 import { testServer } from "../api-helpers.ts";
 import { captureConsole, tempHome } from "../helpers.ts";
+import { newPostgresDatabase, postgresMissing } from "../pg-server.ts";
 
 // `dash doctor` in-process against a real server on a loopback port, with real tools on PATHs
 // made for each case (a folder of symlinks to the real bwrap, git… with one of them left out).
@@ -379,4 +381,31 @@ describe("doctor's parts", () => {
     expect((await term({ TERM: "dumb" })).status).toBe("warn");
     expect((await term({})).detail).toContain("TERM is not set");
   });
+});
+
+describe("the database on PostgreSQL (database.url / DASH_DATABASE_URL)", () => {
+  const pgMissing = postgresMissing();
+  test.skipIf(pgMissing !== null && !process.env.CI)(
+    "reachable: its version and migration; not migrated: a warning; not answering: a failure with the fix",
+    async () => {
+      const home = join(scratch.dir, "pg-home");
+      mkdirSync(home, { recursive: true });
+      const migrated = await newPostgresDatabase();
+      const store = await PostgresStore.open(migrated);
+      await store.end();
+      const [, up] = await report(withKey, { DASH_HOME: home, PATH: tools, DASH_DATABASE_URL: migrated });
+      expect(check(up, "database")).toMatchObject({ status: "ok" });
+      expect(check(up, "database").detail).toMatch(/PostgreSQL \d+.*at migration \d+/);
+      const fresh = await newPostgresDatabase();
+      const [, bare] = await report(withKey, { DASH_HOME: home, PATH: tools, DASH_DATABASE_URL: fresh });
+      expect(check(bare, "database")).toMatchObject({ status: "warn" });
+      expect(check(bare, "database").fix).toContain("dash migrate");
+      const gone = "postgres://dash:secret@127.0.0.1:9/dash";
+      const [code, down] = await report(withKey, { DASH_HOME: home, PATH: tools, DASH_DATABASE_URL: gone });
+      expect(code).toBe(EXIT.failure);
+      expect(check(down, "database")).toMatchObject({ status: "fail" });
+      expect(check(down, "database").fix).toContain("DASH_DATABASE_URL");
+      expect(JSON.stringify(down)).not.toContain("secret");
+    },
+  );
 });
