@@ -30,6 +30,11 @@ export async function postWebhook(
     await response.body?.cancel();
     return;
   }
-  const said = (await response.text().catch(() => "")).slice(0, 200);
+  let said = "";
+  try {
+    said = (await response.text()).slice(0, 200);
+  } catch {
+    // A body cut off mid-way: the status says enough.
+  }
   throw new DeliveryError(`HTTP ${response.status}${said ? `: ${said}` : ""}`);
 }
