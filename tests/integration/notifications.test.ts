@@ -70,10 +70,11 @@ describe("notifications", () => {
     await start();
     receiver.state.failNext = 3;
     const before = receiver.state.attempts;
-    await createSwarm("flaky");
-    await until(() => receiver.got.length >= 1);
-    expect(receiver.state.attempts - before).toBe(4);
-    expect(receiver.got[0]?.attempt).toBe(4);
+    const { swarm } = await createSwarm("flaky");
+    const mine = () => receiver.got.find((r) => (r.body.data as { swarmId?: string }).swarmId === swarm.id);
+    await until(() => mine() !== undefined);
+    expect(receiver.state.attempts - before).toBeGreaterThanOrEqual(4);
+    expect(mine()?.attempt).toBe(4);
   });
 
   test("a receiver that is down for a while gets it once it is back", async () => {
@@ -86,8 +87,9 @@ describe("notifications", () => {
     expect(row?.attempts).toBeGreaterThan(1);
     expect(row?.lastError).toBeTruthy();
     receiver.up();
-    await until(() => receiver.got.length >= 1);
-    expect(receiver.unique().map((r) => r.eventId)).toEqual([row?.eventId as string]);
+    // (A notification an earlier test left pending may arrive too: the outbox is shared.)
+    await until(() => receiver.got.some((r) => r.eventId === row?.eventId));
+    expect(receiver.got.filter((r) => r.eventId === row?.eventId).length).toBeGreaterThanOrEqual(1);
   });
 
   test("past retryForMs it is dead-lettered; a retry delivers it", async () => {
