@@ -17,11 +17,9 @@ export class ApprovalTimer {
     private readonly lifecycle: Lifecycle,
     private readonly everyMs: number,
     private readonly log: Logger,
-    private readonly settings: ApprovalSettings = { onTimeout: "deny" },
-  ) {
-    // The requests this server takes are stored with the configured timeout action.
-    lifecycle.approvalSettings = settings;
-  }
+    /** Only `escalateAfter` is read here: the timeout action is stored with each request. */
+    private readonly settings: Pick<ApprovalSettings, "escalateAfter"> = {},
+  ) {}
 
   async start(): Promise<void> {
     await this.sweep();

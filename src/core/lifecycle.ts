@@ -263,7 +263,7 @@ export class Lifecycle {
     return this.commit(this.store.updateSwarm(id, () => ({ patch: {}, events })));
   }
 
-  /** config `approvals` (the ApprovalTimer sets it): the timeout action of requests that name none. */
+  /** config `approvals` (set by startApp): the timeout action of requests that name none. */
   approvalSettings: ApprovalSettings = { onTimeout: "deny" };
 
   /**

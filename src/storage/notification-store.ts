@@ -63,6 +63,17 @@ export function sinkFromRow(r: Row, patterns: string[]): SinkRecord {
   };
 }
 
+export const SINKS_SELECT = "SELECT * FROM notification_sinks ORDER BY name";
+export const SINK_PATTERNS_SELECT = "SELECT sink, pattern FROM notification_sink_events ORDER BY pattern";
+
+/** Sinks with their patterns, from the rows of both tables (both stores read them alike). */
+export function sinksFromRows(sinks: Row[], patterns: Row[]): SinkRecord[] {
+  const bySink = new Map<string, string[]>();
+  for (const r of patterns)
+    bySink.set(String(r.sink), [...(bySink.get(String(r.sink)) ?? []), String(r.pattern)]);
+  return sinks.map((r) => sinkFromRow(r, bySink.get(String(r.name)) ?? []));
+}
+
 export function notificationFromRow(r: Row): NotificationRecord {
   return {
     id: Number(r.id),

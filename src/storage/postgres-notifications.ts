@@ -6,7 +6,9 @@ import {
   type NotificationStore,
   notificationFromRow,
   SINK_INSERT,
-  sinkFromRow,
+  SINK_PATTERNS_SELECT,
+  SINKS_SELECT,
+  sinksFromRows,
   sinkValues,
 } from "./notification-store.ts";
 import { type Pg, rows, run, transaction } from "./postgres-db.ts";
@@ -39,11 +41,7 @@ export class PostgresNotifications implements NotificationStore {
 
   async listSinks() {
     const pg = await this.ready;
-    const patterns = new Map<string, string[]>();
-    for (const r of await rows(pg, "SELECT sink, pattern FROM notification_sink_events ORDER BY pattern"))
-      patterns.set(String(r.sink), [...(patterns.get(String(r.sink)) ?? []), String(r.pattern)]);
-    const sinks = await rows(pg, "SELECT * FROM notification_sinks ORDER BY name");
-    return sinks.map((r) => sinkFromRow(r, patterns.get(String(r.name)) ?? []));
+    return sinksFromRows(await rows(pg, SINKS_SELECT), await rows(pg, SINK_PATTERNS_SELECT));
   }
 
   async claimNotifications(now: number, leaseUntil: number, limit: number) {

@@ -7,7 +7,9 @@ import {
   type NotificationStore,
   notificationFromRow,
   SINK_INSERT,
-  sinkFromRow,
+  SINK_PATTERNS_SELECT,
+  SINKS_SELECT,
+  sinksFromRows,
   sinkValues,
 } from "./notification-store.ts";
 import { immediate, retryBusy } from "./sqlite-db.ts";
@@ -43,15 +45,10 @@ export class SqliteNotifications implements NotificationStore {
   }
 
   async listSinks() {
-    const patterns = new Map<string, string[]>();
-    for (const r of this.db
-      .query<Row, []>("SELECT sink, pattern FROM notification_sink_events ORDER BY pattern")
-      .all())
-      patterns.set(String(r.sink), [...(patterns.get(String(r.sink)) ?? []), String(r.pattern)]);
-    return this.db
-      .query<Row, []>("SELECT * FROM notification_sinks ORDER BY name")
-      .all()
-      .map((r) => sinkFromRow(r, patterns.get(String(r.name)) ?? []));
+    return sinksFromRows(
+      this.db.query<Row, []>(SINKS_SELECT).all(),
+      this.db.query<Row, []>(SINK_PATTERNS_SELECT).all(),
+    );
   }
 
   async claimNotifications(now: number, leaseUntil: number, limit: number) {

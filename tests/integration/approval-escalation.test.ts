@@ -20,7 +20,8 @@ import { ROOT, until } from "../helpers.ts";
 // request's timeout action (the config default here is "approve", as `approvals.onTimeout` says).
 const { api, s } = await serverWithAgents();
 const quiet = createLogger("error", {}, () => {});
-const timer = new ApprovalTimer(api.t.lifecycle, 100, quiet, { onTimeout: "approve", escalateAfter: 1 });
+api.t.lifecycle.approvalSettings = { onTimeout: "approve", escalateAfter: 1 };
+const timer = new ApprovalTimer(api.t.lifecycle, 100, quiet, { escalateAfter: 1 });
 beforeAll(() => timer.start());
 afterAll(() => timer.stop());
 
@@ -63,7 +64,6 @@ describe("approval context, escalation and timeout actions", () => {
     // here: its answers would reach its own bus, not this server's long polls.)
     const other = api.t.another();
     const otherTimer = new ApprovalTimer(new Lifecycle(other, new EventBus()), 100, quiet, {
-      onTimeout: "approve",
       escalateAfter: 1,
     });
     await otherTimer.start();
