@@ -1,24 +1,9 @@
 import { defineCommand } from "citty";
+import { buildTree, type TreeNode } from "../dashboard/model/agent-tree.ts";
 import type { AgentResponse } from "../domain/agent.ts";
 import type { SwarmResponse } from "../domain/swarm.ts";
 import { clientArgs, clientFor, money, output, status } from "./common.ts";
 import { bold, dim } from "./style.ts";
-
-export interface TreeNode {
-  agent: AgentResponse;
-  children: TreeNode[];
-}
-
-/** Agents nested under their parents; an agent whose parent is missing is a root. */
-export function buildTree(agents: AgentResponse[]): TreeNode[] {
-  const nodes = new Map(agents.map((agent) => [agent.id, { agent, children: [] as TreeNode[] }]));
-  const roots: TreeNode[] = [];
-  for (const node of nodes.values()) {
-    const parent = node.agent.parentId ? nodes.get(node.agent.parentId) : undefined;
-    (parent ? parent.children : roots).push(node);
-  }
-  return roots;
-}
 
 function render(nodes: TreeNode[], prefix: string, lines: string[]): void {
   nodes.forEach((node, i) => {

@@ -196,6 +196,8 @@ export class DashClient {
       { body: { reason, choice } },
     );
 
+  /** The key this client calls with: its permissions say which actions to offer. */
+  whoami = () => this.request("GET", "/api/keys/self", ApiKeySchema);
   listKeys = () => this.request("GET", "/api/keys", ApiKeyListSchema);
   createKey = (input: { name: string; permissions: Permission[]; expiresInDays?: number }) =>
     this.request("POST", "/api/keys", CreatedApiKeySchema, { body: input });

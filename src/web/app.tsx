@@ -1,9 +1,8 @@
 /** @jsxImportSource react */
-import { useEffect, useState, useSyncExternalStore } from "react";
+import { useEffect, useState } from "react";
 import type { DashboardFeed } from "../dashboard/model/feed.ts";
-import { AgentGrid } from "./components/agent-grid.tsx";
-import { ConnectionBadge } from "./components/connection-badge.tsx";
 import { LoginForm } from "./components/login-form.tsx";
+import { Live } from "./live.tsx";
 import { forgetKey, openFeed, savedKey, saveKey } from "./session.ts";
 
 /** The page: the login form until a key works, then the live view of the server. */
@@ -55,26 +54,5 @@ export function App() {
         setKey(null);
       }}
     />
-  );
-}
-
-function Live({ feed, onLogout }: { feed: DashboardFeed; onLogout: () => void }) {
-  const view = useSyncExternalStore(feed.store.subscribe, feed.store.getView);
-  const running = view.agents.filter((a) => a.status === "running").length;
-  return (
-    <div className="app">
-      <header className="top">
-        <h1>◆ Dash</h1>
-        <span className="summary">
-          agents {view.agents.length} ({running} running) · swarms {view.swarms.length}
-        </span>
-        <ConnectionBadge state={view.connection} />
-        <button type="button" onClick={onLogout}>
-          Log out
-        </button>
-      </header>
-      {view.notice ? <p className="notice">{view.notice}</p> : null}
-      <AgentGrid agents={view.agents} swarms={view.swarmsById} />
-    </div>
   );
 }

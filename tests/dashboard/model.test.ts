@@ -133,7 +133,27 @@ describe("approvals", () => {
       expiresAt: asked.expiresAt,
     };
     expect(applyEvent(e, event("approval.requested", budget))).toBe(true);
-    expect(e.approvals.get("AP2")).toMatchObject({ agentId: null, details: {} });
+    expect(e.approvals.get("AP2")).toMatchObject({ agentId: null, details: {}, context: null });
+    // The context the server adds (task, log, spend) and the timeout action come with the event.
+    const context = {
+      task: "ship it",
+      agent: { id: "A1", name: "jarvis", status: "running", costUsd: 0.5 },
+      swarm: null,
+      log: ["compiling"],
+      onTimeout: { action: "kill", at: asked.expiresAt },
+      answer: { approve: "dash approvals approve AP4", deny: "dash approvals deny AP4" },
+    };
+    expect(
+      applyEvent(e, event("approval.requested", { ...asked, approvalId: "AP4", context, onTimeout: "kill" })),
+    ).toBe(true);
+    expect(e.approvals.get("AP4")).toMatchObject({ context, onTimeout: "kill" });
+    // A malformed context is left out; the request still shows.
+    expect(
+      applyEvent(e, event("approval.requested", { ...asked, approvalId: "AP5", context: { task: 1 } })),
+    ).toBe(true);
+    expect(e.approvals.get("AP5")?.context).toBeNull();
+    e.approvals.delete("AP4");
+    e.approvals.delete("AP5");
 
     for (const bad of [
       { ...asked, approvalId: "AP3", kind: "human" },

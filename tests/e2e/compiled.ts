@@ -73,3 +73,13 @@ export function runDash(bin: string, home: string, args: string[], env: Record<s
   });
   return { code: run.exitCode, out: run.stdout.toString(), err: run.stderr.toString() };
 }
+
+/** `api(method, path, body)`: JSON to and from a served binary with a key, throwing on a non-2xx. */
+export function apiCaller(url: () => string | undefined, key: () => string) {
+  return async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers = { authorization: `Bearer ${key()}`, "content-type": "application/json" };
+    const res = await fetch(new URL(path, url()), { method, headers, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+}

@@ -10,7 +10,7 @@ import { git } from "../../src/core/worktrees.ts";
 import type { MergeOutcome } from "../../src/domain/merge.ts";
 import { checkoutState, tempRepo } from "../git-helpers.ts";
 import { tempHome, until } from "../helpers.ts";
-import { compiledDash, type Served, startServe } from "./compiled.ts";
+import { apiCaller, compiledDash, type Served, startServe } from "./compiled.ts";
 import { requireTmux, Tmux } from "./tmux.ts";
 
 requireTmux();
@@ -21,12 +21,10 @@ let served: Served | undefined;
 let session: Tmux | undefined;
 let key = "";
 
-async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
-  const res = await fetch(new URL(path, served?.url), { method, headers, body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
+const api = apiCaller(
+  () => served?.url,
+  () => key,
+);
 
 beforeAll(async () => {
   served = await startServe(await compiledDash(), home.dir);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempHome } from "../helpers.ts";
-import { compiledDash, runDash, type Served, startServe } from "./compiled.ts";
+import { apiCaller, compiledDash, runDash, type Served, startServe } from "./compiled.ts";
 import { detailsName, gridStatus, requireTmux, Tmux } from "./tmux.ts";
 
 // Fails here, loudly, when tmux is missing: CI installs it, so a skip would hide a broken setup.
@@ -21,12 +21,10 @@ let key = "";
 const agents = new Map<string, string>(); // name → id
 const swarmIds: string[] = [];
 
-async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
-  const res = await fetch(new URL(path, served?.url), { method, headers, body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
+const api = apiCaller(
+  () => served?.url,
+  () => key,
+);
 type AgentList = { agents: { id: string; name: string; status: string }[] };
 
 beforeAll(async () => {

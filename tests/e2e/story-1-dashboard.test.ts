@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { shortId } from "../../src/dashboard/model/format.ts";
 import { groupAlive } from "../../src/runtimes/process.ts";
 import { tempHome } from "../helpers.ts";
-import { compiledDash, type Served, startServe } from "./compiled.ts";
+import { apiCaller, compiledDash, type Served, startServe } from "./compiled.ts";
 import { detailsName, gridStatus, requireTmux, Tmux } from "./tmux.ts";
 
 // Fails here, loudly, when tmux is missing: a skip would hide a broken CI setup.
@@ -31,12 +31,10 @@ const SWARMS = [
 ] as const;
 type Agent = { id: string; name: string; status: string; progress: { current: number } };
 
-async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
-  const res = await fetch(new URL(path, served?.url), { method, headers, body: JSON.stringify(body) });
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
+const api = apiCaller(
+  () => served?.url,
+  () => key,
+);
 const listAgents = async () => (await api<{ agents: Agent[] }>("GET", "/api/agents?limit=100")).agents;
 let agents: Agent[] = [];
 

@@ -128,6 +128,17 @@ describe("/api/keys", () => {
     expect(entry?.lastUsedAt).not.toBeNull();
   });
 
+  test("GET /api/keys/self shows the calling key itself: a read key may read only, an admin key anything", async () => {
+    const self = async (key: string) =>
+      ApiKeySchema.parse(await (await api.call("GET", "/api/keys/self", key)).json());
+    expect(await self(keys.read)).toMatchObject({ name: "reader", permissions: ["read"], scope: null });
+    expect(await self(keys.write)).toMatchObject({ name: "writer", permissions: ["read", "write"] });
+    expect((await self(keys.admin)).permissions).toEqual(["admin"]);
+    const text = await (await api.call("GET", "/api/keys/self", keys.read)).text();
+    expect(text).not.toContain(keys.read);
+    await refused(await api.call("GET", "/api/keys/self"), 401, "UNAUTHORIZED");
+  });
+
   test("a revoked key is refused with 401 from then on", async () => {
     const made = CreatedKey.parse(await (await create({ name: "tmp", permissions: ["read"] })).json());
     expect((await api.call("GET", "/api/swarm", made.key)).status).toBe(200);

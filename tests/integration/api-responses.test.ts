@@ -253,6 +253,7 @@ const CASES: Record<string, Case> = {
     },
   },
   "GET /api/keys": { key: "admin", build: async () => ({}) },
+  "GET /api/keys/self": { key: "read", build: async () => ({}) },
   "POST /api/keys": { key: "admin", build: async () => ({ body: { name: "ci", permissions: ["read"] } }) },
   "DELETE /api/keys/:id": {
     key: "admin",

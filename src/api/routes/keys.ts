@@ -18,6 +18,18 @@ const CreateKeyBody = z
 export const keyRoutes = [
   defineRoute({
     method: "GET",
+    path: "/api/keys/self",
+    permission: "read",
+    summary: "The calling key itself (its permissions and scope): what a client may offer to do with it",
+    response: ApiKeySchema,
+    handler({ key }) {
+      // Authenticated routes always have a key; the check keeps the type honest.
+      if (!key) throw new DashError("UNAUTHORIZED", "No API key");
+      return toApiKeyResponse(key);
+    },
+  }),
+  defineRoute({
+    method: "GET",
     path: "/api/keys",
     permission: "admin",
     summary: "List API keys (never the keys themselves)",

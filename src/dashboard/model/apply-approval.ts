@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ApprovalKindSchema, type ApprovalResponse } from "../../domain/approval.ts";
+import { ApprovalContextSchema, TimeoutActionSchema } from "../../domain/approval-context.ts";
 import type { DashEvent } from "../../domain/event.ts";
 
 // Read leniently, like the other events: a malformed one changes nothing.
@@ -22,6 +23,10 @@ export function applyApproval(approvals: Map<string, ApprovalResponse>, event: D
   if (event.type === "approval.requested") {
     const data = Requested.safeParse(event.data).data;
     if (!data || approvals.has(data.approvalId)) return false;
+    // What the person needs to decide (task, log, spend, files): a malformed context is left out alone.
+    const more = event.data as { context?: unknown; onTimeout?: unknown };
+    const context = ApprovalContextSchema.safeParse(more.context).data ?? null;
+    const onTimeout = TimeoutActionSchema.safeParse(more.onTimeout).data;
     approvals.set(data.approvalId, {
       id: data.approvalId,
       kind: data.kind,
@@ -35,6 +40,9 @@ export function applyApproval(approvals: Map<string, ApprovalResponse>, event: D
       createdAt: event.timestamp,
       expiresAt: data.expiresAt,
       resolvedAt: null,
+      context,
+      ...(onTimeout ? { onTimeout } : {}),
+      escalatedAt: null,
       version: 1,
     });
     return true;

@@ -2,7 +2,7 @@ import type { AgentResponse } from "../../domain/agent.ts";
 import type { SortBy } from "../keybindings.ts";
 
 /** Live work first when sorting by status: what an operator watches. */
-const STATUS_ORDER = ["running", "spawning", "paused", "idle", "failed", "killed", "completed"];
+export const STATUS_ORDER = ["running", "spawning", "paused", "idle", "failed", "killed", "completed"];
 
 const byName = (a: AgentResponse, b: AgentResponse) =>
   a.name.localeCompare(b.name) || a.id.localeCompare(b.id);

@@ -1,48 +1,116 @@
 /** @jsxImportSource react */
 import { memo } from "react";
+import type { AgentColumn, AgentTableQuery } from "../../dashboard/model/agent-table.ts";
 import { money } from "../../dashboard/model/format.ts";
-import { sortAgents } from "../../dashboard/model/sort-agents.ts";
 import type { AgentResponse } from "../../domain/agent.ts";
 import type { SwarmResponse } from "../../domain/swarm.ts";
+import { useScrollWindow } from "../hooks/use-scroll-window.ts";
+
+/** Every row is this tall (styles.css says the same), so the window can be computed, not measured. */
+export const ROW_HEIGHT = 32;
+
+const HEADERS: readonly [AgentColumn, string][] = [
+  ["name", "Name"],
+  ["swarm", "Swarm"],
+  ["status", "Status"],
+  ["progress", "Progress"],
+  ["cost", "Cost"],
+];
 
 export interface AgentGridProps {
-  agents: readonly AgentResponse[];
+  rows: readonly AgentResponse[];
   swarms: ReadonlyMap<string, SwarmResponse>;
+  query: AgentTableQuery;
+  selectedId: string | null;
+  onSort: (column: AgentColumn) => void;
+  onSelect: (id: string) => void;
+  onOpen: (id: string) => void;
 }
 
-/** The agent grid: live work first (the terminal dashboard's status order), then by name. */
-export function AgentGrid({ agents, swarms }: AgentGridProps) {
-  const rows = sortAgents(agents, "status");
-  if (rows.length === 0) return <p className="empty">No agents yet.</p>;
+/**
+ * The agent grid: sortable by each column, virtualised (only the rows in view are in the page), a
+ * selected row that j/k move and Enter or a click opens.
+ */
+export function AgentGrid({ rows, swarms, query, selectedId, onSort, onSelect, onOpen }: AgentGridProps) {
+  const selected = selectedId === null ? -1 : rows.findIndex((a) => a.id === selectedId);
+  const { ref, window } = useScrollWindow(rows.length, ROW_HEIGHT, selected);
+  if (rows.length === 0) return <p className="empty">No agents match.</p>;
+  const shown = rows.slice(window.start, window.end);
   return (
-    <table className="grid">
-      <caption>Agents {rows.length}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Swarm</th>
-          <th scope="col">Status</th>
-          <th scope="col">Progress</th>
-          <th scope="col" className="num">
-            Cost
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((agent) => (
-          <AgentRow key={agent.id} agent={agent} swarm={swarms.get(agent.swarmId)?.name ?? "-"} />
-        ))}
-      </tbody>
-    </table>
+    <div className="grid-scroll" ref={ref} data-rows={rows.length}>
+      <table className="grid" aria-rowcount={rows.length + 1}>
+        <thead>
+          <tr>
+            {HEADERS.map(([column, label]) => (
+              <th
+                key={column}
+                scope="col"
+                className={`col-${column}`}
+                aria-sort={query.sortBy !== column ? "none" : query.descending ? "descending" : "ascending"}
+              >
+                <button type="button" onClick={() => onSort(column)}>
+                  {label}
+                  {query.sortBy === column ? (query.descending ? " ▼" : " ▲") : ""}
+                </button>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {window.before > 0 ? <Spacer height={window.before} /> : null}
+          {shown.map((agent, i) => (
+            <AgentRow
+              key={agent.id}
+              agent={agent}
+              index={window.start + i}
+              swarm={swarms.get(agent.swarmId)?.name ?? "-"}
+              selected={agent.id === selectedId}
+              onSelect={onSelect}
+              onOpen={onOpen}
+            />
+          ))}
+          {window.after > 0 ? <Spacer height={window.after} /> : null}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
-function AgentRowView({ agent, swarm }: { agent: AgentResponse; swarm: string }) {
+function Spacer({ height }: { height: number }) {
+  return (
+    <tr className="spacer" style={{ height }}>
+      <td colSpan={HEADERS.length} />
+    </tr>
+  );
+}
+
+interface AgentRowProps {
+  agent: AgentResponse;
+  index: number;
+  swarm: string;
+  selected: boolean;
+  onSelect: (id: string) => void;
+  onOpen: (id: string) => void;
+}
+
+function AgentRowView({ agent, index, swarm, selected, onSelect, onOpen }: AgentRowProps) {
   const percent = Math.round(agent.progress.percentage);
   return (
-    <tr data-agent-id={agent.id} data-status={agent.status}>
-      <td className="name">{agent.name}</td>
-      <td>{swarm}</td>
+    <tr
+      data-agent-id={agent.id}
+      data-status={agent.status}
+      aria-rowindex={index + 2}
+      aria-selected={selected}
+      className={selected ? "selected" : undefined}
+      onClick={() => onSelect(agent.id)}
+      onDoubleClick={() => onOpen(agent.id)}
+    >
+      <td className="name">
+        <button type="button" className="link" onClick={() => onOpen(agent.id)} title={agent.task}>
+          {agent.name}
+        </button>
+      </td>
+      <td className="col-swarm">{swarm}</td>
       <td>
         <span className={`status status-${agent.status}`}>{agent.status}</span>
       </td>
@@ -61,8 +129,14 @@ function AgentRowView({ agent, swarm }: { agent: AgentResponse; swarm: string })
   );
 }
 
-/** A row re-renders only when its agent's version (or its swarm's name) changed. */
+/** A row re-renders only when its agent's version, its swarm's name or its selection changed. */
 const AgentRow = memo(
   AgentRowView,
-  (prev, next) => prev.agent.version === next.agent.version && prev.swarm === next.swarm,
+  (prev, next) =>
+    prev.agent.version === next.agent.version &&
+    prev.swarm === next.swarm &&
+    prev.selected === next.selected &&
+    prev.index === next.index &&
+    prev.onSelect === next.onSelect &&
+    prev.onOpen === next.onOpen,
 );

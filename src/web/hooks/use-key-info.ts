@@ -1,0 +1,30 @@
+import { useEffect, useState } from "react";
+import type { DashClient } from "../../client/client.ts";
+import type { ApiKey } from "../../domain/api-key.ts";
+
+export interface KeyInfo {
+  key: ApiKey | null;
+  /** Kill, pause, resume, scale, answer, merge: the key has "write" (or "admin") and no agent scope. */
+  canAct: boolean;
+}
+
+/**
+ * What the key logged in with may do (GET /api/keys/self), so the page offers only the actions the
+ * server would allow. The server still checks every one: this only hides buttons.
+ */
+export function useKeyInfo(client: DashClient): KeyInfo {
+  const [key, setKey] = useState<ApiKey | null>(null);
+  useEffect(() => {
+    let live = true;
+    client.whoami().then(
+      (k) => live && setKey(k),
+      () => live && setKey(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [client]);
+  const canAct =
+    key !== null && key.scope === null && key.permissions.some((p) => p === "write" || p === "admin");
+  return { key, canAct };
+}
