@@ -11,6 +11,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import type { BunPlugin } from "bun";
 import pkg from "./package.json" with { type: "json" };
 
 export const TARGETS = {
@@ -50,8 +51,10 @@ function nativePresent(target: Target): boolean {
   return existsSync(join(import.meta.dir, "node_modules", "@opentui", `core-${target}`));
 }
 
-export async function buildBinary(target: Target, outfile: string): Promise<void> {
+/** `plugins`: for measuring builds only (bench/web-size.ts builds one without the web dashboard). */
+export async function buildBinary(target: Target, outfile: string, plugins: BunPlugin[] = []): Promise<void> {
   const result = await Bun.build({
+    plugins,
     entrypoints: [join(import.meta.dir, "src/main.ts")],
     minify: true,
     sourcemap: "none",

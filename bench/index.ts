@@ -16,6 +16,7 @@ import { benchNotifySlowReceiver } from "./notify-slow-receiver.ts";
 import { recordConsole } from "./record.ts";
 import { machineLine, writeSection } from "./results.ts";
 import { targetsTable } from "./targets.ts";
+import { benchWebDashboard } from "./web-dashboard.ts";
 import { benchWritePath } from "./write-path.ts";
 import { benchWritePathPostgres } from "./write-path-postgres.ts";
 
@@ -34,6 +35,7 @@ await benchAgents();
 await benchMerge();
 await benchDashboardRender();
 await benchDashboard();
+await benchWebDashboard();
 recording.stop();
 
 const targets = targetsTable();

@@ -22,6 +22,9 @@ import { useKeyInfo } from "./hooks/use-key-info.ts";
 import { useNow } from "./hooks/use-now.ts";
 import { usePageKeys } from "./hooks/use-page-keys.ts";
 
+/** The open agent's log is read this often (see session.ts: requests per minute per key). */
+const LOG_EVERY_MS = 2000;
+
 export interface LiveProps {
   feed: DashboardFeed;
   onLogout: () => void;
@@ -56,7 +59,7 @@ export function Live({ feed, onLogout }: LiveProps) {
     [client],
   );
   const listCalls = useCallback((id: string, limit: number) => client.listCalls(id, { limit }), [client]);
-  const log = useLogTail(readLog, open?.id ?? null, open !== null);
+  const log = useLogTail(readLog, open?.id ?? null, open !== null, LOG_EVERY_MS);
   const calls = useAgentCalls(listCalls, open, open !== null);
   const now = useNow(tab === "approvals");
   const openAgent = useCallback((id: string) => {

@@ -17,5 +17,7 @@ export function openFeed(key: string): DashboardFeed {
   const connection = { url: location.origin, key, keySource: "the login form" };
   // Bound to window (a bare `fetch` called as a method throws); no waiting out 429s in a page.
   const client = new DashClient(connection, ((input, init) => fetch(input, init)) as typeof fetch, 0);
-  return new DashboardFeed(client, new DashboardStore(), { reconnectMs: 1000 });
+  // Budgets at most every 2 s (and the log tail every 2 s): a page stays far under the default
+  // 100 requests a minute per key, however fast events arrive.
+  return new DashboardFeed(client, new DashboardStore(), { reconnectMs: 1000, budgetEveryMs: 2000 });
 }

@@ -34,11 +34,12 @@ export interface AgentGridProps {
 export function AgentGrid({ rows, swarms, query, selectedId, onSort, onSelect, onOpen }: AgentGridProps) {
   const selected = selectedId === null ? -1 : rows.findIndex((a) => a.id === selectedId);
   const { ref, window } = useScrollWindow(rows.length, ROW_HEIGHT, selected);
-  if (rows.length === 0) return <p className="empty">No agents match.</p>;
   const shown = rows.slice(window.start, window.end);
+  // The scroller is always there (empty or not): its scroll and size listeners are set up once.
   return (
     <div className="grid-scroll" ref={ref} data-rows={rows.length}>
-      <table className="grid" aria-rowcount={rows.length + 1}>
+      {rows.length === 0 ? <p className="empty">No agents match.</p> : null}
+      <table hidden={rows.length === 0} className="grid" aria-rowcount={rows.length + 1}>
         <thead>
           <tr>
             {HEADERS.map(([column, label]) => (
