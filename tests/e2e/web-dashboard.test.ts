@@ -59,6 +59,12 @@ if (missing) console.log(`skipping the web dashboard's browser tests: ${missing}
     page.evaluate(
       `document.querySelector(${JSON.stringify(selector)})?.getAttribute(${JSON.stringify(name)}) ?? null`,
     ) as Promise<string | null>;
+  /** Controls a screen reader could not name: no text, no aria-label, no <label>. */
+  const unlabelled = () =>
+    page.evaluate(`[...document.querySelectorAll("button, input, select, [role=tab]")]
+      .filter((e) => !e.closest("dialog:not([open])") && !(e.textContent ?? "").trim()
+        && !e.getAttribute("aria-label") && !(e.labels && e.labels.length))
+      .map((e) => e.outerHTML.slice(0, 80))`) as Promise<string[]>;
   const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`) });
   const press = (key: string) => page.keyboard.press(key as Parameters<Page["keyboard"]["press"]>[0]);
 
@@ -200,6 +206,28 @@ if (missing) console.log(`skipping the web dashboard's browser tests: ${missing}
     await shot("help-1280x800");
     await press("Escape");
     await page.waitForFunction(`!document.querySelector("dialog.help[open]")`, { timeout: WAIT });
+    // p and u pause and resume the selected agent, from the keyboard alone.
+    await press("p");
+    await page.waitForSelector(row("web-2", "paused"), { timeout: WAIT });
+    expect((await api<Agent>("GET", `/api/agents/${byName("web-2").id}`)).status).toBe("paused");
+    await press("u");
+    await page.waitForSelector(row("web-2", "running"), { timeout: WAIT });
+    // The event search: / on the events view, every word must match.
+    await press("3");
+    await press("/");
+    await page.waitForFunction(`document.activeElement?.id === "event-search"`, { timeout: WAIT });
+    await page.keyboard.type("agent.paused web-2");
+    await page.waitForFunction(
+      `(() => { const lis = [...document.querySelectorAll("li[data-event-id]")];
+        return lis.length > 0 && lis.every((li) => li.dataset.type === "agent.paused"); })()`,
+      { timeout: WAIT },
+    );
+    expect(await textOf(".events .count")).toMatch(/^\d+ of \d+ events$/);
+    await shot("events-search-1280x800");
+    await page.click("#event-search", { count: 3 });
+    await press("Backspace");
+    await press("Escape");
+    await press("1");
   }, 60_000);
 
   test("an agent's details show its live log tail and its cost", async () => {
@@ -409,6 +437,7 @@ if (missing) console.log(`skipping the web dashboard's browser tests: ${missing}
         await press(digit);
         await page.waitForSelector(`#tab-${view}[aria-selected="true"]`, { timeout: WAIT });
         await shot(`${view}-${width}x${height}`);
+        expect({ view, unlabelled: await unlabelled() }).toEqual({ view, unlabelled: [] });
       }
     }
     await press("1");
