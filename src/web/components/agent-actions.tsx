@@ -1,6 +1,7 @@
 /** @jsxImportSource react */
 import type { AgentResponse } from "../../domain/agent.ts";
 import { FINISHED_AGENT_STATUSES } from "../../domain/states.ts";
+import { ActionButton } from "./action-button.tsx";
 
 export interface AgentActionHandlers {
   pause: (agent: AgentResponse) => void;
@@ -15,18 +16,18 @@ export function AgentActions({ agent, handlers }: { agent: AgentResponse; handle
   return (
     <div className="actions" role="toolbar" aria-label={`actions on ${agent.name}`}>
       {agent.status === "running" ? (
-        <button type="button" data-action="pause" onClick={() => handlers.pause(agent)}>
+        <ActionButton action="pause" onClick={() => handlers.pause(agent)}>
           Pause <kbd>p</kbd>
-        </button>
+        </ActionButton>
       ) : null}
       {agent.status === "paused" ? (
-        <button type="button" data-action="resume" onClick={() => handlers.resume(agent)}>
+        <ActionButton action="resume" onClick={() => handlers.resume(agent)}>
           Resume <kbd>u</kbd>
-        </button>
+        </ActionButton>
       ) : null}
-      <button type="button" className="danger" data-action="kill" onClick={() => handlers.kill(agent)}>
+      <ActionButton action="kill" tone="danger" onClick={() => handlers.kill(agent)}>
         Kill <kbd>x</kbd>
-      </button>
+      </ActionButton>
     </div>
   );
 }

@@ -3,6 +3,7 @@ import { memo } from "react";
 import { money, timeLeft } from "../../dashboard/model/format.ts";
 import { mergeChoiceOf } from "../../dashboard/model/merge-ask.ts";
 import type { ApprovalResponse } from "../../domain/approval.ts";
+import { ActionButton } from "./action-button.tsx";
 
 export interface ApprovalHandlers {
   /** Each asks first; approving a merge approval names the side to keep. */
@@ -105,18 +106,13 @@ const ApprovalCard = memo(function ApprovalCard({ approval, names, now, actions 
       {actions ? (
         <div className="actions" role="toolbar" aria-label={`answer ${approval.title}`}>
           {merge ? null : (
-            <button
-              type="button"
-              className="primary"
-              data-action="approve"
-              onClick={() => actions.approve(approval)}
-            >
+            <ActionButton action="approve" tone="primary" onClick={() => actions.approve(approval)}>
               Approve
-            </button>
+            </ActionButton>
           )}
-          <button type="button" className="danger" data-action="deny" onClick={() => actions.deny(approval)}>
+          <ActionButton action="deny" tone="danger" onClick={() => actions.deny(approval)}>
             Deny
-          </button>
+          </ActionButton>
         </div>
       ) : (
         <p className="dim">

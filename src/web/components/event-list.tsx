@@ -3,6 +3,7 @@ import { memo, useMemo } from "react";
 import { describeEvent, type EventLine } from "../../dashboard/model/describe-event.ts";
 import { clock } from "../../dashboard/model/format.ts";
 import type { DashEvent } from "../../domain/event.ts";
+import { SearchField } from "./search-field.tsx";
 
 export interface EventListProps {
   events: readonly DashEvent[];
@@ -37,16 +38,13 @@ export function EventList({ events, names, search, onSearch }: EventListProps) {
   return (
     <section className="events" aria-label="events">
       <search className="toolbar">
-        <label>
-          <span className="label">Search</span>
-          <input
-            id="event-search"
-            type="search"
-            placeholder="agent, type, text… ( / )"
-            value={search}
-            onChange={(event) => onSearch(event.target.value)}
-          />
-        </label>
+        <SearchField
+          id="event-search"
+          label="Search"
+          placeholder="agent, type, text… ( / )"
+          value={search}
+          onChange={onSearch}
+        />
         <output className="count" aria-live="polite">
           {words.length === 0 ? `${lines.length} events` : `${matching.length} of ${lines.length} events`}
         </output>

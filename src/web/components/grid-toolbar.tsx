@@ -2,6 +2,7 @@
 import type { AgentTableQuery } from "../../dashboard/model/agent-table.ts";
 import { AGENT_STATUSES } from "../../domain/states.ts";
 import type { SwarmResponse } from "../../domain/swarm.ts";
+import { SearchField } from "./search-field.tsx";
 
 export interface GridToolbarProps {
   query: AgentTableQuery;
@@ -15,16 +16,13 @@ export interface GridToolbarProps {
 export function GridToolbar({ query, swarms, shown, total, onQuery }: GridToolbarProps) {
   return (
     <search className="toolbar">
-      <label>
-        <span className="label">Filter</span>
-        <input
-          id="agent-filter"
-          type="search"
-          placeholder="name, task, model… ( / )"
-          value={query.filter}
-          onChange={(event) => onQuery({ ...query, filter: event.target.value })}
-        />
-      </label>
+      <SearchField
+        id="agent-filter"
+        label="Filter"
+        placeholder="name, task, model… ( / )"
+        value={query.filter}
+        onChange={(filter) => onQuery({ ...query, filter })}
+      />
       <label>
         <span className="label">Status</span>
         <select

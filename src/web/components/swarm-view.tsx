@@ -5,6 +5,7 @@ import { money } from "../../dashboard/model/format.ts";
 import type { AgentResponse } from "../../domain/agent.ts";
 import { FINISHED_SWARM_STATUSES } from "../../domain/states.ts";
 import type { SwarmResponse } from "../../domain/swarm.ts";
+import { ActionButton } from "./action-button.tsx";
 
 export interface SwarmActionHandlers {
   pause: (swarm: SwarmResponse) => void;
@@ -100,14 +101,14 @@ function SwarmActions({ swarm, handlers }: { swarm: SwarmResponse; handlers: Swa
   return (
     <div className="actions" role="toolbar" aria-label={`actions on ${swarm.name}`}>
       {swarm.status === "active" ? (
-        <button type="button" data-action="pause-swarm" onClick={() => handlers.pause(swarm)}>
+        <ActionButton action="pause-swarm" onClick={() => handlers.pause(swarm)}>
           Pause
-        </button>
+        </ActionButton>
       ) : null}
       {swarm.status === "paused" ? (
-        <button type="button" data-action="resume-swarm" onClick={() => handlers.resume(swarm)}>
+        <ActionButton action="resume-swarm" onClick={() => handlers.resume(swarm)}>
           Resume
-        </button>
+        </ActionButton>
       ) : null}
       {swarm.status === "active" ? (
         <form
@@ -134,19 +135,14 @@ function SwarmActions({ swarm, handlers }: { swarm: SwarmResponse; handlers: Swa
         </form>
       ) : null}
       {swarm.status === "completed" ? (
-        <button type="button" data-action="merge" onClick={() => handlers.merge(swarm)}>
+        <ActionButton action="merge" onClick={() => handlers.merge(swarm)}>
           Merge branches
-        </button>
+        </ActionButton>
       ) : null}
       {finished ? null : (
-        <button
-          type="button"
-          className="danger"
-          data-action="destroy"
-          onClick={() => handlers.destroy(swarm)}
-        >
+        <ActionButton action="destroy" tone="danger" onClick={() => handlers.destroy(swarm)}>
           Destroy
-        </button>
+        </ActionButton>
       )}
     </div>
   );
