@@ -126,6 +126,10 @@ describe("spendChart", () => {
     expect(unlimited.top).toBe(1);
     const over = spendChart({ series: [1], spent: 12, allocated: 10, burnRate: 2 });
     expect(over.breach).toBeNull();
+    // $100 allocated over cents of spend: scaled to the spend, the allocation said, not drawn.
+    const far = spendChart({ series: [0.1], spent: 0.5, allocated: 100, burnRate: null });
+    expect(far).toMatchObject({ limitOff: true, limitY: null, top: 0.625 });
+    expect(spendChart({ series: [1], spent: 3, allocated: 5, burnRate: null }).limitOff).toBe(false);
   });
 });
 

@@ -17,6 +17,8 @@ export interface SpendChart {
   nowX: number;
   /** The largest value on the vertical axis. */
   top: number;
+  /** The allocation is so far above the spend that drawing it would flatten the lines: left off. */
+  limitOff: boolean;
 }
 
 export interface SpendChartInput {
@@ -43,7 +45,10 @@ export function spendChart(input: SpendChartInput): SpendChart {
   const pastMs = series.length * slotMs;
   const burnPerMs = burnRate && burnRate > 0 ? burnRate / 60_000 : 0;
   const ahead = spent + burnPerMs * aheadMs;
-  const top = Math.max(allocated, ahead, spent) * 1.1 || 1;
+  const most = Math.max(ahead, spent);
+  // A $100 allocation over $0.50 of spend would draw two flat lines: scale to the spend then.
+  const limitOff = allocated > 0 && most > 0 && allocated > 4 * most;
+  const top = (limitOff ? most * 1.25 : Math.max(allocated, most) * 1.1) || 1;
   const x = (ms: number) => round((ms / (pastMs + aheadMs)) * width);
   const y = (value: number) => round(height - (Math.max(0, value) / top) * height);
   // Spend at the start of the window: what was spent before it, so the line ends at `spent`.
@@ -65,9 +70,10 @@ export function spendChart(input: SpendChartInput): SpendChart {
     height,
     past: points.join(" "),
     projection,
-    limitY: allocated > 0 ? y(allocated) : null,
+    limitY: allocated > 0 && !limitOff ? y(allocated) : null,
     breach,
     nowX,
     top,
+    limitOff,
   };
 }

@@ -34,8 +34,11 @@ export function SpendChart({ series, spent, allocated, burnRate }: SpendChartPro
         {chart.breach ? <circle className="breach" cx={chart.breach.x} cy={chart.breach.y} r={5} /> : null}
       </svg>
       <figcaption>
-        last 5 min · <span className="projection-key">next 5 min at the burn rate</span> ·{" "}
-        <span className="limit-key">allocation</span>
+        $0 – ${chart.top.toFixed(chart.top < 1 ? 3 : 2)} · last 5 min ·{" "}
+        <span className="projection-key">next 5 min at the burn rate</span> ·{" "}
+        <span className="limit-key">
+          {chart.limitOff ? `allocation $${allocated.toFixed(2)}, far above: not drawn` : "allocation"}
+        </span>
       </figcaption>
     </figure>
   );
