@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { Browser, Page } from "puppeteer-core";
 import { launchBrowser } from "../tests/browser.ts";
 import { apiCaller, compiledDash, removeCompiled, startServe } from "../tests/e2e/compiled.ts";
+import { VALUES } from "./record.ts";
 import { printSummaries, summarize } from "./stats.ts";
 import { binarySizes } from "./web-size.ts";
 
@@ -202,6 +203,7 @@ export async function benchWebDashboard(): Promise<void> {
       console.log(
         `web page heap after ${minutes} min: ${mib(last.heap)} (${mib(first.heap)} after the first minute)`,
       );
+      VALUES.set("web page heap growth", (last.heap - first.heap) / 1024 / 1024);
     }
   } finally {
     await browser?.close();
