@@ -47,6 +47,13 @@ describe("DashClient", () => {
     expect((await c.allAgents({ swarmId: swarm.id })).map((a) => a.name)).toEqual(["c-1", "c-2"]);
   });
 
+  test("whoami names the calling key and what it may do", async () => {
+    expect(await client(api.server.url.origin, api.keys.read).whoami()).toMatchObject({
+      name: "reader",
+      permissions: ["read"],
+    });
+  });
+
   test("a server error keeps its code and message; without a key the hint says where keys come from", async () => {
     const missing = await failure(client(api.server.url.origin, api.keys.read).getSwarm("nope"));
     expect([missing.code, missing.message]).toEqual(["NOT_FOUND", "swarm nope not found"]);
