@@ -12,6 +12,7 @@ export const RESULTS_PATH = join(import.meta.dir, "RESULTS.md");
 /** The sections in the order they appear in the file. */
 export const SECTIONS = {
   bench: "Benchmarks (`bun run bench`)",
+  profile: "Where the HTTP API's time goes (`bun bench/profile.ts`)",
   crash: "Crash durability (`bun run stress:crash`)",
   agents: "Concurrent agents (`bun run stress:agents`)",
   soak: "Soak (`bun run soak`)",

@@ -75,6 +75,10 @@ async function stopServer(server: Subprocess): Promise<string> {
 export async function withBenchServer(
   configYaml: string,
   bench: (server: BenchServer) => Promise<void>,
+  /** Flags for bun before the script (`--cpu-prof`, …): bench/profile.ts profiles the server. */
+  bunFlags: string[] = [],
+  /** The entry to run (another checkout's src/main.ts, to profile it as it was). */
+  main = MAIN,
 ): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), "dash-bench-"));
   writeFileSync(join(home, "config.yaml"), configYaml);
@@ -94,7 +98,7 @@ export async function withBenchServer(
   process.once("SIGINT", interrupted);
   process.once("SIGTERM", interrupted);
   try {
-    server = Bun.spawn([process.execPath, MAIN, "serve", "--port", "0", "--host", "127.0.0.1"], {
+    server = Bun.spawn([process.execPath, ...bunFlags, main, "serve", "--port", "0", "--host", "127.0.0.1"], {
       env: { ...env, DASH_HOME: home },
       // stdout carries the admin key, which has no business in bench output; warnings do.
       stdout: "ignore",

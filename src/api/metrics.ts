@@ -69,13 +69,17 @@ export class Metrics {
   }
 
   observeRequest(method: string, route: string, status: number, seconds: number): void {
-    const key = labels({ method, route, status: String(status) });
+    // Found by a plain key on every request; the escaped label text is made once per series.
+    const key = `${method} ${status} ${route}`;
     let series = this.requests.get(key);
     if (!series) {
-      series = { labels: key, counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
+      const text = labels({ method, route, status: String(status) });
+      series = { labels: text, counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
       this.requests.set(key, series);
     }
-    series.counts = series.counts.map((n, i) => (seconds <= (BUCKETS[i] as number) ? n + 1 : n));
+    const { counts } = series;
+    for (let i = 0; i < BUCKETS.length; i++)
+      if (seconds <= (BUCKETS[i] as number)) counts[i] = (counts[i] ?? 0) + 1;
     series.sum += seconds;
     series.count += 1;
   }

@@ -69,7 +69,13 @@ interface Limiters {
  * neighbour's bad script). A known key spends from its own bucket (and, for swarm creation, from
  * a stricter one). /health is never limited, so probes always work.
  */
-async function authorize(route: Route, request: Request, ip: string, deps: ApiDeps, limiters: Limiters) {
+async function authorize(
+  route: Route,
+  request: Request,
+  ip: () => string,
+  deps: ApiDeps,
+  limiters: Limiters,
+) {
   if (route.permission === "public") return { key: null, decision: null };
   let key: Awaited<ReturnType<typeof authenticate>>;
   try {
@@ -79,7 +85,7 @@ async function authorize(route: Route, request: Request, ip: string, deps: ApiDe
     });
   } catch (error) {
     if (!(error instanceof DashError) || error.code !== "UNAUTHORIZED") throw error;
-    const byIp = limiters.ips.take(ip);
+    const byIp = limiters.ips.take(ip());
     throw byIp.allowed ? error : new RateLimitedError(byIp, "failed authentication attempts");
   }
   const general = limiters.keys.take(key.id);
@@ -111,6 +117,7 @@ function requestIdOf(request: Request): string {
 function record(
   deps: ApiDeps,
   request: Request,
+  path: string,
   requestId: string,
   route: string,
   status: number,
@@ -121,7 +128,7 @@ function record(
   return {
     requestId,
     method: request.method,
-    path: new URL(request.url).pathname,
+    path,
     route,
     status,
     ms: Math.round(seconds * 100_000) / 100,
@@ -138,7 +145,8 @@ function wrap(route: Route, deps: ApiDeps, limiters: Limiters, cors: Cors) {
     let decision: Decision | null = null;
     let keyName: string | undefined;
     try {
-      const ip = server.requestIP(request)?.address ?? "unknown";
+      // Only a failed authentication needs the caller's address (its rate limit bucket).
+      const ip = () => server.requestIP(request)?.address ?? "unknown";
       const auth = await authorize(route, request, ip, deps, limiters);
       decision = auth.decision;
       keyName = auth.key?.name;
@@ -161,7 +169,7 @@ function wrap(route: Route, deps: ApiDeps, limiters: Limiters, cors: Cors) {
     })) {
       response.headers.set(name, value);
     }
-    const fields = record(deps, request, requestId, route.path, response.status, started);
+    const fields = record(deps, request, url.pathname, requestId, route.path, response.status, started);
     deps.log.info("request", { ...fields, key: keyName });
     return response;
   };
@@ -227,7 +235,7 @@ export function startServer(deps: ApiDeps, options: ServerOptions): DashServer {
       }
       response.headers.set("X-Request-Id", requestId);
       const route = matches[0]?.path ?? "unmatched";
-      deps.log.info("request", record(deps, request, requestId, route, response.status, started));
+      deps.log.info("request", record(deps, request, path, requestId, route, response.status, started));
       return response;
     },
     error(error) {

@@ -37,14 +37,17 @@ export class Forecaster {
   /** One pass over the budgets in use (swarm budgets of unfinished swarms, agents', projects'). */
   async sample(now = Date.now()): Promise<void> {
     const { store } = this.lifecycle;
-    for (const budget of await store.listBudgets()) {
+    // Sampling starts with the first spend (decideForecast): budgets nothing was spent from, like
+    // every new swarm's, are not read. Whether a sample is due does not depend on progress (only
+    // its projection does), so a budget with nothing new costs no read of its swarm's agents.
+    for (const budget of await store.listBudgets({ spent: true })) {
+      if (!decideForecast(budget, now, null)) continue;
       let progress: number | null = null;
       if (budget.entityType === "swarm") {
         const swarm = await store.getSwarm(budget.entityId);
         if (!swarm || FINISHED_SWARM_STATUSES.has(swarm.status)) continue;
         progress = progressProjection(await store.listAgents({ swarmId: swarm.id }));
       }
-      if (!decideForecast(budget, now, progress)) continue;
       await this.lifecycle.updateBudget(budget, (current: BudgetRecord) => {
         return decideForecast(current, now, progress) ?? { patch: {}, events: [] };
       });

@@ -73,7 +73,14 @@ export class Lifecycle {
     this.now = options.now ?? Date.now;
   }
 
-  async createSwarm(input: CreateSwarmInput): Promise<{ swarm: SwarmRecord; agents: AgentRecord[] }> {
+  /**
+   * A new swarm with its budget and first agents; `start` also moves it to active in the same
+   * transaction (POST /api/swarm: one commit, and no swarm is ever left `creating` by a crash).
+   */
+  async createSwarm(
+    input: CreateSwarmInput,
+    options: { start?: boolean } = {},
+  ): Promise<{ swarm: SwarmRecord; agents: AgentRecord[] }> {
     const parsed = parseOrThrow(CreateSwarmSchema, input, "swarm");
     const parent = parsed.budget?.project
       ? await projectBudgetId(this.store, parsed.budget.project, parsed.budget.currency)
@@ -85,8 +92,11 @@ export class Lifecycle {
       parent,
     );
     checkPlannedAgents(parsed, plan.agents.length, this.max);
+    const start = options.start
+      ? (created: SwarmRecord) => decideSwarmMove(created, { to: "active" }, this.now())
+      : undefined;
     const swarm = await this.commit(
-      this.store.insertSwarm(plan.swarm, plan.budget, plan.agents, plan.events),
+      this.store.insertSwarm(plan.swarm, plan.budget, plan.agents, plan.events, start),
     );
     const agents = plan.agents.map((a) => ({ ...a, version: 1 }));
     return { swarm, agents };

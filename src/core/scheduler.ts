@@ -17,6 +17,9 @@ import { RuntimeControls } from "./runtime-controls.ts";
 import { withChanges } from "./worktree-agents.ts";
 import { workDirOf } from "./worktrees.ts";
 
+/** Idle agents read at a time when looking for ones to start. */
+const IDLE_PAGE = 100;
+
 export interface SchedulerOptions {
   home: string;
   /** Where agents reach this server (DASH_URL). */
@@ -111,10 +114,9 @@ export class Scheduler {
   private async startIdle(): Promise<void> {
     const room = this.options.maxConcurrency - this.keeper.size;
     if (room <= 0) return;
-    const idle = await this.lifecycle.store.listAgents({ status: "idle" });
     const swarms = new Map<string, boolean>();
     let started = 0;
-    for (const agent of idle) {
+    for await (const agent of this.idleAgents()) {
       if (started >= room) return;
       if (!swarms.has(agent.swarmId)) {
         swarms.set(agent.swarmId, (await this.lifecycle.store.getSwarm(agent.swarmId))?.status === "active");
@@ -128,6 +130,20 @@ export class Scheduler {
       await this.launch(spawning);
       // Let requests in between launches: a batch of 100 must not hold the API for seconds.
       await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /**
+   * Idle agents in id order, a page at a time: a wake-up with room for a few agents reads a few
+   * rows, not every queued agent of every swarm (thousands, after a burst of creates).
+   */
+  private async *idleAgents() {
+    let afterId: string | undefined;
+    for (;;) {
+      const page = await this.lifecycle.store.listAgents({ status: "idle", afterId, limit: IDLE_PAGE });
+      yield* page;
+      if (page.length < IDLE_PAGE) return;
+      afterId = page.at(-1)?.id;
     }
   }
 

@@ -4,10 +4,11 @@ import type { ApiKeyRecord } from "../domain/api-key.ts";
 import type { BudgetEntity, BudgetRecord } from "../domain/budget.ts";
 import type { EventRecord } from "../domain/event.ts";
 import type { SwarmRecord } from "../domain/swarm.ts";
+import { KeyCache } from "./key-cache.ts";
 import { insertRow, type Pg, row, rows, transaction } from "./postgres-db.ts";
 import { apiKeyFromRow, apiKeyToRow, budgetFromRow } from "./sqlite-budget-rows.ts";
 import { agentFromRow, eventFromRow, swarmFromRow } from "./sqlite-rows.ts";
-import type { AgentQuery, EventQuery } from "./store.ts";
+import type { AgentQuery, AgentVersion, BudgetQuery, EventQuery } from "./store.ts";
 
 /** Reads by id that the writes also make inside their transactions (with `pg` the transaction). */
 const SWARM_SELECT = `SELECT s.*, (SELECT COUNT(*) FROM agents a WHERE a.swarm_id = s.id) AS agent_count FROM swarms s`;
@@ -71,6 +72,9 @@ export class Params {
 /** The read side of the PostgreSQL store, and API keys (plain rows, no events). */
 export class PostgresReader {
   /** Resolves to the migrated pool (at once for `open`, later for `lazy`). */
+  /** Keys by hash for a second (key-cache.ts): a lookup per request is a round trip here. */
+  private readonly keyCache = new KeyCache();
+
   constructor(protected readonly ready: Promise<SQL>) {}
 
   async getSwarm(id: string) {
@@ -88,6 +92,21 @@ export class PostgresReader {
   }
 
   async listAgents(query: AgentQuery = {}) {
+    return (await this.selectAgents("*", query)).map(agentFromRow);
+  }
+
+  async listAgentVersions(query: AgentQuery = {}) {
+    return (await this.selectAgents("id, version", query)) as unknown as AgentVersion[];
+  }
+
+  async getAgents(ids: readonly string[]) {
+    if (ids.length === 0) return [];
+    const text =
+      "SELECT * FROM agents WHERE id IN (SELECT jsonb_array_elements_text($1::text::jsonb)) ORDER BY id";
+    return (await rows(await this.ready, text, [JSON.stringify(ids)])).map(agentFromRow);
+  }
+
+  private async selectAgents(columns: string, query: AgentQuery) {
     const p = new Params();
     const filter = p.where(
       [
@@ -98,20 +117,23 @@ export class PostgresReader {
       ],
       query.held ? ["held_by IS NOT NULL"] : [],
     );
-    const text = `SELECT * FROM agents${filter} ORDER BY id LIMIT ${p.add(query.limit ?? null)}`;
-    return (await rows(await this.ready, text, p.values)).map(agentFromRow);
+    const text = `SELECT ${columns} FROM agents${filter} ORDER BY id LIMIT ${p.add(query.limit ?? null)}`;
+    return rows(await this.ready, text, p.values);
   }
 
   async getBudget(entityType: BudgetEntity, entityId: string) {
     return budgetOf(await this.ready, entityType, entityId);
   }
 
-  async listBudgets(query: { entityType?: BudgetEntity; entityId?: string } = {}) {
+  async listBudgets(query: BudgetQuery = {}) {
     const p = new Params();
-    const filter = p.where([
-      ["entity_type = ?", query.entityType],
-      ["entity_id = ?", query.entityId],
-    ]);
+    const filter = p.where(
+      [
+        ["entity_type = ?", query.entityType],
+        ["entity_id = ?", query.entityId],
+      ],
+      query.spent ? ["amount_spent > 0"] : [],
+    );
     return (await rows(await this.ready, `SELECT * FROM budgets${filter} ORDER BY id`, p.values)).map(
       budgetFromRow,
     );
@@ -147,8 +169,10 @@ export class PostgresReader {
   }
 
   async findApiKeyByHash(keyHash: string) {
-    const found = await row(await this.ready, "SELECT * FROM api_keys WHERE key_hash = $1", [keyHash]);
-    return found ? apiKeyFromRow(found) : null;
+    return this.keyCache.find(keyHash, async () => {
+      const found = await row(await this.ready, "SELECT * FROM api_keys WHERE key_hash = $1", [keyHash]);
+      return found ? apiKeyFromRow(found) : null;
+    });
   }
 
   async listApiKeys() {
@@ -156,6 +180,7 @@ export class PostgresReader {
   }
 
   async updateApiKey(id: string, patch: { isActive?: boolean; lastUsedAt?: number }) {
+    this.keyCache.forget(id);
     const found = await row(
       await this.ready,
       `UPDATE api_keys SET is_active = COALESCE($1::bigint, is_active), last_used_at = COALESCE($2::bigint, last_used_at)

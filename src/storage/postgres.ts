@@ -161,12 +161,25 @@ export class PostgresStore extends PostgresReader implements Store {
     return transaction(await this.ready, fn);
   }
 
-  async insertSwarm(swarm: NewSwarm, budget: NewBudget, agents: NewAgent[], events: NewEvent[]) {
+  async insertSwarm(
+    swarm: NewSwarm,
+    budget: NewBudget,
+    agents: NewAgent[],
+    events: NewEvent[],
+    start?: (created: SwarmRecord) => Change<SwarmPatch>,
+  ) {
     return this.tx(async (tx) => {
+      const now = this.now();
       await insertRow(tx, "swarms", swarmToRow(swarm));
       await insertRow(tx, "budgets", budgetToRow(budget));
       await insertRows(tx, "agents", agents.map(agentToRow));
-      const committed = await insertEvents(tx, events, this.now());
+      const committed = await insertEvents(tx, events, now);
+      if (start) {
+        const created = (await swarmById(tx, swarm.id)) as SwarmRecord;
+        const change = start(created);
+        await updateRow(tx, "swarms", SWARM_COLUMNS, created, change.patch, now);
+        committed.push(...(await insertEvents(tx, change.events, now)));
+      }
       return { record: (await swarmById(tx, swarm.id)) as SwarmRecord, events: committed };
     });
   }

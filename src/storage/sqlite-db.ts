@@ -8,7 +8,7 @@ import { nextEventId } from "../domain/ids.ts";
 /**
  * Opens a database file the way every Dash process must (DESIGN.md §1, §8): busy_timeout FIRST so
  * that even switching to WAL waits for a writer in another process instead of failing, then WAL,
- * synchronous NORMAL (durable at checkpoints, fast commits), and foreign keys.
+ * synchronous NORMAL (durable at checkpoints, fast commits), temp_store MEMORY, and foreign keys.
  */
 export function openDatabase(path: string, busyTimeoutMs = 5000): Database {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -18,6 +18,9 @@ export function openDatabase(path: string, busyTimeoutMs = 5000): Database {
   // handler for it (seen: two `dash migrate` on one new file), hence the explicit retry.
   retryBusy(() => db.run("PRAGMA journal_mode = WAL"));
   db.run("PRAGMA synchronous = NORMAL");
+  // Savepoints and statement journals in memory, not in temp files: the group commit
+  // (sqlite-group-commit.ts) isolates a failed write of a batch with a savepoint.
+  db.run("PRAGMA temp_store = MEMORY");
   db.run("PRAGMA foreign_keys = ON");
   return db;
 }
@@ -51,17 +54,30 @@ export function immediate<T>(db: Database, fn: () => T): T {
   return retryBusy(() => db.transaction(fn).immediate());
 }
 
+/** Rows per multi-row INSERT: one statement's overhead for many rows, and few distinct statements. */
+const ROWS_PER_INSERT = 16;
+
 /** Inserts events with ids after the newest committed one; call inside an immediate transaction. */
 export function insertEvents(db: Database, events: NewEvent[], now: number): EventRecord[] {
   if (events.length === 0) return [];
   let last = db.query<{ id: string }, []>("SELECT id FROM events ORDER BY id DESC LIMIT 1").get()?.id ?? null;
-  const insert = db.query("INSERT INTO events (id, timestamp, type, source, data) VALUES (?, ?, ?, ?, ?)");
-  return events.map((event) => {
+  const committed = events.map((event) => {
     const id = nextEventId(last, now);
     last = id;
-    insert.run(id, now, event.type, event.source, JSON.stringify(event.data));
     return { ...event, id, timestamp: now };
   });
+  insertRows(
+    db,
+    "events",
+    committed.map((e) => ({
+      id: e.id,
+      timestamp: now,
+      type: e.type,
+      source: e.source,
+      data: JSON.stringify(e.data),
+    })),
+  );
+  return committed;
 }
 
 type Columns = Record<string, [string, ((v: unknown) => unknown)?]>;
@@ -100,7 +116,18 @@ export function updateRow(
 
 /** `INSERT INTO table (<the row's columns>) VALUES (…)`; the statement is cached per column list. */
 export function insertRow(db: Database, table: string, row: Record<string, SQLQueryBindings>): void {
-  const columns = Object.keys(row);
-  const sql = `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`;
-  db.query(sql).run(...Object.values(row));
+  insertRows(db, table, [row]);
+}
+
+/** Rows with the same columns, ROWS_PER_INSERT to a statement (`VALUES (…), (…)`), in order. */
+export function insertRows(db: Database, table: string, rows: Record<string, SQLQueryBindings>[]): void {
+  const first = rows[0];
+  if (!first) return;
+  const columns = Object.keys(first);
+  const tuple = `(${columns.map(() => "?").join(", ")})`;
+  for (let at = 0; at < rows.length; at += ROWS_PER_INSERT) {
+    const chunk = rows.slice(at, at + ROWS_PER_INSERT);
+    const sql = `INSERT INTO ${table} (${columns.join(", ")}) VALUES ${chunk.map(() => tuple).join(", ")}`;
+    db.query(sql).run(...chunk.flatMap((row) => columns.map((c) => row[c] as SQLQueryBindings)));
+  }
 }

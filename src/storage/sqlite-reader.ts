@@ -3,15 +3,19 @@ import type { AgentRecord } from "../domain/agent.ts";
 import type { ApiKeyRecord } from "../domain/api-key.ts";
 import type { BudgetEntity, BudgetRecord } from "../domain/budget.ts";
 import type { SwarmRecord } from "../domain/swarm.ts";
+import { KeyCache } from "./key-cache.ts";
 import { apiKeyFromRow, apiKeyToRow, budgetFromRow } from "./sqlite-budget-rows.ts";
 import { insertRow } from "./sqlite-db.ts";
 import { agentFromRow, eventFromRow, type Row, swarmFromRow } from "./sqlite-rows.ts";
-import type { AgentQuery, EventQuery } from "./store.ts";
+import type { AgentQuery, AgentVersion, BudgetQuery, EventQuery } from "./store.ts";
 
 const SWARM_SELECT = `SELECT s.*, (SELECT COUNT(*) FROM agents a WHERE a.swarm_id = s.id) AS agent_count FROM swarms s`;
 
 /** The read side of the SQLite store, and API keys (plain rows, no events). */
 export class SqliteReader {
+  /** Keys by hash for a second (key-cache.ts): the lookup every authenticated request makes. */
+  private readonly keyCache = new KeyCache();
+
   constructor(readonly db: Database) {}
 
   protected swarm(id: string): SwarmRecord | null {
@@ -49,6 +53,33 @@ export class SqliteReader {
   }
 
   async listAgents(query: AgentQuery = {}) {
+    return this.selectAgents("*", query).map(agentFromRow);
+  }
+
+  async listAgentVersions(query: AgentQuery = {}) {
+    return this.selectAgents("id, version", query) as unknown as AgentVersion[];
+  }
+
+  /** Rows this connection changed (total_changes) and commits of other connections (data_version). */
+  changeMark(): string {
+    const mark = this.db
+      .query<{ c: number; v: number }, []>(
+        "SELECT total_changes() AS c, data_version AS v FROM pragma_data_version",
+      )
+      .get();
+    return `${mark?.c}:${mark?.v}`;
+  }
+
+  async getAgents(ids: readonly string[]) {
+    if (ids.length === 0) return [];
+    // One statement whatever the number of ids (json_each), not one per length of the list.
+    return this.db
+      .query<Row, [string]>("SELECT * FROM agents WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id")
+      .all(JSON.stringify(ids))
+      .map(agentFromRow);
+  }
+
+  private selectAgents(columns: string, query: AgentQuery): Row[] {
     const where: string[] = [];
     const args: SQLQueryBindings[] = [];
     for (const [column, value] of [
@@ -62,23 +93,21 @@ export class SqliteReader {
       args.push(value);
     }
     if (query.held) where.push("held_by IS NOT NULL");
-    const sql = `SELECT * FROM agents${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY id LIMIT ?`;
-    return this.db
-      .query<Row, SQLQueryBindings[]>(sql)
-      .all(...args, query.limit ?? -1)
-      .map(agentFromRow);
+    const sql = `SELECT ${columns} FROM agents${where.length ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY id LIMIT ?`;
+    return this.db.query<Row, SQLQueryBindings[]>(sql).all(...args, query.limit ?? -1);
   }
 
   async getBudget(entityType: BudgetEntity, entityId: string) {
     return this.budget(entityType, entityId);
   }
 
-  async listBudgets(query: { entityType?: BudgetEntity; entityId?: string } = {}) {
+  async listBudgets(query: BudgetQuery = {}) {
     return this.db
-      .query<Row, [string | null, string | null]>(
-        `SELECT * FROM budgets WHERE (?1 IS NULL OR entity_type = ?1) AND (?2 IS NULL OR entity_id = ?2) ORDER BY id`,
+      .query<Row, [string | null, string | null, number]>(
+        `SELECT * FROM budgets WHERE (?1 IS NULL OR entity_type = ?1) AND (?2 IS NULL OR entity_id = ?2)
+         AND (?3 = 0 OR amount_spent > 0) ORDER BY id`,
       )
-      .all(query.entityType ?? null, query.entityId ?? null)
+      .all(query.entityType ?? null, query.entityId ?? null, query.spent ? 1 : 0)
       .map(budgetFromRow);
   }
 
@@ -115,8 +144,10 @@ export class SqliteReader {
   }
 
   async findApiKeyByHash(keyHash: string) {
-    const row = this.db.query<Row, [string]>("SELECT * FROM api_keys WHERE key_hash = ?").get(keyHash);
-    return row ? apiKeyFromRow(row) : null;
+    return this.keyCache.find(keyHash, async () => {
+      const row = this.db.query<Row, [string]>("SELECT * FROM api_keys WHERE key_hash = ?").get(keyHash);
+      return row ? apiKeyFromRow(row) : null;
+    });
   }
 
   async listApiKeys() {
@@ -124,6 +155,7 @@ export class SqliteReader {
   }
 
   async updateApiKey(id: string, patch: { isActive?: boolean; lastUsedAt?: number }) {
+    this.keyCache.forget(id);
     const row = this.db
       .query<Row, SQLQueryBindings[]>(
         `UPDATE api_keys SET is_active = COALESCE(?, is_active), last_used_at = COALESCE(?, last_used_at)

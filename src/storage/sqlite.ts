@@ -20,7 +20,16 @@ import {
   modelSpendRows,
   settleCallTx,
 } from "./sqlite-calls.ts";
-import { immediate, insertEvents, insertRow, openDatabase, retryBusy, updateRow } from "./sqlite-db.ts";
+import {
+  immediate,
+  insertEvents,
+  insertRow,
+  insertRows,
+  openDatabase,
+  retryBusy,
+  updateRow,
+} from "./sqlite-db.ts";
+import { GroupCommit } from "./sqlite-group-commit.ts";
 import { metricsSnapshot } from "./sqlite-metrics.ts";
 import { heartbeatNodeRow, nodeRows } from "./sqlite-nodes.ts";
 import { SqliteNotifications } from "./sqlite-notifications.ts";
@@ -54,6 +63,8 @@ import type {
 /** The SQLite store. Every method body is synchronous; async is the Store contract (see store.ts). */
 export class SqliteStore extends SqliteReader implements Store {
   readonly notifications = new SqliteNotifications(this.db);
+  /** The write path's transactions (those that write events) share COMMITs: sqlite-group-commit.ts. */
+  private readonly writes = new GroupCommit(this.db);
 
   constructor(
     db: Database,
@@ -74,6 +85,7 @@ export class SqliteStore extends SqliteReader implements Store {
   }
 
   close(): void {
+    this.writes.drain();
     this.db.close();
   }
 
@@ -109,19 +121,31 @@ export class SqliteStore extends SqliteReader implements Store {
     }
   }
 
-  async insertSwarm(swarm: NewSwarm, budget: NewBudget, agents: NewAgent[], events: NewEvent[]) {
-    return immediate(this.db, () => {
+  async insertSwarm(
+    swarm: NewSwarm,
+    budget: NewBudget,
+    agents: NewAgent[],
+    events: NewEvent[],
+    start?: (created: SwarmRecord) => Change<SwarmPatch>,
+  ) {
+    return this.writes.write(() => {
       const now = this.now();
       insertRow(this.db, "swarms", swarmToRow(swarm));
       insertRow(this.db, "budgets", budgetToRow(budget));
-      for (const agent of agents) insertRow(this.db, "agents", agentToRow(agent));
+      insertRows(this.db, "agents", agents.map(agentToRow));
       const committed = insertEvents(this.db, events, now);
+      if (start) {
+        const created = this.swarm(swarm.id) as SwarmRecord;
+        const change = start(created);
+        updateRow(this.db, "swarms", SWARM_COLUMNS, created, change.patch, now);
+        committed.push(...insertEvents(this.db, change.events, now));
+      }
       return { record: this.swarm(swarm.id) as SwarmRecord, events: committed };
     });
   }
 
   async insertAgent(agent: NewAgent, decide: (swarm: SwarmRecord, parent: Family | null) => NewEvent[]) {
-    return immediate(this.db, () => {
+    return this.writes.write(() => {
       const swarm = this.swarm(agent.swarmId);
       if (!swarm) throw notFound("swarm", agent.swarmId);
       const events = decide(swarm, agent.parentId ? family(this.db, agent.parentId) : null);
@@ -155,7 +179,7 @@ export class SqliteStore extends SqliteReader implements Store {
     id: string,
     decide: (swarm: SwarmRecord, agents: AgentRecord[], budget: BudgetRecord | null) => SwarmChange | null,
   ) {
-    return immediate(this.db, () => {
+    return this.writes.write(() => {
       const swarm = this.swarm(id);
       if (!swarm) throw notFound("swarm", id);
       const agents = this.db
@@ -177,7 +201,7 @@ export class SqliteStore extends SqliteReader implements Store {
   }
 
   async insertBudget(budget: NewBudget, events: NewEvent[]) {
-    return immediate(this.db, () => {
+    return this.writes.write(() => {
       insertRow(this.db, "budgets", budgetToRow(budget));
       const committed = insertEvents(this.db, events, this.now());
       return { record: this.budget(budget.entityType, budget.entityId) as BudgetRecord, events: committed };
@@ -202,8 +226,8 @@ export class SqliteStore extends SqliteReader implements Store {
     read: () => R | null,
     decide: (current: R) => Change<P>,
     missing: () => Error,
-  ): WriteResult<R> {
-    return immediate(this.db, () => {
+  ): Promise<WriteResult<R>> {
+    return this.writes.write(() => {
       const current = read();
       if (!current) throw missing();
       const { patch, events } = decide(current);
@@ -223,11 +247,11 @@ export class SqliteStore extends SqliteReader implements Store {
   }
 
   async insertApproval(approval: NewApproval, decide: Parameters<Store["insertApproval"]>[1]) {
-    return immediate(this.db, () => insertApprovalTx(this.db, approval, decide, this.now()));
+    return this.writes.write(() => insertApprovalTx(this.db, approval, decide, this.now()));
   }
 
   async updateApproval(id: string, decide: Parameters<Store["updateApproval"]>[1]) {
-    return immediate(this.db, () => updateApprovalTx(this.db, id, decide, this.now()));
+    return this.writes.write(() => updateApprovalTx(this.db, id, decide, this.now()));
   }
 
   async listApprovalRules() {
@@ -243,7 +267,7 @@ export class SqliteStore extends SqliteReader implements Store {
   }
 
   async meterAgent(id: string, decide: (agent: AgentRecord, chain: ChainBudget[]) => MeterChange) {
-    return immediate(this.db, () => {
+    return this.writes.write(() => {
       const agent = this.agent(id);
       if (!agent) throw notFound("agent", id);
       const chain = budgetChain(this.db, agent);
@@ -260,11 +284,11 @@ export class SqliteStore extends SqliteReader implements Store {
   }
 
   async admitCall(...[call, decide]: Parameters<CallStore["admitCall"]>) {
-    return immediate(this.db, () => admitCallTx(this.db, call, decide, this.now()));
+    return this.writes.write(() => admitCallTx(this.db, call, decide, this.now()));
   }
 
   async settleCall(...[id, decide]: Parameters<CallStore["settleCall"]>) {
-    return immediate(this.db, () => settleCallTx(this.db, id, decide, this.now()));
+    return this.writes.write(() => settleCallTx(this.db, id, decide, this.now()));
   }
 
   async getCall(id: string) {

@@ -43,17 +43,37 @@ export interface Store extends CallStore {
   listSwarms(query?: { status?: SwarmStatus }): Promise<SwarmRecord[]>;
   getAgent(id: string): Promise<AgentRecord | null>;
   listAgents(query?: AgentQuery): Promise<AgentRecord[]>;
+  /**
+   * The id and row version of each agent `listAgents(query)` would return, in the same order: every
+   * change of an agent row raises its version, so a row serialised at a version is still that row
+   * (GET /api/agents reuses such rows, see api/agent-pages.ts).
+   */
+  listAgentVersions(query?: AgentQuery): Promise<AgentVersion[]>;
+  /** The agents with these ids, in id order (ids not found are left out). */
+  getAgents(ids: readonly string[]): Promise<AgentRecord[]>;
+  /**
+   * A mark that differs whenever the database may have changed since it was taken (any write, by
+   * this process or another), read without touching a table: a cache made under a mark is valid
+   * while the mark is unchanged. Absent where that is not cheap to know (PostgreSQL).
+   */
+  changeMark?(): string;
   getBudget(entityType: BudgetEntity, entityId: string): Promise<BudgetRecord | null>;
-  listBudgets(query?: { entityType?: BudgetEntity; entityId?: string }): Promise<BudgetRecord[]>;
+  /** `spent`: only budgets something has been spent from (the forecaster samples no other). */
+  listBudgets(query?: BudgetQuery): Promise<BudgetRecord[]>;
   listEvents(query?: EventQuery): Promise<EventRecord[]>;
   /** Units the live agents under a budget hold reserved for their next steps. */
   reservedUnits(budget: BudgetRecord): Promise<number>;
 
+  /**
+   * Adds a swarm with its budget and first agents; `start`, when given, moves the new swarm on in
+   * the same transaction (creating → active), so it is never seen, nor left by a crash, half made.
+   */
   insertSwarm(
     swarm: NewSwarm,
     budget: NewBudget,
     agents: NewAgent[],
     events: NewEvent[],
+    start?: (created: SwarmRecord) => Change<SwarmPatch>,
   ): Promise<WriteResult<SwarmRecord>>;
   /** Adds an agent; `decide` sees its swarm and, for a child, how deep and how many its parent has. */
   insertAgent(
@@ -151,6 +171,17 @@ export interface MetricsSnapshot {
   spend: { id: string; name: string; currency: "USD" | "tokens"; spent: number; allocated: number }[];
   /** Gateway calls by model and outcome. */
   calls: { model: string; status: string; n: number; prompt: number; completion: number; cost: number }[];
+}
+
+export interface BudgetQuery {
+  entityType?: BudgetEntity;
+  entityId?: string;
+  spent?: boolean;
+}
+
+export interface AgentVersion {
+  id: string;
+  version: number;
 }
 
 export interface AgentQuery {

@@ -138,3 +138,11 @@ test("an agent that spends past its USD budget is stopped by the hard stop and n
   const ended = await s.t.store.getSwarm(swarm.id);
   expect(ended?.result).toMatchObject({ outcome: { killed: 1, completed: 0 } });
 });
+
+test("an idle agent queued behind more than a page of idle agents of a swarm not started still starts", async () => {
+  // 100 idle agents first (a swarm still `creating`: not to be started), then one of an active swarm.
+  await s.t.lifecycle.createSwarm({ name: "queued", task: "t", initialAgents: 100 });
+  const { agents } = await s.swarm(sh("true"));
+  const agent = await s.waitFor(agents[0]?.id as string);
+  expect(agent.status).toBe("completed");
+});

@@ -67,6 +67,26 @@ describe("HTTP basics", () => {
     );
     expect([huge.status, await errorCode(huge)]).toEqual([413, "PAYLOAD_TOO_LARGE"]);
   });
+
+  test("a chunked body (no Content-Length) is read as a stream: a small one is taken, one over 10 MB is 413", async () => {
+    const chunked = (parts: string[]) =>
+      fetch(new URL("/api/swarm", api.server.url), {
+        method: "POST",
+        headers: { authorization: `Bearer ${keys.write}`, "content-type": "application/json" },
+        body: new ReadableStream({
+          start(controller) {
+            for (const part of parts) controller.enqueue(new TextEncoder().encode(part));
+            controller.close();
+          },
+        }),
+        duplex: "half",
+      } as RequestInit);
+    const small = await chunked(['{"name":"chunked",', '"task":"t","initialAgents":1}']);
+    expect([small.status, ((await small.json()) as { name: string }).name]).toEqual([201, "chunked"]);
+    const mb = "x".repeat(1024 * 1024);
+    const huge = await chunked(['{"name":"', ...Array.from({ length: 11 }, () => mb), '"}']);
+    expect([huge.status, await errorCode(huge)]).toEqual([413, "PAYLOAD_TOO_LARGE"]);
+  });
 });
 
 describe("swarms over HTTP (PRD §9.1)", () => {

@@ -7,8 +7,9 @@ import { LIMITS } from "../../domain/limits.ts";
 import { AgentStatusSchema } from "../../domain/states.ts";
 import { boundedJsonObject } from "../../domain/validate.ts";
 import { AgentPageSchema } from "../../domain/wire.ts";
+import { agentPagesOf } from "../agent-pages.ts";
 import { defineRoute, type RouteContext } from "../route.ts";
-import { CursorSchema, cutPage, LimitSchema, type MoveBody, MoveBodySchema } from "../schemas.ts";
+import { CursorSchema, LimitSchema, type MoveBody, MoveBodySchema } from "../schemas.ts";
 
 const ListQuery = z.strictObject({
   swarmId: z.ulid().optional(),
@@ -52,9 +53,8 @@ export const agentRoutes = [
     response: AgentPageSchema,
     async handler({ query, deps }) {
       const { cursor, limit, ...filters } = query;
-      const rows = await deps.store.listAgents({ ...filters, afterId: cursor, limit: limit + 1 });
-      const { items, nextCursor } = cutPage(rows, limit);
-      return { agents: items.map(toAgentResponse), nextCursor };
+      const body = await agentPagesOf(deps.store).page(deps.store, { ...filters, afterId: cursor, limit });
+      return new Response(body, { headers: { "Content-Type": body.type } });
     },
   }),
   defineRoute({

@@ -125,9 +125,8 @@ export const swarmRoutes = [
       const config = { ...body.config, ...(allowedPaths ? { allowedPaths } : {}), ...repo };
       // Nothing is written for a swarm whose agents could not start (no N failed agents).
       if (deps.runtimes) assertRunnable(config, deps.runtimes);
-      const { swarm } = await deps.lifecycle.createSwarm({ ...body, config });
-      const active = await deps.lifecycle.moveSwarm(swarm.id, { to: "active" });
-      return respond(deps.store, active);
+      const { swarm } = await deps.lifecycle.createSwarm({ ...body, config }, { start: true });
+      return respond(deps.store, swarm);
     },
   }),
   defineRoute({
