@@ -1,7 +1,8 @@
 import type { Server } from "bun";
+import { allows } from "../domain/api-key.ts";
 import { DashError } from "../domain/errors.ts";
 import { parseOrThrow } from "../domain/validate.ts";
-import { allows, authenticate } from "../safety/api-keys.ts";
+import { authenticate } from "../safety/api-keys.ts";
 import { Cors } from "./cors.ts";
 import { errorResponse, readJson } from "./errors.ts";
 import { gatewayHandler, NO_GATEWAY } from "./gateway/gateway.ts";

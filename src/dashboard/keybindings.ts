@@ -1,4 +1,5 @@
 import { answering, approvalsKey } from "./approval-keys.ts";
+import { cycle, stepSelection } from "./model/selection.ts";
 
 /**
  * Every key of the dashboard (PRD §4.3 and a few more), as a pure function from the UI state and
@@ -110,19 +111,6 @@ export const HELP: readonly (readonly [string, string])[] = [
   ["q / Ctrl+C", "quit"],
 ];
 
-const cycle = <T>(list: readonly T[], current: T, step: number): T =>
-  list[(list.indexOf(current) + step + list.length) % list.length] as T;
-
-/** The id `step` rows from `current` (clamped), or the first/last for ±Infinity. */
-function move(ids: readonly string[], current: string | null, step: number): string | null {
-  if (ids.length === 0) return null;
-  const at = current === null ? -1 : ids.indexOf(current);
-  if (step === Number.NEGATIVE_INFINITY) return ids[0] ?? null;
-  if (step === Number.POSITIVE_INFINITY) return ids.at(-1) ?? null;
-  const from = at < 0 ? (step > 0 ? -1 : ids.length) : at;
-  return ids[Math.min(ids.length - 1, Math.max(0, from + step))] ?? null;
-}
-
 function jumpToMatch(ui: UiState, ctx: KeyContext, forward: boolean): UiState {
   if (ctx.matches.length === 0) return ui;
   const at = ui.eventId === null || ui.autoScroll ? ctx.eventIds.length : ctx.eventIds.indexOf(ui.eventId);
@@ -161,8 +149,12 @@ export function onKey(ui: UiState, key: Key, ctx: KeyContext): KeyResult {
   if (n >= 1 && n <= 4 && key.sequence.length === 1) return { ui: { ...ui, view: VIEWS[n - 1] as View } };
   const onEvents = ui.view === "logs";
   const step = (by: number): UiState => {
-    if (!onEvents) return { ...ui, selectedId: move(ctx.agentIds, ui.selectedId, by) };
-    const eventId = move(ctx.eventIds, ui.autoScroll ? (ctx.eventIds.at(-1) ?? null) : ui.eventId, by);
+    if (!onEvents) return { ...ui, selectedId: stepSelection(ctx.agentIds, ui.selectedId, by) };
+    const eventId = stepSelection(
+      ctx.eventIds,
+      ui.autoScroll ? (ctx.eventIds.at(-1) ?? null) : ui.eventId,
+      by,
+    );
     // Back at the newest event, the stream follows again.
     return { ...ui, eventId, autoScroll: eventId === (ctx.eventIds.at(-1) ?? null) };
   };

@@ -3,6 +3,13 @@ import { z } from "zod";
 export const PermissionSchema = z.enum(["read", "write", "admin"]);
 export type Permission = z.infer<typeof PermissionSchema>;
 
+/** Permissions nest: admin can do what write can, write what read can. */
+const RANK: Record<Permission, number> = { read: 1, write: 2, admin: 3 };
+
+export function allows(granted: readonly Permission[], required: Permission): boolean {
+  return granted.some((p) => RANK[p] >= RANK[required]);
+}
+
 /** `dash_api_key_` + 32 base64url characters (24 random bytes), DESIGN.md §5. */
 export const API_KEY_PATTERN = /^dash_api_key_[A-Za-z0-9_-]{32}$/;
 export const RawApiKeySchema = z

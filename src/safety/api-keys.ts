@@ -3,6 +3,7 @@ import { join } from "node:path";
 import {
   API_KEY_PATTERN,
   type ApiKeyRecord,
+  allows,
   hashApiKey,
   type KeyScope,
   type Permission,
@@ -13,19 +14,14 @@ import type { Store } from "../storage/store.ts";
 
 /**
  * API keys (DESIGN.md §5): `dash_api_key_<32 base64url>`, stored only as SHA-256, shown once.
- * Permissions nest: admin can do what write can, write what read can.
+ * Permissions nest (domain/api-key.ts `allows`): admin can do what write can, write what read can.
  */
-const RANK: Record<Permission, number> = { read: 1, write: 2, admin: 3 };
 /** last_used_at is written at most this often per key, so reads do not become writes. */
 const TOUCH_EVERY_MS = 60_000;
 
 export function generateApiKey(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(24));
   return `dash_api_key_${Buffer.from(bytes).toString("base64url")}`;
-}
-
-export function allows(granted: readonly Permission[], required: Permission): boolean {
-  return granted.some((p) => RANK[p] >= RANK[required]);
 }
 
 export async function createApiKey(

@@ -2,7 +2,9 @@
 import { useCallback, useMemo, useState, useSyncExternalStore } from "react";
 import { useAgentCalls } from "../dashboard/hooks/use-agent-calls.ts";
 import { useLogTail } from "../dashboard/hooks/use-log-tail.ts";
-import { AGENT_COLUMNS, agentRows, DEFAULT_TABLE_QUERY, sortOn } from "../dashboard/model/agent-table.ts";
+import { useNames } from "../dashboard/hooks/use-names.ts";
+import { useNow } from "../dashboard/hooks/use-now.ts";
+import { agentRows, DEFAULT_TABLE_QUERY, sortOn } from "../dashboard/model/agent-table.ts";
 import type { DashboardFeed } from "../dashboard/model/feed.ts";
 import { money } from "../dashboard/model/format.ts";
 import { AgentDetails } from "./components/agent-details.tsx";
@@ -14,12 +16,11 @@ import { ConnectionBadge } from "./components/connection-badge.tsx";
 import { EventList } from "./components/event-list.tsx";
 import { GridToolbar } from "./components/grid-toolbar.tsx";
 import { HelpDialog } from "./components/help-dialog.tsx";
-import { NavTabs, WEB_VIEWS, type WebView } from "./components/nav-tabs.tsx";
+import { NavTabs, type WebView } from "./components/nav-tabs.tsx";
 import { SwarmView } from "./components/swarm-view.tsx";
 import { useActions } from "./hooks/use-actions.ts";
 import { useHandlers } from "./hooks/use-handlers.ts";
 import { useKeyInfo } from "./hooks/use-key-info.ts";
-import { useNow } from "./hooks/use-now.ts";
 import { usePageKeys } from "./hooks/use-page-keys.ts";
 
 /** The open agent's log is read this often (see session.ts: requests per minute per key). */
@@ -48,10 +49,7 @@ export function Live({ feed, onLogout }: LiveProps) {
     () => agentRows(view.agents, view.swarmsById, query),
     [view.agents, view.swarmsById, query],
   );
-  const names = useCallback(
-    (id: string) => view.agentsById.get(id)?.name ?? view.swarmsById.get(id)?.name,
-    [view.agentsById, view.swarmsById],
-  );
+  const names = useNames(view);
   const swarmNames = useMemo(() => new Map(view.swarms.map((s) => [s.id, s.name])), [view.swarms]);
   const open = openId ? (view.agentsById.get(openId) ?? null) : null;
   const readLog = useCallback(
@@ -82,8 +80,6 @@ export function Live({ feed, onLogout }: LiveProps) {
     setOpenId,
     setHelp,
     refresh: () => void feed.refresh().catch(() => {}),
-    columns: AGENT_COLUMNS,
-    views: WEB_VIEWS,
   });
 
   const running = view.agents.filter((a) => a.status === "running").length;

@@ -1,11 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import {
-  agentRows,
-  DEFAULT_TABLE_QUERY,
-  sortOn,
-  stepSelection,
-} from "../../src/dashboard/model/agent-table.ts";
+import { agentRows, DEFAULT_TABLE_QUERY, sortOn } from "../../src/dashboard/model/agent-table.ts";
 import { buildTree, flattenTree } from "../../src/dashboard/model/agent-tree.ts";
+import { stepSelection } from "../../src/dashboard/model/selection.ts";
 import { spendChart } from "../../src/dashboard/model/spend-chart.ts";
 import { rowWindow, scrollToRow } from "../../src/dashboard/model/virtual-rows.ts";
 import { agent, swarm } from "./fixtures.ts";

@@ -32,13 +32,14 @@ export interface Served {
   drained: Promise<void>;
 }
 
-/** Starts `<bin> serve --port 0` with DASH_HOME=home and waits for the URL it logs. */
+/** Starts `<bin> serve --port 0 …args` with DASH_HOME=home and waits for the URL it logs. */
 export async function startServe(
   bin: string,
   home: string,
   env: Record<string, string> = {},
+  args: string[] = [],
 ): Promise<Served> {
-  const proc = Bun.spawn([bin, "serve", "--port", "0"], {
+  const proc = Bun.spawn([bin, "serve", "--port", "0", ...args], {
     cwd: home,
     env: { PATH: process.env.PATH ?? "", DASH_HOME: home, ...env },
     stdin: "ignore",

@@ -1,15 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser, Page } from "puppeteer-core";
 import { CONTENT_SECURITY_POLICY, loadBundle, webUiRoutes } from "../../src/api/web-ui.ts";
 import { testServer } from "../api-helpers.ts";
-import { chromiumMissing, launchBrowser } from "../browser.ts";
 import { tempHome } from "../helpers.ts";
-import { compiledDash, type Served, startServe } from "./compiled.ts";
-
-/** Generous: CI runs this on 2 busy cores; a pass takes milliseconds. */
-const WAIT = 10_000;
+import { compiledDash, startServe } from "./compiled.ts";
 
 describe("web UI routes (in process)", () => {
   let h: Awaited<ReturnType<typeof testServer>>;
@@ -78,36 +73,6 @@ describe("web UI routes (in process)", () => {
   });
 });
 
-/** `<bin> serve --port 0 …extra` in its own DASH_HOME; resolves with its origin once it serves. */
-async function serveWith(
-  bin: string,
-  home: string,
-  extra: string[],
-): Promise<{ url: string; stop: () => Promise<void> }> {
-  const proc = Bun.spawn([bin, "serve", "--port", "0", ...extra], {
-    env: { PATH: process.env.PATH ?? "", DASH_HOME: home },
-    stdin: "ignore",
-    stdout: "ignore",
-    stderr: "pipe",
-  });
-  let log = "";
-  const decoder = new TextDecoder();
-  for await (const chunk of proc.stderr) {
-    log += decoder.decode(chunk);
-    const line = log.split("\n").find((l) => l.includes('"dash serving"'));
-    if (line) {
-      return {
-        url: JSON.parse(line).url as string,
-        stop: async () => {
-          proc.kill("SIGTERM");
-          await proc.exited;
-        },
-      };
-    }
-  }
-  throw new Error(`dash serve exited before serving: ${log}`);
-}
-
 describe("the compiled binary without the UI", () => {
   test("--no-ui and ui.enabled: false answer 404 at / while the API stays", async () => {
     const flagHome = tempHome("dash-web-off-");
@@ -118,12 +83,13 @@ describe("the compiled binary without the UI", () => {
         [flagHome.dir, ["--no-ui"]],
         [configHome.dir, []],
       ] as const) {
-        const off = await serveWith(await compiledDash(), dir, [...extra]);
+        const off = await startServe(await compiledDash(), dir, {}, [...extra]);
         try {
           expect((await fetch(new URL("/", off.url))).status).toBe(404);
           expect((await fetch(new URL("/health", off.url))).status).toBe(200);
         } finally {
-          await off.stop();
+          off.proc.kill("SIGTERM");
+          await off.proc.exited;
         }
       }
     } finally {

@@ -1,10 +1,9 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { API_KEY_PATTERN, hashApiKey } from "../../src/domain/api-key.ts";
+import { API_KEY_PATTERN, allows, hashApiKey } from "../../src/domain/api-key.ts";
 import { DashError } from "../../src/domain/errors.ts";
 import {
-  allows,
   authenticate,
   authenticateKey,
   createApiKey,

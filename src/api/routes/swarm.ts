@@ -3,6 +3,7 @@ import { settleBranches } from "../../core/merged-refs.ts";
 import { assertRunnable } from "../../core/runnable.ts";
 import { resolveRepo } from "../../core/worktrees.ts";
 import type { AgentRecord } from "../../domain/agent.ts";
+import { allows } from "../../domain/api-key.ts";
 import { toSwarmBudget } from "../../domain/budget.ts";
 import { DashError, notFound } from "../../domain/errors.ts";
 import { FINISHED_AGENT_STATUSES, SwarmStatusSchema } from "../../domain/states.ts";
@@ -13,7 +14,6 @@ import {
   toSwarmResponse,
 } from "../../domain/swarm.ts";
 import { BranchesLeftSchema, SwarmListSchema } from "../../domain/wire.ts";
-import { allows } from "../../safety/api-keys.ts";
 import { grantedPaths } from "../../safety/sandbox-plan.ts";
 import type { Store } from "../../storage/store.ts";
 import { type ApiDeps, defineRoute, type RouteContext } from "../route.ts";

@@ -1,3 +1,4 @@
+import { budgetSummary } from "../model/budget-summary.ts";
 import { blockBar, fit, fitRight, money, sparkline } from "../model/format.ts";
 import type { BudgetList } from "../model/store.ts";
 import { COLORS, spendColor } from "../theme.ts";
@@ -63,16 +64,11 @@ export function BudgetPanel({ budgets, names, history, width, swarmRows }: Budge
 }
 
 function Totals({ budgets, names, history, width, swarmRows }: BudgetPanelProps) {
-  const total = budgets?.totals.find((t) => t.currency === "USD") ?? budgets?.totals[0];
-  const swarms = (budgets?.budgets ?? []).filter((b) => b.entityType === "swarm");
-  const live = swarms.filter((b) => b.burnRate !== null);
-  const burn = live.reduce((sum, b) => sum + (b.burnRate ?? 0), 0);
-  const projected = swarms.reduce((sum, b) => sum + (b.projected ?? b.spent), 0);
-  const minutesLeft = Math.min(...swarms.map((b) => b.minutesLeft ?? Number.POSITIVE_INFINITY));
+  const { total, swarms, burn, projected, minutesLeft } = budgetSummary(budgets);
   const currency = total?.currency ?? "USD";
   const percent = total ? percentOf(total.spent, total.allocated) : 0;
   const barWidth = Math.max(10, Math.min(40, width - 40));
-  const shown = [...swarms].sort((a, b) => b.spent - a.spent).slice(0, swarmRows);
+  const shown = swarms.slice(0, swarmRows);
   return (
     <box flexDirection="column" width={width}>
       <text>

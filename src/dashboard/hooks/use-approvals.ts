@@ -1,8 +1,10 @@
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useMemo } from "react";
 import type { UiState } from "../keybindings.ts";
 import { fit } from "../model/format.ts";
 import { mergeSidesOf } from "../model/merge-ask.ts";
 import type { DashboardView } from "../model/store.ts";
+import { useNames } from "./use-names.ts";
+import { useNow } from "./use-now.ts";
 
 export interface ApprovalsData {
   /** The pending requests' ids, in the overlay's order. */
@@ -23,10 +25,7 @@ export function useApprovals(view: DashboardView, ui: UiState, everyMs = 1000): 
   const ids = useMemo(() => view.approvals.map((a) => a.id), [view.approvals]);
   const mergeSides = useMemo(() => mergeSidesOf(view.approvals), [view.approvals]);
   const selectedId = ui.approvalId !== null && ids.includes(ui.approvalId) ? ui.approvalId : (ids[0] ?? null);
-  const names = useCallback(
-    (id: string) => view.agentsById.get(id)?.name ?? view.swarmsById.get(id)?.name,
-    [view.agentsById, view.swarmsById],
-  );
+  const names = useNames(view);
   const ask = ui.confirmAnswer;
   const title = ask ? (view.approvals.find((a) => a.id === ask.approvalId)?.title ?? ask.approvalId) : "";
   const question = !ask
@@ -34,12 +33,6 @@ export function useApprovals(view: DashboardView, ui: UiState, everyMs = 1000): 
     : ask.choice !== undefined
       ? `Approve keeping ${fit(ask.choice, 40).trimEnd()} in this merge?`
       : `${ask.verb === "approve" ? "Approve" : "Deny"} "${fit(title, 56).trimEnd()}"?`;
-  const [now, setNow] = useState(Date.now);
-  useEffect(() => {
-    if (!ui.approvals) return;
-    setNow(Date.now());
-    const timer = setInterval(() => setNow(Date.now()), everyMs);
-    return () => clearInterval(timer);
-  }, [ui.approvals, everyMs]);
+  const now = useNow(ui.approvals, everyMs);
   return { ids, mergeSides, selectedId, names, question, now };
 }

@@ -5,6 +5,7 @@ import type { UiState } from "../keybindings.ts";
 import { describeEvent, type EventLine } from "../model/describe-event.ts";
 import { sortAgents } from "../model/sort-agents.ts";
 import type { DashboardView } from "../model/store.ts";
+import { useNames } from "./use-names.ts";
 
 export interface ScreenData {
   /** The grid's rows: the chosen swarm's agents (or all), sorted. */
@@ -25,10 +26,8 @@ export function useScreenData(view: DashboardView, ui: UiState): ScreenData {
     [view.agents, ui.sortBy, ui.swarmId],
   );
   const ids = useMemo(() => rows.map((a) => a.id), [rows]);
-  const lines = useMemo(() => {
-    const names = (id: string) => view.agentsById.get(id)?.name ?? view.swarmsById.get(id)?.name;
-    return view.events.map((e) => describeEvent(e, names));
-  }, [view.events, view.agentsById, view.swarmsById]);
+  const names = useNames(view);
+  const lines = useMemo(() => view.events.map((e) => describeEvent(e, names)), [view.events, names]);
   const query = (ui.draft ?? ui.search).toLowerCase();
   const matches = useMemo(
     () => (query ? lines.flatMap((l, i) => (eventText(l).toLowerCase().includes(query) ? [i] : [])) : []),

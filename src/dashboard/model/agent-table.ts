@@ -79,13 +79,3 @@ export function sortOn(query: AgentTableQuery, column: AgentColumn): AgentTableQ
   if (query.sortBy === column) return { ...query, descending: !query.descending };
   return { ...query, sortBy: column, descending: column === "cost" || column === "updated" };
 }
-
-/** The id `step` rows from `current`, clamped to the list (j/k; ±Infinity: g/G); from an end when none is. */
-export function stepSelection(ids: readonly string[], current: string | null, step: number): string | null {
-  if (ids.length === 0) return null;
-  if (step === Number.NEGATIVE_INFINITY) return ids[0] ?? null;
-  if (step === Number.POSITIVE_INFINITY) return ids.at(-1) ?? null;
-  const at = current === null ? -1 : ids.indexOf(current);
-  if (at < 0) return step > 0 ? (ids[0] ?? null) : (ids.at(-1) ?? null);
-  return ids[Math.min(ids.length - 1, Math.max(0, at + step))] ?? null;
-}

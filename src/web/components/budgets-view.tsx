@@ -1,4 +1,5 @@
 /** @jsxImportSource react */
+import { budgetSummary } from "../../dashboard/model/budget-summary.ts";
 import { money } from "../../dashboard/model/format.ts";
 import type { BudgetList } from "../../dashboard/model/store.ts";
 import { SpendChart } from "./spend-chart.tsx";
@@ -17,11 +18,7 @@ const minutes = (m: number | null) => (m === null ? "-" : m < 1 ? "< 1 min" : `$
 /** Total spend against the allocation with its chart, then each swarm's budget and spend per model. */
 export function BudgetsView({ budgets, names, spend }: BudgetsViewProps) {
   if (!budgets) return <p className="empty">Loading budgets…</p>;
-  const total = budgets.totals.find((t) => t.currency === "USD") ?? budgets.totals[0];
-  const swarms = budgets.budgets.filter((b) => b.entityType === "swarm").sort((a, b) => b.spent - a.spent);
-  const burn = swarms.reduce((sum, b) => sum + (b.burnRate ?? 0), 0);
-  const projected = swarms.reduce((sum, b) => sum + (b.projected ?? b.spent), 0);
-  const left = Math.min(...swarms.map((b) => b.minutesLeft ?? Number.POSITIVE_INFINITY));
+  const { total, swarms, burn, projected, minutesLeft: left } = budgetSummary(budgets);
   return (
     <section className="budgets" aria-label="budgets">
       <p className="totals" data-spent={total?.spent ?? 0}>

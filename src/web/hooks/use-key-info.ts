@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import type { DashClient } from "../../client/client.ts";
-import type { ApiKey } from "../../domain/api-key.ts";
+import { type ApiKey, allows } from "../../domain/api-key.ts";
 
 export interface KeyInfo {
   key: ApiKey | null;

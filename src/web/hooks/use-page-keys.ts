@@ -1,8 +1,8 @@
-import type { AgentColumn, AgentTableQuery } from "../../dashboard/model/agent-table.ts";
-import { stepSelection } from "../../dashboard/model/agent-table.ts";
+import { AGENT_COLUMNS, type AgentTableQuery } from "../../dashboard/model/agent-table.ts";
+import { cycle, stepSelection } from "../../dashboard/model/selection.ts";
 import type { AgentResponse } from "../../domain/agent.ts";
 import type { SwarmResponse } from "../../domain/swarm.ts";
-import type { WebView } from "../components/nav-tabs.tsx";
+import { WEB_VIEWS, type WebView } from "../components/nav-tabs.tsx";
 import type { Handlers } from "./use-handlers.ts";
 import { useShortcuts } from "./use-shortcuts.ts";
 
@@ -21,12 +21,7 @@ export interface PageKeys {
   setOpenId: (id: string | null) => void;
   setHelp: (open: boolean) => void;
   refresh: () => void;
-  columns: readonly AgentColumn[];
-  views: readonly WebView[];
 }
-
-const cycle = <T>(list: readonly T[], current: T, step: number): T =>
-  list[(list.indexOf(current) + step + list.length) % list.length] as T;
 
 /** The page's keys (see the help dialog), as the terminal dashboard has them where they make sense. */
 export function usePageKeys(keys: PageKeys): void {
@@ -57,7 +52,10 @@ export function usePageKeys(keys: PageKeys): void {
         requestAnimationFrame(() => focus("agent-filter"));
       },
     ],
-    ["s", () => keys.setQuery({ ...query, sortBy: cycle(keys.columns, query.sortBy, 1), descending: false })],
+    [
+      "s",
+      () => keys.setQuery({ ...query, sortBy: cycle(AGENT_COLUMNS, query.sortBy, 1), descending: false }),
+    ],
     ["[", () => keys.setQuery({ ...query, swarmId: cycle(swarmIds, query.swarmId, -1) })],
     ["]", () => keys.setQuery({ ...query, swarmId: cycle(swarmIds, query.swarmId, 1) })],
     ["x", () => selected && handlers?.agent.kill(selected)],
@@ -67,7 +65,7 @@ export function usePageKeys(keys: PageKeys): void {
     ["r", () => keys.refresh()],
     ["?", () => keys.setHelp(true)],
   ]);
-  keys.views.forEach((view, i) => {
+  WEB_VIEWS.forEach((view, i) => {
     shortcuts.set(String(i + 1), () => keys.setTab(view));
   });
   useShortcuts(shortcuts);
