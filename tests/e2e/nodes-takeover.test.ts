@@ -127,10 +127,13 @@ test.skipIf(missing !== null && !process.env.CI)(
       // kill), never while it could still be alive.
       const takenAt = lost.map((e) => Date.parse(e.timestamp) - killedAt);
       expect(Math.min(...takenAt)).toBeGreaterThanOrEqual(1500 - 200 - 50);
-      const finished = await get<{ status: string; budget: { spent: number } }>(
-        b.origin,
-        `/api/swarm/${swarm.id}`,
-      );
+      // The swarm completes in its own transaction after its last agent's (the conductor's turn).
+      type Finished = { status: string; budget: { spent: number } };
+      let finished = await get<Finished>(b.origin, `/api/swarm/${swarm.id}`);
+      for (const end = Date.now() + 10_000; finished.status !== "completed" && Date.now() < end; ) {
+        await Bun.sleep(100);
+        finished = await get<Finished>(b.origin, `/api/swarm/${swarm.id}`);
+      }
       expect(finished.status).toBe("completed");
       // Two attempts each reported $0.001 and every acknowledged HTTP report $0.0001 (the one in
       // flight at the kill may have committed too): the swarm spent exactly what its agents did.
