@@ -86,6 +86,7 @@ export class SqliteStore extends SqliteReader implements Store {
 
   close(): void {
     this.writes.drain();
+    this.forget();
     this.db.close();
   }
 

@@ -210,3 +210,30 @@ describe("sqlite change mark", () => {
     }
   });
 });
+
+describe("sqlite change mark across processes", () => {
+  test("a commit by another process moves the mark by the next turn of the event loop", async () => {
+    const home = tempHome();
+    const path = `${home.dir}/dash.db`;
+    const store = SqliteStore.open(path);
+    try {
+      const before = store.changeMark();
+      // A real second process writing the same file (as `dash migrate` or a second server could).
+      const child = Bun.spawnSync([
+        process.execPath,
+        "-e",
+        `const { Database } = require("bun:sqlite"); const db = new Database(${JSON.stringify(path)});
+         db.run("PRAGMA busy_timeout = 5000"); db.run("CREATE TABLE elsewhere (x)"); db.close();`,
+      ]);
+      expect(child.exitCode).toBe(0);
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      const after = store.changeMark();
+      expect(after).not.toBe(before);
+      expect(store.changeMark()).toBe(after);
+    } finally {
+      store.close();
+      home.cleanup();
+    }
+  });
+});
