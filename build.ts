@@ -64,6 +64,10 @@ export async function buildBinary(target: Target, outfile: string, plugins: BunP
     compile: {
       target: TARGETS[target],
       outfile,
+      // Start-up code runs once: compiling it with the JIT only costs memory (issue 29, ~2 MiB of
+      // RSS). The server and the dashboard set the normal policy back once they are up
+      // (Bun.unsafe.setJITPolicy(1)); one-shot commands and agent shims keep this reluctant one.
+      jitPolicy: 100,
       // The binary is configured by DASH_HOME/config.yaml and the environment only: it must not
       // pick up a bunfig.toml, .env, tsconfig.json or package.json from wherever it is run.
       autoloadBunfig: false,

@@ -12,7 +12,7 @@ import { DashError } from "../domain/errors.ts";
 import { createLogger, type Logger } from "../log.ts";
 import { Notifier } from "../notify/notifier.ts";
 import type { SinkPlugin } from "../notify/sink-plugin.ts";
-import { loadServerPlugins } from "../plugins/registry.ts";
+import type { ServerPlugins } from "../plugins/registry.ts";
 import { presetsWith } from "../runtimes/presets.ts";
 import { modelKey, PRICES } from "../runtimes/pricing.ts";
 import { ensureAdminKey, importConfigKeys } from "../safety/api-keys.ts";
@@ -28,6 +28,13 @@ export interface App {
   log: Logger;
   /** Stops accepting, lets in-flight requests finish, stops background jobs, closes the database. */
   stop(): Promise<void>;
+}
+
+/** Most servers list no plugin: the loader and its schemas are imported only when one is listed. */
+async function serverPlugins(config: Config, presets: ServerPlugins["presets"]): Promise<ServerPlugins> {
+  if (config.plugins.length === 0) return { presets, sinks: new Map() };
+  const { loadServerPlugins } = await import("../plugins/registry.ts");
+  return loadServerPlugins(config, presets);
 }
 
 /** Everything `dash serve` runs: the migrated store, the retention job and the HTTP server. */
@@ -55,7 +62,7 @@ export async function startApp(
     ...Object.fromEntries(Object.entries(config.pricing).map(([model, price]) => [modelKey(model), price])),
   };
   // config.yaml's plugins: add runtimes (over the presets) and sinks; a broken one stops the start.
-  const plugins = await loadServerPlugins(config, presetsWith(config.runtimes, config.openclaw)).catch(
+  const plugins = await serverPlugins(config, presetsWith(config.runtimes, config.openclaw)).catch(
     (error: unknown) => {
       store.close();
       throw error;

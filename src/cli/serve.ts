@@ -27,6 +27,17 @@ export default defineCommand({
       );
     }
     const app = await startApp(config, { port, host: args.host ?? config.server.host });
+    // Graceful stop, from the moment it serves (the first-run hints below take a while); once the
+    // server and database are closed nothing keeps the process alive.
+    const stop = (signal: string) => {
+      app.log.info("shutting down", { signal });
+      void app.stop();
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    // The compiled binary starts with the JIT held back (build.ts, jitPolicy): start-up code runs
+    // once, and compiling it only cost memory. Serving is what runs hot: normal policy from here.
+    Bun.unsafe.setJITPolicy(1);
     console.log(
       `${bold("Dash")} ${VERSION} is serving on ${cyan(app.url.origin)} ${dim(`(data in ${config.home})`)}`,
     );
@@ -40,12 +51,5 @@ export default defineCommand({
       if (note) console.log(dim(`(${note})`));
       console.log(`Next, in another terminal: ${bold(command)}`);
     }
-    // Graceful stop; once the server and database are closed nothing keeps the process alive.
-    const stop = (signal: string) => {
-      app.log.info("shutting down", { signal });
-      void app.stop();
-    };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
   },
 });

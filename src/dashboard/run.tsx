@@ -67,6 +67,9 @@ export async function runDashboard(connection: Connection, version: string): Pro
       onQuit={() => quit(0)}
     />,
   );
+  // The binary starts with the JIT held back for start-up code (build.ts); the TUI renders
+  // 30 times a second, so it gets the normal policy once its first frame is on the way.
+  Bun.unsafe.setJITPolicy(1);
   const code = await promise;
   for (const signal of ["SIGTERM", "SIGHUP", "SIGINT"] as const) process.off(signal, onSignal);
   process.off("uncaughtException", onCrash);

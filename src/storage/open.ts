@@ -1,6 +1,5 @@
 import { mkdirSync } from "node:fs";
 import type { Config } from "../config.ts";
-import { PostgresStore } from "./postgres.ts";
 import { SqliteStore } from "./sqlite.ts";
 import type { Store } from "./store.ts";
 
@@ -15,7 +14,11 @@ export async function openStore(config: Pick<Config, "database" | "databasePath"
   const url = config.database.url;
   // DASH_HOME holds the credentials, runs and workspaces whatever the store (SQLite makes it too).
   mkdirSync(config.home, { recursive: true });
-  if (url) return { store: await PostgresStore.open(url), kind: "postgres" };
+  if (url) {
+    // Imported only here: a SQLite server never loads the PostgreSQL store (~330 KiB of heap).
+    const { PostgresStore } = await import("./postgres.ts");
+    return { store: await PostgresStore.open(url), kind: "postgres" };
+  }
   return { store: SqliteStore.open(config.databasePath), kind: "sqlite" };
 }
 
