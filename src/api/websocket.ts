@@ -160,7 +160,9 @@ export function publishEvents(
   const { watch, gate } = events;
   return deps.lifecycle.bus.subscribe((event) => {
     gate.offer(event);
-    server.publish(topic(event.type), frame(event));
+    // No socket on the topic (the usual case under API load): no frame to serialise.
+    const name = topic(event.type);
+    if (server.subscriberCount(name) > 0) server.publish(name, frame(event));
     watch.closeSlow();
   });
 }

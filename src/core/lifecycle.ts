@@ -17,7 +17,7 @@ import { type CreateSwarmInput, CreateSwarmSchema, type SwarmRecord } from "../d
 import { parseOrThrow } from "../domain/validate.ts";
 import type { CallAsk } from "../safety/call-admission.ts";
 import type { CallAdmitted, CallSettled } from "../storage/call-store.ts";
-import type { BudgetPatch, Change, Store, WriteResult } from "../storage/store.ts";
+import type { BudgetPatch, Change, NewBudget, Store, WriteResult } from "../storage/store.ts";
 import { decideAdvance } from "./advance.ts";
 import { gatherContext } from "./approval-context.ts";
 import { decideEscalation, timeoutAnswer } from "./approval-deadlines.ts";
@@ -80,7 +80,7 @@ export class Lifecycle {
   async createSwarm(
     input: CreateSwarmInput,
     options: { start?: boolean } = {},
-  ): Promise<{ swarm: SwarmRecord; agents: AgentRecord[] }> {
+  ): Promise<{ swarm: SwarmRecord; agents: AgentRecord[]; budget: NewBudget }> {
     const parsed = parseOrThrow(CreateSwarmSchema, input, "swarm");
     const parent = parsed.budget?.project
       ? await projectBudgetId(this.store, parsed.budget.project, parsed.budget.currency)
@@ -99,7 +99,7 @@ export class Lifecycle {
       this.store.insertSwarm(plan.swarm, plan.budget, plan.agents, plan.events, start),
     );
     const agents = plan.agents.map((a) => ({ ...a, version: 1 }));
-    return { swarm, agents };
+    return { swarm, agents, budget: plan.budget };
   }
 
   /** Adds an idle agent to a live swarm, within the per-swarm cap and tree caps (checked inside the transaction). */

@@ -96,7 +96,9 @@ export const SwarmBudgetSchema = z.object({
 });
 export type SwarmBudget = z.infer<typeof SwarmBudgetSchema>;
 
-export function toSwarmBudget(budget: BudgetRecord): SwarmBudget {
+export function toSwarmBudget(
+  budget: Pick<BudgetRecord, "allocatedUnits" | "spentUnits" | "currency">,
+): SwarmBudget {
   const { currency } = budget;
   return {
     allocated: fromUnits(budget.allocatedUnits, currency),

@@ -1,4 +1,8 @@
-import { encodeTime, incrementBase32, monotonicFactory, TIME_LEN } from "ulid";
+import { encodeTime, incrementBase32, TIME_LEN } from "ulid";
+
+/** Crockford's base 32, ULID's alphabet. */
+const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const RANDOM_LEN = 16;
 
 /**
  * Random bytes from crypto.getRandomValues, drawn 4 KiB at a time: ulid's own generator asks for
@@ -6,16 +10,43 @@ import { encodeTime, incrementBase32, monotonicFactory, TIME_LEN } from "ulid";
  */
 const pool = new Uint8Array(4096);
 let taken = pool.length;
-function random(): number {
+function randomChar(): string {
   if (taken === pool.length) {
     crypto.getRandomValues(pool);
     taken = 0;
   }
-  return (pool[taken++] as number) / 256;
+  return ALPHABET[(pool[taken++] as number) & 31] as string;
 }
 
-/** Monotonic within this process: two ids made in the same millisecond still sort in creation order. */
-export const newId = monotonicFactory(random);
+/** The time part of a ULID for `now`, encoded once per millisecond (encodeTime loops per char). */
+let prefixTime = -1;
+let prefix = "";
+function timePrefix(now: number): string {
+  if (now !== prefixTime) {
+    prefix = encodeTime(now, TIME_LEN);
+    prefixTime = now;
+  }
+  return prefix;
+}
+
+let lastTime = -1;
+let lastRandom = "";
+/**
+ * A ULID, monotonic within this process (as ulid's monotonicFactory): two ids made in the same
+ * millisecond, or after the clock stepped back, still sort in creation order.
+ */
+export function newId(seedTime?: number): string {
+  const now = seedTime ?? Date.now();
+  if (now <= lastTime) {
+    lastRandom = incrementBase32(lastRandom);
+    return timePrefix(lastTime) + lastRandom;
+  }
+  lastTime = now;
+  let random = "";
+  for (let i = 0; i < RANDOM_LEN; i++) random += randomChar();
+  lastRandom = random;
+  return timePrefix(now) + random;
+}
 
 /**
  * The next event id after `lastId` (the newest id already committed). Called inside the writing
@@ -24,6 +55,6 @@ export const newId = monotonicFactory(random);
  * text, so the times are compared as text (decoding one costs more than the rest of this).
  */
 export function nextEventId(lastId: string | null, now: number): string {
-  if (lastId === null || lastId.slice(0, TIME_LEN) < encodeTime(now, TIME_LEN)) return newId(now);
+  if (lastId === null || lastId.slice(0, TIME_LEN) < timePrefix(now)) return newId(now);
   return incrementBase32(lastId);
 }

@@ -7,6 +7,7 @@ import type { NewEvent } from "../domain/event.ts";
 import type { SwarmRecord } from "../domain/swarm.ts";
 import type { ChainBudget } from "../safety/budget.ts";
 import type { CallStore } from "./call-store.ts";
+import { plannedSwarm } from "./new-swarm.ts";
 import { deleteRule, insertRule, listRules } from "./postgres-approval-rules.ts";
 import { getApproval, insertApprovalTx, listApprovals, updateApprovalTx } from "./postgres-approvals.ts";
 import { family, lockBudgetChain, reservedIn } from "./postgres-budgets.ts";
@@ -170,17 +171,12 @@ export class PostgresStore extends PostgresReader implements Store {
   ) {
     return this.tx(async (tx) => {
       const now = this.now();
-      await insertRow(tx, "swarms", swarmToRow(swarm));
+      const planned = plannedSwarm(swarm, agents.length, now, start);
+      await insertRow(tx, "swarms", { ...swarmToRow(planned.record), version: planned.record.version });
       await insertRow(tx, "budgets", budgetToRow(budget));
       await insertRows(tx, "agents", agents.map(agentToRow));
-      const committed = await insertEvents(tx, events, now);
-      if (start) {
-        const created = (await swarmById(tx, swarm.id)) as SwarmRecord;
-        const change = start(created);
-        await updateRow(tx, "swarms", SWARM_COLUMNS, created, change.patch, now);
-        committed.push(...(await insertEvents(tx, change.events, now)));
-      }
-      return { record: (await swarmById(tx, swarm.id)) as SwarmRecord, events: committed };
+      const committed = await insertEvents(tx, [...events, ...planned.events], now);
+      return { record: planned.record, events: committed };
     });
   }
 

@@ -8,6 +8,7 @@ import type { SwarmRecord } from "../domain/swarm.ts";
 import type { ChainBudget } from "../safety/budget.ts";
 import type { CallStore } from "./call-store.ts";
 import { migrateUp } from "./migrate.ts";
+import { plannedSwarm } from "./new-swarm.ts";
 import { deleteRule, insertRule, listRules } from "./sqlite-approval-rules.ts";
 import { getApproval, insertApprovalTx, listApprovals, updateApprovalTx } from "./sqlite-approvals.ts";
 import { BUDGET_COLUMNS, budgetToRow } from "./sqlite-budget-rows.ts";
@@ -131,17 +132,12 @@ export class SqliteStore extends SqliteReader implements Store {
   ) {
     return this.writes.write(() => {
       const now = this.now();
-      insertRow(this.db, "swarms", swarmToRow(swarm));
+      const planned = plannedSwarm(swarm, agents.length, now, start);
+      insertRow(this.db, "swarms", { ...swarmToRow(planned.record), version: planned.record.version });
       insertRow(this.db, "budgets", budgetToRow(budget));
       insertRows(this.db, "agents", agents.map(agentToRow));
-      const committed = insertEvents(this.db, events, now);
-      if (start) {
-        const created = this.swarm(swarm.id) as SwarmRecord;
-        const change = start(created);
-        updateRow(this.db, "swarms", SWARM_COLUMNS, created, change.patch, now);
-        committed.push(...insertEvents(this.db, change.events, now));
-      }
-      return { record: this.swarm(swarm.id) as SwarmRecord, events: committed };
+      const committed = insertEvents(this.db, [...events, ...planned.events], now);
+      return { record: planned.record, events: committed };
     });
   }
 
