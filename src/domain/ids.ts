@@ -29,24 +29,29 @@ function timePrefix(now: number): string {
   return prefix;
 }
 
-let lastTime = -1;
-let lastRandom = "";
 /**
- * A ULID, monotonic within this process (as ulid's monotonicFactory): two ids made in the same
- * millisecond, or after the clock stepped back, still sort in creation order.
+ * A ULID generator, monotonic (as ulid's monotonicFactory): two ids made in the same millisecond,
+ * or after the clock stepped back, still sort in creation order.
  */
-export function newId(seedTime?: number): string {
-  const now = seedTime ?? Date.now();
-  if (now <= lastTime) {
-    lastRandom = incrementBase32(lastRandom);
-    return timePrefix(lastTime) + lastRandom;
-  }
-  lastTime = now;
-  let random = "";
-  for (let i = 0; i < RANDOM_LEN; i++) random += randomChar();
-  lastRandom = random;
-  return timePrefix(now) + random;
+export function idFactory(): (seedTime?: number) => string {
+  let lastTime = -1;
+  let lastRandom = "";
+  return (seedTime) => {
+    const now = seedTime ?? Date.now();
+    if (now <= lastTime) {
+      lastRandom = incrementBase32(lastRandom);
+      return timePrefix(lastTime) + lastRandom;
+    }
+    lastTime = now;
+    let random = "";
+    for (let i = 0; i < RANDOM_LEN; i++) random += randomChar();
+    lastRandom = random;
+    return timePrefix(now) + random;
+  };
 }
+
+/** This process's ids: monotonic across everything it makes. */
+export const newId = idFactory();
 
 /**
  * The next event id after `lastId` (the newest id already committed). Called inside the writing
