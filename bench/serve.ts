@@ -77,7 +77,10 @@ export async function withBenchServer(
   bench: (server: BenchServer) => Promise<void>,
   /** Flags for bun before the script (`--cpu-prof`, …): bench/profile.ts profiles the server. */
   bunFlags: string[] = [],
-  /** The entry to run (another checkout's src/main.ts, to profile it as it was). */
+  /**
+   * The entry to run: another checkout's src/main.ts (to profile it as it was), or a compiled
+   * `dash` binary (run as it is, without bun and its flags: what an operator runs).
+   */
   main = MAIN,
 ): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), "dash-bench-"));
@@ -98,7 +101,8 @@ export async function withBenchServer(
   process.once("SIGINT", interrupted);
   process.once("SIGTERM", interrupted);
   try {
-    server = Bun.spawn([process.execPath, ...bunFlags, main, "serve", "--port", "0", "--host", "127.0.0.1"], {
+    const entry = main.endsWith(".ts") ? [process.execPath, ...bunFlags, main] : [main];
+    server = Bun.spawn([...entry, "serve", "--port", "0", "--host", "127.0.0.1"], {
       env: { ...env, DASH_HOME: home },
       // stdout carries the admin key, which has no business in bench output; warnings do.
       stdout: "ignore",

@@ -70,6 +70,16 @@ const TARGETS: [string, string, () => Check][] = [
     value("server RSS per running agent", 0.2, (v) => `${(v * 1024).toFixed(0)} kB`),
   ],
   ["§8.4 API server base", "30 MB", value("server RSS idle", 30, mib)],
+  [
+    "issue 29: base RSS of the compiled binary (anonymous part)",
+    "≤ 40 MiB",
+    () => {
+      const total = VALUES.get("server RSS idle, compiled");
+      const anon = VALUES.get("server RSS idle, compiled, anonymous");
+      if (total === undefined || anon === undefined) return null;
+      return { measured: `${mib(total)} (${mib(anon)})`, met: total <= 40 };
+    },
+  ],
 ];
 
 export function targetsTable(): string {
