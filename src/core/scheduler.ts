@@ -191,7 +191,7 @@ export class Scheduler {
       const attempt = await prepareAttempt(store, this.options, agent, runtime, swarm);
       const { files, tokenId, sandbox, user, warning } = attempt;
       if (warning) this.log.warn(`agent ${warning}`, { agentId: agent.id });
-      const { child, pid, startTime } = startShim(files.spec);
+      const { child, pid, startTime } = startShim(files.spec, files.shim);
       const moved = await this.lifecycle
         .moveAgent(agent.id, {
           to: "running",

@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { writeJsonAtomic } from "./run-files.ts";
 import { selfArgv } from "./self.ts";
 
 /**
@@ -156,13 +157,21 @@ function signalOne(group: number, signal: NodeJS.Signals): void {
 
 /**
  * Starts the shim for one attempt: detached (its own session and group, so it outlives the
- * server), with no stdio tied to the server.
+ * server), with no stdio tied to the server. Its identity is written here, the moment it exists,
+ * as well as by the shim once it runs: a server killed before the shim got that far (it starts a
+ * runtime first) would otherwise leave a restarted one seeing a `spawning` agent with no shim,
+ * and launching it a second time beside the first.
  */
-export function startShim(specPath: string): { child: Bun.Subprocess; pid: number; startTime: string } {
+export function startShim(
+  specPath: string,
+  shimFile: string,
+): { child: Bun.Subprocess; pid: number; startTime: string } {
   const child = Bun.spawn([...selfArgv(), "__shim", specPath], {
     detached: true,
     stdio: ["ignore", "ignore", "ignore"],
   });
   child.unref();
-  return { child, pid: child.pid, startTime: processStartTime(child.pid) ?? "" };
+  const identity = { pid: child.pid, startTime: processStartTime(child.pid) ?? "" };
+  writeJsonAtomic(shimFile, identity);
+  return { child, ...identity };
 }

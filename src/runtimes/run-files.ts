@@ -41,8 +41,10 @@ const ExitStatusSchema = z.object({
  * Owner-only: a launch spec holds the agent's key and the environment it runs with.
  */
 export function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileSync(`${path}.tmp`, JSON.stringify(value), { mode: 0o600 });
-  renameSync(`${path}.tmp`, path);
+  // The temp name is this process's: the server and a shim both write a shim's identity.
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, JSON.stringify(value), { mode: 0o600 });
+  renameSync(temp, path);
 }
 
 function readJson<T>(path: string, schema: z.ZodType<T>): T | null {

@@ -8,6 +8,7 @@ import modelCalls from "../../migrations/postgres/007_model_calls.sql" with { ty
 import nodes from "../../migrations/postgres/008_nodes.sql" with { type: "text" };
 import notifications from "../../migrations/postgres/009_notifications.sql" with { type: "text" };
 import approvalRules from "../../migrations/postgres/010_approval_rules.sql" with { type: "text" };
+import unusedIndexes from "../../migrations/postgres/011_unused_indexes.sql" with { type: "text" };
 
 /**
  * The PostgreSQL dialect of migrations.ts: the same versions and names, written for PostgreSQL,
@@ -25,4 +26,5 @@ export const EMBEDDED_PG_MIGRATIONS: ReadonlyArray<{ file: string; text: string 
   { file: "008_nodes.sql", text: nodes },
   { file: "009_notifications.sql", text: notifications },
   { file: "010_approval_rules.sql", text: approvalRules },
+  { file: "011_unused_indexes.sql", text: unusedIndexes },
 ];

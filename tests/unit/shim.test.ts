@@ -1,6 +1,6 @@
 import { afterAll, expect, test } from "bun:test";
 import { mkdirSync, readFileSync } from "node:fs";
-import { processStartTime, startTimeFromPs } from "../../src/runtimes/process.ts";
+import { processStartTime, startShim, startTimeFromPs } from "../../src/runtimes/process.ts";
 import { readExitStatus, readShimIdentity, runFiles, writeJsonAtomic } from "../../src/runtimes/run-files.ts";
 import { runShim } from "../../src/runtimes/shim.ts";
 import { tempHome } from "../helpers.ts";
@@ -35,6 +35,21 @@ test("a program that cannot start is exit 127 with the reason", async () => {
   const exit = readExitStatus(files.exit);
   expect(exit?.code).toBe(127);
   expect(exit?.error).toContain("cannot start /nonexistent/program");
+});
+
+test("the server records a shim the moment it starts it, before the shim has run at all", async () => {
+  // A spec that is not there: the shim fails on its first line, before it could record itself.
+  // What is in the identity file is then the server's own record (a server killed right after the
+  // spawn leaves a restarted one this record, so it re-attaches instead of launching again).
+  const files = runFiles(home.dir, "agent-2", 0);
+  mkdirSync(files.dir, { recursive: true });
+  const { child, pid, startTime } = startShim(`${files.dir}/no-such-spec.json`, files.shim);
+  expect(readShimIdentity(files.shim)).toEqual({ pid, startTime });
+  expect(pid).toBe(child.pid);
+  expect(startTime).not.toBe("");
+  await child.exited;
+  expect(child.exitCode).not.toBe(0);
+  expect(readShimIdentity(files.shim)).toEqual({ pid, startTime });
 });
 
 test("a torn or missing status file reads as null, never a crash", () => {

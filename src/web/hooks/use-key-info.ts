@@ -24,7 +24,7 @@ export function useKeyInfo(client: DashClient): KeyInfo {
       live = false;
     };
   }, [client]);
-  const canAct =
-    key !== null && key.scope === null && key.permissions.some((p) => p === "write" || p === "admin");
+  // The server's own rule (an admin key may write too), not a copy of it.
+  const canAct = key !== null && key.scope === null && allows(key.permissions, "write");
   return { key, canAct };
 }
