@@ -1,4 +1,4 @@
-import { Database, type SQLQueryBindings } from "bun:sqlite";
+import { Database, type SQLQueryBindings, type Statement } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { ConcurrencyConflictError } from "../domain/errors.ts";
@@ -119,15 +119,42 @@ export function insertRow(db: Database, table: string, row: Record<string, SQLQu
   insertRows(db, table, [row]);
 }
 
+/**
+ * The INSERT statements of one table and column list, by number of rows (1…ROWS_PER_INSERT), per
+ * connection: the SQL of a 3-agent insert is ~700 characters, built and looked up by its text on
+ * every create otherwise.
+ */
+const inserts = new WeakMap<Database, Map<string, Statement[]>>();
+
+function insertStatement(db: Database, table: string, columns: string[], rows: number): Statement {
+  const byColumns = inserts.get(db) ?? new Map<string, Statement[]>();
+  inserts.set(db, byColumns);
+  const key = `${table}(${columns.join(",")})`;
+  const byRows = byColumns.get(key) ?? [];
+  byColumns.set(key, byRows);
+  let statement = byRows[rows];
+  if (!statement) {
+    const tuple = `(${columns.map(() => "?").join(", ")})`;
+    const values = Array.from({ length: rows }, () => tuple).join(", ");
+    // query(), not prepare(): the connection finalizes its cached statements when it closes.
+    statement = db.query(`INSERT INTO ${table} (${columns.join(", ")}) VALUES ${values}`);
+    byRows[rows] = statement;
+  }
+  return statement;
+}
+
 /** Rows with the same columns, ROWS_PER_INSERT to a statement (`VALUES (…), (…)`), in order. */
 export function insertRows(db: Database, table: string, rows: Record<string, SQLQueryBindings>[]): void {
   const first = rows[0];
   if (!first) return;
   const columns = Object.keys(first);
-  const tuple = `(${columns.map(() => "?").join(", ")})`;
   for (let at = 0; at < rows.length; at += ROWS_PER_INSERT) {
-    const chunk = rows.slice(at, at + ROWS_PER_INSERT);
-    const sql = `INSERT INTO ${table} (${columns.join(", ")}) VALUES ${chunk.map(() => tuple).join(", ")}`;
-    db.query(sql).run(...chunk.flatMap((row) => columns.map((c) => row[c] as SQLQueryBindings)));
+    const end = Math.min(rows.length, at + ROWS_PER_INSERT);
+    const values: SQLQueryBindings[] = [];
+    for (let i = at; i < end; i++) {
+      const row = rows[i] as Record<string, SQLQueryBindings>;
+      for (const column of columns) values.push(row[column] as SQLQueryBindings);
+    }
+    insertStatement(db, table, columns, end - at).run(...values);
   }
 }
