@@ -93,6 +93,7 @@ test("a sink naming no events hears what needs a person: an approval, the budget
   );
   receiver.got.length = 0;
   const node = await serve(dir);
+  let askerSwarm: string | undefined;
   try {
     // A steady spender: $0.01 every 100 ms on a $0.50 budget, so the breach is ~5 s away.
     const spend = `while true; do echo '{"dash":"usage","promptTokens":1,"completionTokens":1,"costUsd":0.01}'; sleep 0.1; done`;
@@ -118,6 +119,7 @@ test("a sink naming no events hears what needs a person: an approval, the budget
       task: "t",
       config: { command: ["sleep", "30"] },
     });
+    askerSwarm = asker.id;
     const askerAgent = async () =>
       (
         await node.call<{ agents: { id: string; status: string }[] }>(
@@ -169,6 +171,9 @@ test("a sink naming no events hears what needs a person: an approval, the budget
       ]),
     );
   } finally {
+    // Asking paused the asker (SIGSTOP): a server that stops leaves its agents running, and a
+    // stopped one would stay behind for good. Its swarm is destroyed first.
+    if (askerSwarm) await node.call("DELETE", `/api/swarm/${askerSwarm}`).catch(() => undefined);
     node.proc.kill();
     await node.proc.exited;
   }
@@ -180,12 +185,14 @@ test("an unanswered approval escalates to a second sink with its context; a rule
   );
   receiver.got.length = 0;
   const node = await serve(dir);
+  let careful: string | undefined;
   try {
     const swarm = await node.call<{ id: string }>("POST", "/api/swarm", {
       name: "careful",
       task: "Ship the release",
       config: { command: ["sh", "-c", "echo preparing the release; sleep 30"] },
     });
+    careful = swarm.id;
     const agent = async () =>
       (
         await node.call<{ agents: { id: string; status: string }[] }>(
@@ -224,6 +231,8 @@ test("an unanswered approval escalates to a second sink with its context; a rule
     expect(again).toMatchObject({ status: "approved", resolvedBy: `rule:${rule.id}` });
     expect((await agent())?.status).toBe("running");
   } finally {
+    // Its agent would sleep on for 30 s after the server stops.
+    if (careful) await node.call("DELETE", `/api/swarm/${careful}`).catch(() => undefined);
     node.proc.kill();
     await node.proc.exited;
   }
