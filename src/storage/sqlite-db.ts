@@ -127,19 +127,24 @@ export function insertRow(db: Database, table: string, row: Record<string, SQLQu
 const inserts = new WeakMap<Database, Map<string, Statement[]>>();
 
 function insertStatement(db: Database, table: string, columns: string[], rows: number): Statement {
-  const byColumns = inserts.get(db) ?? new Map<string, Statement[]>();
-  inserts.set(db, byColumns);
-  const key = `${table}(${columns.join(",")})`;
-  const byRows = byColumns.get(key) ?? [];
-  byColumns.set(key, byRows);
-  let statement = byRows[rows];
-  if (!statement) {
-    const tuple = `(${columns.map(() => "?").join(", ")})`;
-    const values = Array.from({ length: rows }, () => tuple).join(", ");
-    // query(), not prepare(): the connection finalizes its cached statements when it closes.
-    statement = db.query(`INSERT INTO ${table} (${columns.join(", ")}) VALUES ${values}`);
-    byRows[rows] = statement;
+  let byColumns = inserts.get(db);
+  if (!byColumns) {
+    byColumns = new Map();
+    inserts.set(db, byColumns);
   }
+  const key = `${table}(${columns.join(",")})`;
+  let byRows = byColumns.get(key);
+  if (!byRows) {
+    byRows = [];
+    byColumns.set(key, byRows);
+  }
+  const known = byRows[rows];
+  if (known) return known;
+  const tuple = `(${columns.map(() => "?").join(", ")})`;
+  const values = Array.from({ length: rows }, () => tuple).join(", ");
+  // query(), not prepare(): the connection finalizes its cached statements when it closes.
+  const statement = db.query(`INSERT INTO ${table} (${columns.join(", ")}) VALUES ${values}`);
+  byRows[rows] = statement;
   return statement;
 }
 
