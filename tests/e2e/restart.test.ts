@@ -79,9 +79,12 @@ test("kill -9 and restart: every swarm, agent (status, cost) and the $50.23 spen
     expect(res.status).toBe(201);
     swarmIds.push(SwarmResponseSchema.parse(await res.json()).id);
   }
+  // Each agent has reported and reached what its command makes of it: still running (sleep), or
+  // ended (exit 0, exit 1). An agent that reported but has not exited yet would end meanwhile.
+  const ends = ["running", "completed", "failed", "running", "running"];
   const settled = async () => {
     const { agents } = await snapshot(first.url, key);
-    return agents.every((a) => a.cost.amount > 0 && ["running", "completed", "failed"].includes(a.status));
+    return agents.every((a) => a.cost.amount > 0 && a.status === ends[swarmIds.indexOf(a.swarmId)]);
   };
   const deadline = Date.now() + 20_000;
   while (!(await settled()) && Date.now() < deadline) await Bun.sleep(100);
