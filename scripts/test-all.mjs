@@ -32,9 +32,16 @@ export function bunTest(bun, root, args, env) {
     const forward = (signal) => child.kill(signal);
     for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.once(signal, forward);
     let tail = "";
+    const partial = new Map(); // the unfinished last line of each stream
+    const failures = [];
     const keep = (chunk, to) => {
       to.write(chunk);
-      tail = (tail + chunk.toString()).slice(-4000);
+      const text = chunk.toString();
+      tail = (tail + text).slice(-4000);
+      // The failed tests' names, printed again with the totals: CI keeps only the log's tail.
+      const lines = ((partial.get(to) ?? "") + text).split("\n");
+      partial.set(to, lines.pop() ?? "");
+      failures.push(...lines.filter((l) => l.startsWith("(fail) ")));
     };
     child.stdout.on("data", (c) => keep(c, process.stdout));
     child.stderr.on("data", (c) => keep(c, process.stderr));
@@ -49,7 +56,7 @@ export function bunTest(bun, root, args, env) {
               .at(-1) ?? "",
           )?.[1] ?? 0,
         );
-      resolve({ code: code ?? 1, pass: count("pass"), fail: count("fail") });
+      resolve({ code: code ?? 1, pass: count("pass"), fail: count("fail"), failures });
     });
   });
 }
@@ -67,6 +74,8 @@ export async function testAll(bun, root, rest) {
   console.log(
     `\nboth stores: SQLite ${first.pass} pass ${first.fail} fail, PostgreSQL ${second.pass} pass ${second.fail} fail`,
   );
+  const failures = [...first.failures, ...second.failures.map((f) => `${f} [PostgreSQL]`)];
+  if (failures.length > 0) console.log(`\nfailed tests:\n${failures.join("\n")}`);
   console.log(` ${first.pass + second.pass} pass\n ${first.fail + second.fail} fail`);
   return first.code !== 0 ? first.code : second.code;
 }
