@@ -73,7 +73,10 @@ test("kill -9 and restart: every swarm, agent (status, cost) and the $50.23 spen
       name: `story-${i + 1}`,
       task: `task ${i + 1}`,
       initialAgents: 4,
-      budget: { amount: 20 },
+      // Room for its 4 agents and the 8 late ones of the burst below ($2.5115 each, $30.14): a
+      // swarm that spent its budget kills its agents, and the ones that were running or paused
+      // would read killed after the restart (seen when most of the burst was acknowledged).
+      budget: { amount: 40 },
       config: { command: ["sh", "-c", `${usage}; ${then}`], maxRetries: 0, timeout: 600_000 },
     });
     expect(res.status).toBe(201);
@@ -98,7 +101,7 @@ test("kill -9 and restart: every swarm, agent (status, cost) and the $50.23 spen
       expect((await call("DELETE", `/api/agents/${agent.id}`)).status).toBe(200);
   }
   const before = await snapshot(first.url, key);
-  expect(before.budget.totals).toEqual([{ currency: "USD", allocated: 100, spent: 50.23, remaining: 49.77 }]);
+  expect(before.budget.totals).toEqual([{ currency: "USD", allocated: 200, spent: 50.23, remaining: 149.77 }]);
 
   // kill -9 in the middle of a burst of writes: every write the server acknowledged must survive.
   const burst = Array.from({ length: 40 }, (_, i) =>
