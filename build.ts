@@ -55,7 +55,11 @@ function nativePresent(target: Target): boolean {
 export async function buildBinary(target: Target, outfile: string, plugins: BunPlugin[] = []): Promise<void> {
   const result = await Bun.build({
     plugins,
-    entrypoints: [join(import.meta.dir, "src/main.ts")],
+    // The SQLite checkpoint worker is a module of its own (new Worker), embedded beside main.
+    entrypoints: [
+      join(import.meta.dir, "src/main.ts"),
+      join(import.meta.dir, "src/storage/sqlite-checkpoint-worker.ts"),
+    ],
     minify: true,
     sourcemap: "none",
     // React's production build: the development one leaks native memory on every render.

@@ -16,6 +16,7 @@ const NOT_ON_POSTGRES = {
   "cli-doctor.test.ts": "SQLite's integrity_check on a damaged file",
   "store-contract.test.ts": "runs both stores itself",
   "notification-store.test.ts": "runs both stores itself",
+  "sqlite-checkpoints.test.ts": "SQLite's own checkpoints",
   "postgres-serve.test.ts": "PostgreSQL only already",
   "agent-clis.test.ts": "the real CLIs: no store semantics, long",
   "agent-clis-gateway.test.ts": "the real CLIs: no store semantics, long",

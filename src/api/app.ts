@@ -44,7 +44,7 @@ export async function startApp(
   log?: Logger,
 ): Promise<App> {
   const logger = log ?? createLogger(config.log.level, { service: "dash" });
-  const { store, kind: storeKind } = await openStore(config);
+  const { store, kind: storeKind } = await openStore(config, (warning) => logger.warn(warning));
   const nodeId = nodeIdOf(config.home);
   const db = config.databasePath;
   const sandbox = {
@@ -202,7 +202,7 @@ export async function startApp(
         await server.stop();
         await notifier?.stop();
         await feed?.stop();
-        store.close();
+        await store.close();
         logger.info("stopped");
       })();
       return stopping;

@@ -26,23 +26,31 @@ function programOf(config: Partial<SwarmConfig>, catalog: RuntimeCatalog) {
 }
 
 /**
- * Where each program was found on a PATH: a PATH search stats every directory (~2 % of a swarm
- * create's CPU under load); checking that the file found last time is still there is one stat.
- * A program removed since is searched for again, so it is refused at once.
+ * Where each program was found on a PATH, and when that was last seen true: a PATH search stats
+ * every directory (~2 % of a swarm create's CPU under load), and even the one stat of the file
+ * found last time was 4 % (issue 29). A finding younger than a second is trusted as it is; an
+ * older one is checked with one stat, and a program removed since is searched for again, so it is
+ * refused within a second (every launch checks again anyway).
  */
-const foundAt = new Map<string, string>();
+const foundAt = new Map<string, { path: string; seenAt: number }>();
+const FRESH_MS = 1000;
 
 function installed(program: string, searchPath: string | undefined): boolean {
   const key = `${program}\0${searchPath ?? ""}`;
   const last = foundAt.get(key);
-  if (last !== undefined && existsSync(last)) return true;
+  const now = performance.now();
+  if (last !== undefined && now - last.seenAt < FRESH_MS) return true;
+  if (last !== undefined && existsSync(last.path)) {
+    last.seenAt = now;
+    return true;
+  }
   const path = Bun.which(program, { PATH: searchPath ?? "" });
   if (path === null) {
     foundAt.delete(key);
     return false;
   }
   if (foundAt.size >= 256) foundAt.clear();
-  foundAt.set(key, path);
+  foundAt.set(key, { path, seenAt: now });
   return true;
 }
 

@@ -7,7 +7,11 @@ import type { Store } from "./store.ts";
 export type StoreKind = "sqlite" | "postgres";
 
 /** The store the config names (`database.url` / DASH_DATABASE_URL: PostgreSQL), opened and migrated. */
-export async function openStore(config: Pick<Config, "database" | "databasePath" | "home">): Promise<{
+export async function openStore(
+  config: Pick<Config, "database" | "databasePath" | "home">,
+  /** Told what went wrong in the background (the SQLite store's checkpoint worker). */
+  warn: (warning: string) => void = () => {},
+): Promise<{
   store: Store;
   kind: StoreKind;
 }> {
@@ -19,7 +23,7 @@ export async function openStore(config: Pick<Config, "database" | "databasePath"
     const { PostgresStore } = await import("./postgres.ts");
     return { store: await PostgresStore.open(url), kind: "postgres" };
   }
-  return { store: SqliteStore.open(config.databasePath), kind: "sqlite" };
+  return { store: SqliteStore.open(config.databasePath, { backgroundCheckpoints: warn }), kind: "sqlite" };
 }
 
 /** Where the store is, for logs: the file, or the PostgreSQL URL without its password. */

@@ -107,9 +107,9 @@ export class PostgresStore extends PostgresReader implements Store {
     return new PostgresStore(ready, options.now ?? Date.now);
   }
 
-  /** The interface's close is synchronous: the pool ends in the background (see `end`). */
-  close(): void {
-    void this.end();
+  /** No query is taken from now on; resolves once the pool has ended (see `end`). */
+  close(): Promise<void> {
+    return this.end();
   }
 
   /** Ends the pool once its queries are done. */

@@ -21,6 +21,7 @@ import {
   modelSpendRows,
   settleCallTx,
 } from "./sqlite-calls.ts";
+import { BackgroundCheckpoints } from "./sqlite-checkpointer.ts";
 import {
   immediate,
   insertEvents,
@@ -66,6 +67,8 @@ export class SqliteStore extends SqliteReader implements Store {
   readonly notifications = new SqliteNotifications(this.db);
   /** The write path's transactions (those that write events) share COMMITs: sqlite-group-commit.ts. */
   private readonly writes = new GroupCommit(this.db);
+  /** The server's store checkpoints in a worker thread (sqlite-checkpointer.ts); others on commit. */
+  checkpointer: BackgroundCheckpoints | undefined;
 
   constructor(
     db: Database,
@@ -74,21 +77,33 @@ export class SqliteStore extends SqliteReader implements Store {
     super(db);
   }
 
-  /** Opens (creating if needed) and migrates a database file. */
-  static open(path: string, options: { now?: () => number } = {}): SqliteStore {
+  /**
+   * Opens (creating if needed) and migrates a database file. `backgroundCheckpoints`: a long-lived
+   * writer (the server) checkpoints in a worker thread; its function is told when that fails.
+   */
+  static open(
+    path: string,
+    options: { now?: () => number; backgroundCheckpoints?: (warning: string) => void } = {},
+  ): SqliteStore {
     const db = openDatabase(path);
     migrateUp(db);
-    return new SqliteStore(db, options.now);
+    const store = new SqliteStore(db, options.now);
+    if (options.backgroundCheckpoints && path !== ":memory:")
+      store.checkpointer = new BackgroundCheckpoints(db, path, options.backgroundCheckpoints);
+    return store;
   }
 
   async reservedUnits(budget: BudgetRecord) {
     return reservedIn(this.db, budget);
   }
 
-  close(): void {
+  /** Commits what is queued and closes; the checkpoint worker, if any, closes its connection last. */
+  close(): Promise<void> {
+    const stopped = this.checkpointer?.stop() ?? Promise.resolve();
     this.writes.drain();
     this.forget();
     this.db.close();
+    return stopped;
   }
 
   async ping() {

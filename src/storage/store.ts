@@ -20,7 +20,11 @@ import type { NotificationStore } from "./notification-store.ts";
 export interface Store extends CallStore {
   /** Notification sinks and the outbox the events trigger fills (notification-store.ts). */
   readonly notifications: NotificationStore;
-  close(): void;
+  /**
+   * Closes the store at once; resolves when what it ran in the background has ended too (the
+   * PostgreSQL pool, the SQLite checkpoint worker). A process about to exit awaits it.
+   */
+  close(): Promise<void>;
   /** The database's own consistency check (`dash doctor`): empty when sound, else each problem found. */
   checkIntegrity(): Promise<string[]>;
   /** Resolves when the database answers (GET /health), rejects when it does not. */

@@ -101,7 +101,9 @@ test("kill -9 and restart: every swarm, agent (status, cost) and the $50.23 spen
       expect((await call("DELETE", `/api/agents/${agent.id}`)).status).toBe(200);
   }
   const before = await snapshot(first.url, key);
-  expect(before.budget.totals).toEqual([{ currency: "USD", allocated: 200, spent: 50.23, remaining: 149.77 }]);
+  expect(before.budget.totals).toEqual([
+    { currency: "USD", allocated: 200, spent: 50.23, remaining: 149.77 },
+  ]);
 
   // kill -9 in the middle of a burst of writes: every write the server acknowledged must survive.
   const burst = Array.from({ length: 40 }, (_, i) =>
