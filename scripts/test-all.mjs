@@ -34,7 +34,7 @@ export function bunTest(bun, root, args, env) {
     for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.once(signal, forward);
     let tail = "";
     const partial = new Map(); // the unfinished last line of each stream
-    const failures = [];
+    const failures = new Set();
     const keep = (chunk, to) => {
       to.write(chunk);
       const text = chunk.toString();
@@ -42,7 +42,8 @@ export function bunTest(bun, root, args, env) {
       // The failed tests' names, printed again with the totals: CI keeps only the log's tail.
       const lines = ((partial.get(to) ?? "") + text).split("\n");
       partial.set(to, lines.pop() ?? "");
-      failures.push(...lines.filter((l) => l.startsWith("(fail) ")));
+      // bun test prints each failure twice (where it ran, and in its summary): once is enough.
+      for (const line of lines) if (line.startsWith("(fail) ")) failures.add(line);
     };
     child.stdout.on("data", (c) => keep(c, process.stdout));
     child.stderr.on("data", (c) => keep(c, process.stderr));
@@ -75,7 +76,7 @@ export async function testAll(bun, root, rest) {
   console.log(
     `\nboth stores: SQLite ${first.pass} pass ${first.fail} fail, PostgreSQL ${second.pass} pass ${second.fail} fail`,
   );
-  const failures = [...first.failures, ...second.failures.map((f) => `${f} [PostgreSQL]`)];
+  const failures = [...first.failures, ...[...second.failures].map((f) => `${f} [PostgreSQL]`)];
   if (failures.length > 0) console.log(`\nfailed tests:\n${failures.join("\n")}`);
   console.log(` ${first.pass + second.pass} pass\n ${first.fail + second.fail} fail`);
   return first.code !== 0 ? first.code : second.code;

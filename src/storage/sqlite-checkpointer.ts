@@ -77,7 +77,8 @@ export class BackgroundCheckpoints {
     this.worker.addEventListener("message", (event: MessageEvent<CheckpointReport>) => {
       const report = event.data;
       if (report.kind === "started") {
-        this.db.run(`PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+        // A store closed before its worker was up has no connection left to set.
+        if (!this.stopped) this.db.run(`PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES}`);
         resolve(true);
       } else if (report.kind === "checkpointed") {
         this.checkpoints++;

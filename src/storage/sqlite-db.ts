@@ -122,29 +122,44 @@ export function insertRow(db: Database, table: string, row: Record<string, SQLQu
 /**
  * The INSERT statements of one table and column list, by number of rows (1…ROWS_PER_INSERT), per
  * connection: the SQL of a 3-agent insert is ~700 characters, built and looked up by its text on
- * every create otherwise.
+ * every create otherwise. A table has a few column lists at most, found by comparing the names
+ * (the same interned strings each time), not by joining them into a key (3 % of a create's CPU).
  */
-const inserts = new WeakMap<Database, Map<string, Statement[]>>();
+interface InsertStatements {
+  columns: string[];
+  byRows: Statement[];
+}
+const inserts = new WeakMap<Database, Map<string, InsertStatements[]>>();
+
+function sameColumns(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 function insertStatement(db: Database, table: string, columns: string[], rows: number): Statement {
-  let byColumns = inserts.get(db);
-  if (!byColumns) {
-    byColumns = new Map();
-    inserts.set(db, byColumns);
+  let byTable = inserts.get(db);
+  if (!byTable) {
+    byTable = new Map();
+    inserts.set(db, byTable);
   }
-  const key = `${table}(${columns.join(",")})`;
-  let byRows = byColumns.get(key);
-  if (!byRows) {
-    byRows = [];
-    byColumns.set(key, byRows);
+  let lists = byTable.get(table);
+  if (!lists) {
+    lists = [];
+    byTable.set(table, lists);
   }
-  const known = byRows[rows];
+  let entry = lists.find((known) => sameColumns(known.columns, columns));
+  if (!entry) {
+    entry = { columns, byRows: [] };
+    lists.push(entry);
+  }
+  const known = entry.byRows[rows];
   if (known) return known;
   const tuple = `(${columns.map(() => "?").join(", ")})`;
   const values = Array.from({ length: rows }, () => tuple).join(", ");
   // query(), not prepare(): the connection finalizes its cached statements when it closes.
   const statement = db.query(`INSERT INTO ${table} (${columns.join(", ")}) VALUES ${values}`);
-  byRows[rows] = statement;
+  entry.byRows[rows] = statement;
   return statement;
 }
 
