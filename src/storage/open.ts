@@ -10,7 +10,7 @@ export type StoreKind = "sqlite" | "postgres";
 export async function openStore(
   config: Pick<Config, "database" | "databasePath" | "home">,
   /** Told what went wrong in the background (the SQLite store's checkpoint worker). */
-  warn: (warning: string) => void = () => {},
+  warn: (warning: string) => void,
 ): Promise<{
   store: Store;
   kind: StoreKind;

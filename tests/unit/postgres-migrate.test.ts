@@ -124,8 +124,10 @@ describe.skipIf(postgresMissing() !== null)("the store and migrator a config nam
     expect((await migrator.states()).every((s) => s.appliedAt !== null)).toBe(true);
     expect((await migrator.rollback(migrator.version - 1)).map((m) => m.version)).toEqual([migrator.version]);
     await migrator.close();
-    const { store, kind } = await openStore(config);
+    const warnings: string[] = [];
+    const { store, kind } = await openStore(config, (w) => warnings.push(w));
     expect(kind).toBe("postgres");
+    expect(warnings).toEqual([]);
     await store.ping();
     (store as PostgresStore).close();
     expect(
