@@ -6,7 +6,7 @@
  */
 import type { Database } from "bun:sqlite";
 import type { CheckpointReport, CheckpointStart } from "./sqlite-checkpointer.ts";
-import { openDatabase } from "./sqlite-db.ts";
+import { isBusy, openDatabase } from "./sqlite-db.ts";
 
 declare const self: Worker;
 
@@ -37,9 +37,7 @@ function checkpoint(connection: Database): boolean {
     return changed;
   } catch (error) {
     // Another checkpointer (a `dash` command's connection) at work is no failure: next time.
-    const code = String((error as { code?: unknown }).code ?? "");
-    if (!code.startsWith("SQLITE_BUSY") && !code.startsWith("SQLITE_LOCKED"))
-      report({ kind: "failed", message: (error as Error).message });
+    if (!isBusy(error)) report({ kind: "failed", message: (error as Error).message });
     return false;
   }
 }
@@ -61,7 +59,6 @@ function stop(): void {
   if (db) checkpoint(db);
   db?.close();
   db = undefined;
-  report({ kind: "stopped" });
   process.exit(0);
 }
 

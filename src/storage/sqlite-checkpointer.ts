@@ -9,12 +9,11 @@ export interface CheckpointStart {
   idleMs: number;
 }
 
-/** What the worker says: up, a checkpoint that copied frames, a failure, done. */
+/** What the worker says: up, a checkpoint that copied frames, a failure (its end is its close event). */
 export type CheckpointReport =
   | { kind: "started" }
   | { kind: "checkpointed"; frames: number; log: number }
-  | { kind: "failed"; message: string }
-  | { kind: "stopped" };
+  | { kind: "failed"; message: string };
 
 /** How often the worker copies the WAL into the file while it grows, and at most when idle. */
 const INTERVAL_MS = 25;
@@ -52,7 +51,7 @@ export class BackgroundCheckpoints {
   private readonly worker: Worker;
   /** Resolves true once the worker's connection is open, false if it could not start. */
   readonly ready: Promise<boolean>;
-  /** Checkpoints that copied frames, for tests and `dash doctor`-like checks. */
+  /** Checkpoints that copied frames (what a test can see of the worker's work). */
   checkpoints = 0;
   private stopped: Promise<void> | undefined;
   private exited = false;
@@ -60,7 +59,7 @@ export class BackgroundCheckpoints {
   constructor(
     private readonly db: Database,
     path: string,
-    private readonly warn: (message: string) => void = () => {},
+    private readonly warn: (message: string) => void,
   ) {
     const { promise, resolve } = Promise.withResolvers<boolean>();
     this.ready = promise;

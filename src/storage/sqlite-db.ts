@@ -27,7 +27,8 @@ export function openDatabase(path: string, busyTimeoutMs = 5000): Database {
 
 const BUSY_RETRIES = 8;
 
-function isBusy(error: unknown): boolean {
+/** SQLite said another connection holds the lock (busy or locked). */
+export function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
   return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
 }
