@@ -13,6 +13,7 @@ import { join } from "node:path";
 const NOT_ON_POSTGRES = {
   "usage-two-processes.test.ts": "two OS processes on one SQLite file",
   "migrate.test.ts": "the SQLite migrator; PG's: tests/unit/postgres-migrate.test.ts",
+  "migrate-cheaper-writes.test.ts": "a SQLite migration",
   "cli-doctor.test.ts": "SQLite's integrity_check on a damaged file",
   "store-contract.test.ts": "runs both stores itself",
   "notification-store.test.ts": "runs both stores itself",

@@ -13,7 +13,12 @@ import { ConcurrencyConflictError, DashError, InvalidTransitionError } from "../
 import type { EventRecord, EventType } from "../domain/event.ts";
 import type { CallEnd, NewModelCall } from "../domain/model-call.ts";
 import { usdToMicros } from "../domain/money.ts";
-import { type CreateSwarmInput, CreateSwarmSchema, type SwarmRecord } from "../domain/swarm.ts";
+import {
+  type CreateSwarm,
+  type CreateSwarmInput,
+  CreateSwarmSchema,
+  type SwarmRecord,
+} from "../domain/swarm.ts";
 import { parseOrThrow } from "../domain/validate.ts";
 import type { CallAsk } from "../safety/call-admission.ts";
 import type { CallAdmitted, CallSettled } from "../storage/call-store.ts";
@@ -81,7 +86,14 @@ export class Lifecycle {
     input: CreateSwarmInput,
     options: { start?: boolean } = {},
   ): Promise<{ swarm: SwarmRecord; agents: AgentRecord[]; budget: NewBudget }> {
-    const parsed = parseOrThrow(CreateSwarmSchema, input, "swarm");
+    return this.createParsedSwarm(parseOrThrow(CreateSwarmSchema, input, "swarm"), options);
+  }
+
+  /** createSwarm for input CreateSwarmSchema already parsed (the route's body: not parsed twice). */
+  async createParsedSwarm(
+    parsed: CreateSwarm,
+    options: { start?: boolean } = {},
+  ): Promise<{ swarm: SwarmRecord; agents: AgentRecord[]; budget: NewBudget }> {
     const parent = parsed.budget?.project
       ? await projectBudgetId(this.store, parsed.budget.project, parsed.budget.currency)
       : null;

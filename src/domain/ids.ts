@@ -1,4 +1,5 @@
-import { encodeTime, incrementBase32, TIME_LEN } from "ulid";
+import { encodeTime, TIME_LEN } from "ulid";
+import { DashError } from "./errors.ts";
 
 /** Crockford's base 32, ULID's alphabet. */
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -16,6 +17,20 @@ function randomChar(): string {
     taken = 0;
   }
   return ALPHABET[(pool[taken++] as number) & 31] as string;
+}
+
+/**
+ * `text` + 1 in Crockford's base 32, as ulid's incrementBase32 but with one string built, not one
+ * per character looked at (it was 2 % of a swarm create's CPU: ids made in one millisecond).
+ */
+export function incrementBase32(text: string): string {
+  for (let i = text.length - 1; i >= 0; i--) {
+    const digit = ALPHABET.indexOf(text.charAt(i));
+    if (digit < 0) break;
+    if (digit < ALPHABET.length - 1)
+      return text.slice(0, i) + ALPHABET.charAt(digit + 1) + "0".repeat(text.length - 1 - i);
+  }
+  throw new DashError("INTERNAL_ERROR", `cannot increment the id ${text}`);
 }
 
 /** The time part of a ULID for `now`, encoded once per millisecond (encodeTime loops per char). */

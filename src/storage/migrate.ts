@@ -106,15 +106,47 @@ export function verifyMigrations(db: Database, migrations = loadMigrations()): v
   }
 }
 
+/**
+ * Runs `fn` with foreign keys off, as SQLite's procedure for rebuilding a table asks (with them
+ * on, dropping the old table would cascade its delete to the rows that point at it): the pragma
+ * can only change outside a transaction. `assertForeignKeys` then checks, inside each
+ * migration's transaction, that every reference still holds.
+ */
+function withoutForeignKeys<T>(db: Database, fn: () => T): T {
+  const on = db.query<{ foreign_keys: number }, []>("PRAGMA foreign_keys").get()?.foreign_keys === 1;
+  if (on) db.run("PRAGMA foreign_keys = OFF");
+  try {
+    return fn();
+  } finally {
+    if (on) db.run("PRAGMA foreign_keys = ON");
+  }
+}
+
+function assertForeignKeys(db: Database, m: Migration, direction: string): void {
+  const broken = db.query<{ table: string; parent: string }, []>("PRAGMA foreign_key_check").all();
+  const first = broken[0];
+  if (!first) return;
+  throw new DashError(
+    "MIGRATION_ERROR",
+    `migration ${m.file} (${direction}) would leave ${broken.length} references to missing rows (the first: ${first.table} → ${first.parent}): not applied`,
+    { version: m.version, file: m.file },
+  );
+}
+
 /** Applies every pending migration, each in its own immediate transaction. Returns those applied. */
 export function migrateUp(db: Database, migrations = loadMigrations(), now = Date.now): Migration[] {
   verifyMigrations(db, migrations);
+  return withoutForeignKeys(db, () => applyPending(db, migrations, now));
+}
+
+function applyPending(db: Database, migrations: Migration[], now: () => number): Migration[] {
   const done: Migration[] = [];
   for (const m of migrations) {
     const ran = immediate(db, () => {
       // Re-read inside the lock: another process may have applied it meanwhile.
       if (applied(db).has(m.version)) return false;
       db.run(m.up);
+      assertForeignKeys(db, m, "up");
       db.query("INSERT INTO _migrations (version, name, applied_at, checksum) VALUES (?, ?, ?, ?)").run(
         m.version,
         m.name,
@@ -131,12 +163,17 @@ export function migrateUp(db: Database, migrations = loadMigrations(), now = Dat
 /** Undoes, newest first, every applied migration with a version above `target`. */
 export function rollbackTo(db: Database, target: number, migrations = loadMigrations()): Migration[] {
   verifyMigrations(db, migrations);
+  return withoutForeignKeys(db, () => undoAbove(db, target, migrations));
+}
+
+function undoAbove(db: Database, target: number, migrations: Migration[]): Migration[] {
   const undone: Migration[] = [];
   for (const m of [...migrations].reverse()) {
     if (m.version <= target) break;
     const ran = immediate(db, () => {
       if (!applied(db).has(m.version)) return false;
       db.run(m.down);
+      assertForeignKeys(db, m, "down");
       db.query("DELETE FROM _migrations WHERE version = ?").run(m.version);
       return true;
     });

@@ -9,6 +9,7 @@ import nodes from "../../migrations/008_nodes.sql" with { type: "text" };
 import notifications from "../../migrations/009_notifications.sql" with { type: "text" };
 import approvalRules from "../../migrations/010_approval_rules.sql" with { type: "text" };
 import unusedIndexes from "../../migrations/011_unused_indexes.sql" with { type: "text" };
+import cheaperWrites from "../../migrations/012_cheaper_writes.sql" with { type: "text" };
 
 /**
  * The migrations this build knows, embedded so the binary needs no `migrations/` folder beside it.
@@ -26,4 +27,5 @@ export const EMBEDDED_MIGRATIONS: ReadonlyArray<{ file: string; text: string }> 
   { file: "009_notifications.sql", text: notifications },
   { file: "010_approval_rules.sql", text: approvalRules },
   { file: "011_unused_indexes.sql", text: unusedIndexes },
+  { file: "012_cheaper_writes.sql", text: cheaperWrites },
 ];

@@ -9,6 +9,7 @@ import nodes from "../../migrations/postgres/008_nodes.sql" with { type: "text" 
 import notifications from "../../migrations/postgres/009_notifications.sql" with { type: "text" };
 import approvalRules from "../../migrations/postgres/010_approval_rules.sql" with { type: "text" };
 import unusedIndexes from "../../migrations/postgres/011_unused_indexes.sql" with { type: "text" };
+import cheaperWrites from "../../migrations/postgres/012_cheaper_writes.sql" with { type: "text" };
 
 /**
  * The PostgreSQL dialect of migrations.ts: the same versions and names, written for PostgreSQL,
@@ -27,4 +28,5 @@ export const EMBEDDED_PG_MIGRATIONS: ReadonlyArray<{ file: string; text: string 
   { file: "009_notifications.sql", text: notifications },
   { file: "010_approval_rules.sql", text: approvalRules },
   { file: "011_unused_indexes.sql", text: unusedIndexes },
+  { file: "012_cheaper_writes.sql", text: cheaperWrites },
 ];

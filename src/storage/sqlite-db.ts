@@ -52,8 +52,27 @@ export function retryBusy<T>(fn: () => T): T {
  * backstop for a lock held longer than that, and `fn` must therefore be free of side effects.
  */
 export function immediate<T>(db: Database, fn: () => T): T {
-  return retryBusy(() => db.transaction(fn).immediate());
+  return retryBusy(() =>
+    db
+      .transaction(() => {
+        lastEventIds.set(db, undefined);
+        try {
+          return fn();
+        } finally {
+          lastEventIds.delete(db);
+        }
+      })
+      .immediate(),
+  );
 }
+
+/**
+ * The newest event id the running immediate transaction wrote, per connection: the writes of a
+ * group commit share one transaction, and only the first needs to read it from the table (2.6 %
+ * of a create). Nobody else can write while it holds the lock; an id a rolled-back savepoint gave
+ * away stays behind (ids then skip it, still in order). Undefined: not known, read it.
+ */
+const lastEventIds = new Map<Database, string | null | undefined>();
 
 /** Rows per multi-row INSERT: one statement's overhead for many rows, and few distinct statements. */
 const ROWS_PER_INSERT = 16;
@@ -61,12 +80,15 @@ const ROWS_PER_INSERT = 16;
 /** Inserts events with ids after the newest committed one; call inside an immediate transaction. */
 export function insertEvents(db: Database, events: NewEvent[], now: number): EventRecord[] {
   if (events.length === 0) return [];
-  let last = db.query<{ id: string }, []>("SELECT id FROM events ORDER BY id DESC LIMIT 1").get()?.id ?? null;
+  let last = lastEventIds.get(db);
+  if (last === undefined)
+    last = db.query<{ id: string }, []>("SELECT id FROM events ORDER BY id DESC LIMIT 1").get()?.id ?? null;
   const committed = events.map((event) => {
-    const id = nextEventId(last, now);
+    const id = nextEventId(last as string | null, now);
     last = id;
     return { ...event, id, timestamp: now };
   });
+  if (lastEventIds.has(db)) lastEventIds.set(db, last);
   insertRows(
     db,
     "events",

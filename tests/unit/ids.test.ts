@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { decodeTime, isValid, ulid } from "ulid";
-import { idFactory, nextEventId } from "../../src/domain/ids.ts";
+import { decodeTime, isValid, ulid, incrementBase32 as ulidIncrement } from "ulid";
+import { idFactory, incrementBase32, nextEventId } from "../../src/domain/ids.ts";
 
 // Each test has its own generator: the process's one (newId) is monotonic across every test file
 // of the run, and one of them makes an id from the year 2065.
@@ -43,5 +43,20 @@ describe("ids", () => {
     expect(third > ahead).toBe(true);
     expect(decodeTime(third)).toBe(now + 60_000);
     expect(nextEventId(ulid(now - 60_000), now) > ulid(now - 60_000)).toBe(true);
+  });
+
+  test("increment as ulid's incrementBase32 does, carries included; what cannot be is an error", () => {
+    const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    for (let n = 0; n < 5_000; n++) {
+      let text = "";
+      // Many Zs: the carries are the cases that matter.
+      for (let i = 0; i < 26; i++)
+        text += alphabet[Math.random() < 0.4 ? 31 : Math.floor(Math.random() * 32)];
+      if (/^Z+$/.test(text)) continue;
+      expect(incrementBase32(text)).toBe(ulidIncrement(text));
+    }
+    expect(incrementBase32("0ZZ")).toBe("100");
+    expect(() => incrementBase32("ZZZ")).toThrow("cannot increment the id ZZZ");
+    expect(() => incrementBase32("0a")).toThrow("cannot increment");
   });
 });

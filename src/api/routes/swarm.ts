@@ -125,7 +125,7 @@ export const swarmRoutes = [
       const config = { ...body.config, ...(allowedPaths ? { allowedPaths } : {}), ...repo };
       // Nothing is written for a swarm whose agents could not start (no N failed agents).
       if (deps.runtimes) assertRunnable(config, deps.runtimes);
-      const { swarm, budget } = await deps.lifecycle.createSwarm({ ...body, config }, { start: true });
+      const { swarm, budget } = await deps.lifecycle.createParsedSwarm({ ...body, config }, { start: true });
       // Its budget as created (nothing is spent yet): no second read of what was just written.
       return toSwarmResponse(swarm, toSwarmBudget({ ...budget, spentUnits: 0 }));
     },
