@@ -89,9 +89,30 @@ async function latency(bin: string, server: BenchServer, agents: Map<string, str
   rows.push(row("  resolution: one capture-pane (mean)", ms(meanCapture), "—"));
 }
 
+/**
+ * Waits until the dashboard acts on keys, untimed: a key sent in the first moments after the grid
+ * fills is sometimes lost (the terminal is not yet in raw mode), and the bench measures the key
+ * path, not start-up. `j` then `k`: the selection ends where it began.
+ */
+async function keysTaken(dash: Awaited<ReturnType<typeof launch>>) {
+  for (const key of ["j", "k"]) {
+    for (let attempt = 0; ; attempt++) {
+      const before = detailsName(dash.pane.capture());
+      dash.pane.keys(key);
+      try {
+        await poll(dash.pane, (s) => detailsName(s) !== before, 1_000);
+        break;
+      } catch (error) {
+        if (attempt >= 4) throw error;
+      }
+    }
+  }
+}
+
 /** Key press → the Details panel names the next agent (j), as seen in the pane. */
 async function keyLatency(bin: string, server: BenchServer, rows: Row[]) {
   const dash = await launch(bin, server, 50);
+  await keysTaken(dash);
   const times: number[] = [];
   for (let i = 0; i < SAMPLES; i++) {
     const before = detailsName(dash.pane.capture());
