@@ -1,5 +1,5 @@
 import { useKeyboard, useTerminalDimensions } from "@opentui/react";
-import { useCallback, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { FINISHED_AGENT_STATUSES } from "../domain/states.ts";
 import { AgentDetails } from "./components/agent-details.tsx";
 import { AgentGrid } from "./components/agent-grid.tsx";
@@ -36,6 +36,8 @@ export interface AppProps {
     react?: "production" | "development";
   };
   onQuit: () => void;
+  /** Called once the App listens to keys (run.tsx then replays the keys typed before). */
+  onKeysReady?: () => void;
   /** How often the details view polls the log (tests shorten it). */
   logEveryMs?: number;
   /** How often the details look again at a running agent's model calls (tests shorten it). */
@@ -43,7 +45,7 @@ export interface AppProps {
 }
 
 /** The dashboard (PRD §4.1): header, swarm tabs, the view's panels, budget panel, status bar. */
-export function App({ store, actions, info, onQuit, logEveryMs, callsEveryMs }: AppProps) {
+export function App({ store, actions, info, onQuit, onKeysReady, logEveryMs, callsEveryMs }: AppProps) {
   const view = useDashboardView(store);
   const { width, height } = useTerminalDimensions();
   const [state, setState] = useState<UiState>(INITIAL_UI);
@@ -83,6 +85,8 @@ export function App({ store, actions, info, onQuit, logEveryMs, callsEveryMs }: 
     setUi(() => result.ui);
     perform(result.effect, { actions, store, onQuit });
   });
+  // After useKeyboard's own effect (effects run in the order they are declared): it listens now.
+  useEffect(() => onKeysReady?.(), [onKeysReady]);
   const select = useCallback((id: string) => setUi((u) => ({ ...u, selectedId: id })), [setUi]);
   const sort = useCallback((sortBy: SortBy) => setUi((u) => ({ ...u, sortBy })), [setUi]);
 

@@ -3,6 +3,7 @@ import { createRoot } from "@opentui/react";
 import { DashClient } from "../client/client.ts";
 import type { Connection } from "../client/connection.ts";
 import { App } from "./app.tsx";
+import { holdEarlyKeys } from "./early-keys.ts";
 import { DashboardFeed } from "./model/feed.ts";
 import { DashboardStore } from "./model/store.ts";
 
@@ -25,6 +26,7 @@ export async function runDashboard(connection: Connection, version: string): Pro
 
   // Signals are ours: the renderer's own handlers would restore the terminal but not exit.
   const renderer = await createCliRenderer({ exitOnCtrlC: false, exitSignals: [], targetFps: 30 });
+  const releaseKeys = holdEarlyKeys(renderer.keyInput);
   const { promise, resolve } = Promise.withResolvers<number>();
   let done = false;
   const quit = (code: number, error?: unknown) => {
@@ -65,6 +67,7 @@ export async function runDashboard(connection: Connection, version: string): Pro
         react: REACT,
       }}
       onQuit={() => quit(0)}
+      onKeysReady={releaseKeys}
     />,
   );
   // The binary starts with the JIT held back for start-up code (build.ts); the TUI renders
