@@ -90,9 +90,9 @@ async function latency(bin: string, server: BenchServer, agents: Map<string, str
 }
 
 /**
- * Waits until the dashboard acts on keys, untimed: a key sent in the first moments after the grid
- * fills is sometimes lost (the terminal is not yet in raw mode), and the bench measures the key
- * path, not start-up. `j` then `k`: the selection ends where it began.
+ * Waits until the dashboard acts on keys, untimed: the bench measures the key path, not start-up
+ * (a key typed before the App listens is held and replayed once it does, src/dashboard/early-keys.ts,
+ * and timing it would time the start). `j` then `k`: the selection ends where it began.
  */
 async function keysTaken(dash: Awaited<ReturnType<typeof launch>>) {
   for (const key of ["j", "k"]) {
