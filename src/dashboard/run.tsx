@@ -8,6 +8,7 @@ import { DashboardFeed } from "./model/feed.ts";
 import { DashboardStore } from "./model/store.ts";
 
 const BATCH_MS = 50;
+const MAX_FPS = 120;
 /** What React loaded (it reads NODE_ENV too); build.ts fixes it to production in the binary. */
 const REACT = process.env.NODE_ENV === "production" ? "production" : "development";
 
@@ -25,7 +26,15 @@ export async function runDashboard(connection: Connection, version: string): Pro
   store.flush();
 
   // Signals are ours: the renderer's own handlers would restore the terminal but not exit.
-  const renderer = await createCliRenderer({ exitOnCtrlC: false, exitSignals: [], targetFps: 30 });
+  // maxFps: a frame asked for within 1/maxFps s of the last one waits for that; at OpenTUI's 60
+  // a key pressed just after a frame waited up to 16.7 ms (§4.5 asks < 16 ms). The feed batches
+  // events every 50 ms, so only keys can ask for frames that fast.
+  const renderer = await createCliRenderer({
+    exitOnCtrlC: false,
+    exitSignals: [],
+    targetFps: 30,
+    maxFps: MAX_FPS,
+  });
   const releaseKeys = holdEarlyKeys(renderer.keyInput);
   const { promise, resolve } = Promise.withResolvers<number>();
   let done = false;
