@@ -8,7 +8,7 @@ import {
 } from "../domain/agent.ts";
 import type { ApprovalRecord } from "../domain/approval.ts";
 import type { ApprovalSettings } from "../domain/approval-context.ts";
-import type { BudgetRecord, Currency } from "../domain/budget.ts";
+import { type BudgetInput, BudgetInputSchema, type BudgetRecord, type Currency } from "../domain/budget.ts";
 import { ConcurrencyConflictError, DashError, InvalidTransitionError } from "../domain/errors.ts";
 import type { EventRecord, EventType } from "../domain/event.ts";
 import type { CallEnd, NewModelCall } from "../domain/model-call.ts";
@@ -69,6 +69,7 @@ export class Lifecycle {
   private readonly refused = new Map<string, number>();
   private conflictCount = 0;
   private readonly now: () => number;
+  private parsedDefaultBudget: BudgetInput | undefined;
 
   constructor(
     readonly store: Store,
@@ -97,12 +98,7 @@ export class Lifecycle {
     const parent = parsed.budget?.project
       ? await projectBudgetId(this.store, parsed.budget.project, parsed.budget.currency)
       : null;
-    const plan = planSwarm(
-      parsed,
-      this.options.defaultBudget ?? { amount: 10, currency: "USD" },
-      this.now(),
-      parent,
-    );
+    const plan = planSwarm(parsed, this.defaultBudget(), this.now(), parent);
     checkPlannedAgents(parsed, plan.agents.length, this.max);
     const start = options.start
       ? (created: SwarmRecord) => decideSwarmMove(created, { to: "active" }, this.now())
@@ -322,6 +318,14 @@ export class Lifecycle {
 
   get conflicts(): number {
     return this.conflictCount;
+  }
+
+  /** The configured default budget, parsed on first use: it is the same on every create. */
+  private defaultBudget(): BudgetInput {
+    this.parsedDefaultBudget ??= BudgetInputSchema.parse(
+      this.options.defaultBudget ?? { amount: 10, currency: "USD" },
+    );
+    return this.parsedDefaultBudget;
   }
 
   private get max(): number {

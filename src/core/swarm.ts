@@ -1,5 +1,5 @@
 import type { AgentRole } from "../domain/agent.ts";
-import { type BudgetInput, BudgetInputSchema, type Currency } from "../domain/budget.ts";
+import type { BudgetInput } from "../domain/budget.ts";
 import { DashError } from "../domain/errors.ts";
 import type { NewEvent } from "../domain/event.ts";
 import { newId } from "../domain/ids.ts";
@@ -127,20 +127,10 @@ export function seedAgents(swarm: SwarmRecord | NewSwarm, seeds: Seed[], now: nu
   );
 }
 
-/** The server's default budget, parsed once per value: it is the same on every create. */
-const defaultBudgets = new Map<string, BudgetInput>();
-function defaultBudgetInput(budget: { amount: number; currency: Currency }): BudgetInput {
-  const key = `${budget.amount} ${budget.currency}`;
-  const known = defaultBudgets.get(key);
-  if (known) return known;
-  const parsed = BudgetInputSchema.parse(budget);
-  defaultBudgets.set(key, parsed);
-  return parsed;
-}
-
 export function planSwarm(
   input: CreateSwarm,
-  defaultBudget: { amount: number; currency: Currency },
+  /** The budget of a swarm that asks for none, parsed (BudgetInputSchema). */
+  defaultBudget: BudgetInput,
   now: number,
   parentBudgetId: string | null = null,
 ): SwarmPlan {
@@ -162,13 +152,7 @@ export function planSwarm(
     updatedAt: now,
     completedAt: null,
   };
-  const budget = newBudget(
-    "swarm",
-    id,
-    input.budget ?? defaultBudgetInput(defaultBudget),
-    now,
-    parentBudgetId,
-  );
+  const budget = newBudget("swarm", id, input.budget ?? defaultBudget, now, parentBudgetId);
   const agents = seedAgents(swarm, seeds, now);
   const created: NewEvent = {
     type: "swarm.created",
